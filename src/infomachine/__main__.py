@@ -1,0 +1,3 @@
+from infomachine.cli import main
+
+main()

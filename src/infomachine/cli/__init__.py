@@ -1,0 +1,96 @@
+"""The ``infomachine`` command: one click group, thin commands.
+
+Library errors (``InfomachineError``) become one-line messages on stderr and a
+non-zero exit status; users never see a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from infomachine import __version__
+from infomachine.errors import InfomachineError
+from infomachine.store import SQLiteStore, default_db_path
+
+
+class Context:
+    """What every command gets: where the database is, opened on first use."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self._store: SQLiteStore | None = None
+
+    @property
+    def store(self) -> SQLiteStore:
+        if self._store is None:
+            self._store = SQLiteStore(self.db)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+class Group(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InfomachineError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="INFOMACHINE_DB",
+    default=None,
+    help="SQLite database file (default ./infomachine.db, or $INFOMACHINE_DB).",
+)
+@click.version_option(__version__, prog_name="infomachine")
+@click.pass_context
+def cli(ctx: click.Context, db: Path | None) -> None:
+    """The Information Machine: watch sources, cluster items into stories and
+    keep a living, versioned, cited brief for each.
+
+    \b
+    Example:
+      infomachine ingest news.jsonl feeds.opml https://example.org/feed.xml
+      infomachine items --format json
+    """
+    state = Context(db or default_db_path())
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+pass_state = click.make_pass_decorator(Context)
+
+
+def main() -> None:
+    cli(prog_name="infomachine")
+
+
+def _register() -> None:
+    from infomachine.cli import (
+        brief_cmds,
+        items_cmds,
+        run_cmds,
+        sources_cmds,
+        story_cmds,
+        web_cmds,
+    )
+
+    for module in (items_cmds, sources_cmds, story_cmds, brief_cmds, web_cmds, run_cmds):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()

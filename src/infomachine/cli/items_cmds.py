@@ -1,0 +1,153 @@
+"""Commands over items: ingest, items, search, errors."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+from infomachine.cli import Context, pass_state
+from infomachine.cli.output import FORMAT_OPTION, console, iso, print_json, print_table
+from infomachine.ingest import ingest_records
+from infomachine.models import IngestReport
+from infomachine.sources.files import collect
+
+
+@click.command()
+@click.argument("targets", nargs=-1, required=True)
+@click.option("--story", default=None, help="Pin everything this call ingests into the named story.")
+@click.option("--source", default=None, help="Label the items' source (default: the file or feed).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@pass_state
+def ingest(state: Context, targets: tuple[str, ...], story: str | None, source: str | None, fmt: str) -> None:
+    """Ingest files, directories, feed URLs or page URLs.
+
+    JSONL/JSON item files, RSS/Atom/JSON feeds, HTML pages, Markdown (with
+    front matter), text files and OPML subscription lists are recognised.
+    Bad documents are reported and recorded; the rest goes in.
+
+    \b
+    Example:
+      infomachine ingest items.jsonl notes/ https://example.org/feed.xml
+      infomachine ingest --story "Open model debate" article.html
+    """
+    documents = chain.from_iterable(collect(t, source, store=state.store) for t in targets)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console(err=True),
+        transient=True,
+        disable=fmt == "json",
+    ) as progress:
+        task = progress.add_task("ingest", total=None)
+        report = ingest_records(
+            state.store, documents, story=story, on_progress=lambda n: progress.advance(task, n)
+        )
+    _print_report(report, fmt)
+    if report.failed and not (report.new or report.duplicate or report.near_duplicate):
+        raise SystemExit(1)
+
+
+def _print_report(report: IngestReport, fmt: str) -> None:
+    if fmt == "json":
+        print_json(report.as_dict())
+        return
+    out = console()
+    out.print(
+        f"new {report.new} · duplicate {report.duplicate} · "
+        f"near-duplicate {report.near_duplicate} · failed {report.failed}"
+    )
+    for problem in report.problems[:20]:
+        out.print(f"  [red]failed[/red] {problem.origin}: {problem.message}", markup=True)
+    if len(report.problems) > 20:
+        out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)")
+
+
+def item_json(item) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "publisher": item.publisher,
+        "author": item.author,
+        "published": iso(item.published),
+        "ingested_at": iso(item.ingested_at),
+        "source": item.source,
+        "story_id": item.story_id,
+        "duplicate_of": item.duplicate_of,
+        "pinned": item.pinned,
+    }
+
+
+@click.command()
+@click.option("--story", default=None, help="Only items of this story (id or slug).")
+@click.option("--limit", type=int, default=None, help="At most this many items.")
+@FORMAT_OPTION
+@pass_state
+def items(state: Context, story: str | None, limit: int | None, fmt: str) -> None:
+    """List stored items, oldest first.
+
+    \b
+    Example:
+      infomachine items --story kamchatka-earthquake --format json
+    """
+    story_id = state.store.get_story(story).id if story else None
+    rows = state.store.list_items(story_id=story_id, limit=limit)
+    if fmt == "json":
+        print_json([item_json(i) for i in rows])
+        return
+    print_table(
+        f"{len(rows)} items",
+        ["id", "published", "publisher", "title", "story", "dup of"],
+        [
+            (i.id, i.published.date() if i.published else "", i.publisher, i.title[:80], i.story_id, i.duplicate_of)
+            for i in rows
+        ],
+    )
+
+
+@click.command()
+@click.argument("query")
+@click.option("--limit", type=int, default=20, show_default=True)
+@FORMAT_OPTION
+@pass_state
+def search(state: Context, query: str, limit: int, fmt: str) -> None:
+    """Full-text search over item titles and text (SQLite FTS5).
+
+    \b
+    Example:
+      infomachine search "tsunami warning"
+    """
+    hits = state.store.search(query, limit=limit)
+    if fmt == "json":
+        print_json([{**item_json(i), "snippet": snip} for i, snip in hits])
+        return
+    print_table(
+        f"{len(hits)} results for {query!r}",
+        ["id", "published", "title", "snippet"],
+        [(i.id, i.published.date() if i.published else "", i.title[:60], snip) for i, snip in hits],
+    )
+
+
+@click.command()
+@click.option("--limit", type=int, default=50, show_default=True)
+@FORMAT_OPTION
+@pass_state
+def errors(state: Context, limit: int, fmt: str) -> None:
+    """Documents that failed to ingest, newest first.
+
+    \b
+    Example:
+      infomachine errors --limit 10
+    """
+    rows = state.store.list_ingest_errors(limit)
+    if fmt == "json":
+        print_json(rows)
+        return
+    print_table("ingest errors", ["when", "origin", "message"], [(r["created_at"], r["origin"], r["message"]) for r in rows])
+
+
+COMMANDS = [ingest, items, search, errors]

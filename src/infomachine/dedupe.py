@@ -1,0 +1,154 @@
+"""Identity and duplicates: canonical URLs, stable item ids, content hashes,
+and near-duplicate detection (MinHash LSH from datasketch).
+
+Exact duplicates (same canonical URL, GUID or content hash) are merged into
+the existing item; near-duplicates (syndicated copies) are stored and linked
+through ``duplicate_of``, never dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+TRACKING_PARAMS = {
+    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid",
+    "yclid", "_hsenc", "_hsmi", "mkt_tok", "ref", "ref_src", "ref_url", "cmpid", "ncid",
+    "ocid", "sr_share", "s_cid", "ito", "cid", "smid", "ns_source", "ns_mchannel", "ns_campaign",
+    "ns_linkname", "ns_fee", "rss", "partner", "spm", "share", "at_medium", "at_campaign",
+    "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression", "track",
+}
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "oly_", "vero_", "__hs", "_ga")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+NUM_PERM = 64
+SCHEME = "affine32"  # pinned: stored signatures must stay comparable across upgrades
+SHINGLE = 5  # words per shingle
+NEAR_DUP_THRESHOLD = 0.8
+MIN_WORDS_FOR_NEAR_DUP = 25
+
+
+def canonical_url(url: str | None) -> str | None:
+    """Normalise a URL so that the same page gets the same string.
+
+    Lower-cases scheme and host, drops default ports, ``www.``, fragments,
+    tracking parameters (utm_*, fbclid…) and trailing slashes, sorts the
+    query. Returns None for anything that is not an http(s) URL.
+    """
+    if not url:
+        return None
+    url = url.strip().replace("\\?", "?")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
+    query.sort()
+    # http and https are the same page for identity purposes.
+    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+
+
+def normalise_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def content_hash(title: str, text: str) -> str:
+    """SHA-256 of the normalised title and text (whitespace, case and punctuation folded)."""
+    h = hashlib.sha256()
+    h.update(normalise_text(title).encode())
+    h.update(b"\x00")
+    h.update(normalise_text(text).encode())
+    return h.hexdigest()
+
+
+def item_id(canonical: str | None, guid: str | None, chash: str) -> str:
+    """A stable id: from the canonical URL, else the GUID, else the content hash."""
+    if canonical:
+        key = "url:" + canonical
+    elif guid:
+        key = "guid:" + guid.strip()
+    else:
+        key = "hash:" + chash
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _shingles(text: str) -> list[bytes]:
+    words = normalise_text(text).split()
+    if len(words) < SHINGLE:
+        return [" ".join(words).encode()] if words else []
+    return list({" ".join(words[i : i + SHINGLE]).encode() for i in range(len(words) - SHINGLE + 1)})
+
+
+def signature(text: str) -> MinHash | None:
+    """MinHash of word 5-shingles, or None when the text is too short to judge."""
+    if len(text.split()) < MIN_WORDS_FOR_NEAR_DUP:
+        return None
+    m = MinHash(num_perm=NUM_PERM, seed=7, scheme=SCHEME)
+    m.update_batch(_shingles(text))
+    return m
+
+
+def signature_bytes(m: MinHash) -> bytes:
+    return np.asarray(m.hashvalues, dtype=np.uint64).tobytes()
+
+
+def signature_from_bytes(raw: bytes) -> MinHash:
+    return MinHash(
+        num_perm=NUM_PERM, seed=7, scheme=SCHEME, hashvalues=np.frombuffer(raw, dtype=np.uint64)
+    )
+
+
+class NearDuplicateIndex:
+    """MinHash LSH over stored items; answers 'which earlier item is this a copy of?'."""
+
+    def __init__(self, threshold: float = NEAR_DUP_THRESHOLD) -> None:
+        self.threshold = threshold
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.sigs: dict[str, MinHash] = {}
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[tuple[str, bytes]]) -> NearDuplicateIndex:
+        index = cls()
+        for key, raw in pairs:
+            index.add(key, signature_from_bytes(raw))
+        return index
+
+    def add(self, key: str, sig: MinHash) -> None:
+        if key in self.sigs:
+            return
+        self.sigs[key] = sig
+        self.lsh.insert(key, sig)
+
+    def query(self, sig: MinHash) -> str | None:
+        """The most similar indexed item above the threshold, if any."""
+        best, best_sim = None, self.threshold
+        for key in self.lsh.query(sig):
+            sim = sig.jaccard(self.sigs[key])
+            if sim >= best_sim and (best is None or sim > best_sim or key < best):
+                best, best_sim = key, sim
+        return best

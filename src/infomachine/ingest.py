@@ -1,0 +1,147 @@
+"""The one code path through which every document enters the store.
+
+``ingest_records`` takes raw records from any source parser, extracts,
+de-duplicates and stores them in batches (one transaction per batch).  A bad
+record never stops a batch: its problem is recorded in ``ingest_errors`` and
+reported, and the rest goes in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+
+from infomachine.dedupe import NearDuplicateIndex, signature, signature_bytes
+from infomachine.errors import InfomachineError
+from infomachine.extract import extract
+from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
+from infomachine.store import SQLiteStore
+
+BATCH_SIZE = 500
+
+
+def pin_story(store: SQLiteStore, name: str) -> Story:
+    """The story named ``name`` (id, slug or alias), created and pinned if new."""
+    existing = store.find_story_by_slug(name)
+    if existing is not None:
+        if not existing.pinned:
+            store.update_story(existing.id, pinned=True)
+            existing.pinned = True
+        return existing
+    slug = store.unique_slug(name)
+    story_id = "s-" + hashlib.sha256(("pinned:" + slug).encode()).hexdigest()[:12]
+    return store.create_story(Story(id=story_id, slug=slug, title=name, pinned=True))
+
+
+class Ingestor:
+    """Holds the near-duplicate index across batches of one ingest run."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        *,
+        story: Story | None = None,
+        near_duplicates: bool = True,
+    ) -> None:
+        self.store = store
+        self.story = story
+        self.near = NearDuplicateIndex.from_pairs(store.iter_signatures()) if near_duplicates else None
+
+    def ingest(
+        self,
+        documents: Iterable[Record | IngestProblem],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        report = IngestReport()
+        batch: list[Record | IngestProblem] = []
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) >= BATCH_SIZE:
+                self._batch(batch, report)
+                if on_progress:
+                    on_progress(len(batch))
+                batch = []
+        if batch:
+            self._batch(batch, report)
+            if on_progress:
+                on_progress(len(batch))
+        return report
+
+    def _batch(self, batch: list[Record | IngestProblem], report: IngestReport) -> None:
+        now = utcnow()
+        with self.store.transaction():
+            for doc in batch:
+                if isinstance(doc, IngestProblem):
+                    self._fail(report, doc.origin, doc.message, None)
+                    continue
+                try:
+                    item = extract(doc, now=now)
+                except InfomachineError as exc:
+                    self._fail(report, doc.origin, str(exc), doc.source)
+                    continue
+                except Exception as exc:  # a parser bug must not lose the batch
+                    self._fail(report, doc.origin, f"{type(exc).__name__}: {exc}", doc.source)
+                    continue
+                self._store(item, report)
+
+    def _fail(self, report: IngestReport, origin: str, message: str, source: str | None) -> None:
+        report.failed += 1
+        report.problems.append(IngestProblem(origin, message))
+        self.store.record_ingest_error(origin, message, source)
+
+    def _store(self, item: Item, report: IngestReport) -> None:
+        existing = self.store.find_existing(item.canonical_url, item.guid, item.content_hash)
+        if existing is None and self.store.has_item(item.id):
+            existing = item.id
+        if existing is not None:
+            report.duplicate += 1
+            report.item_ids.append(existing)
+            extra: dict[str, object] = {}
+            if item.source:
+                extra["found_via"] = [item.source]
+            if item.url:
+                extra["urls"] = [item.url]
+            if extra:
+                self.store.merge_item_metadata(existing, extra)
+            if self.story is not None:
+                self._pin(existing)
+            return
+        sig = signature(item.text) if self.near is not None else None
+        if sig is not None and self.near is not None:
+            original = self.near.query(sig)
+            if original is not None:
+                item.duplicate_of = original
+                report.near_duplicate += 1
+        if item.source:
+            item.metadata.setdefault("found_via", [item.source])
+        if self.story is not None:
+            item.story_id = self.story.id
+            item.pinned = True
+        elif item.duplicate_of:
+            original_story = self.store.get_item(item.duplicate_of).story_id
+            item.story_id = original_story
+        self.store.insert_item(item, signature_bytes(sig) if sig is not None else None)
+        if sig is not None and self.near is not None:
+            self.near.add(item.id, sig)
+        if not item.duplicate_of:
+            report.new += 1
+        report.item_ids.append(item.id)
+
+    def _pin(self, item_id: str) -> None:
+        assert self.story is not None
+        self.store.execute(
+            "UPDATE items SET story_id = ?, pinned = 1 WHERE id = ?", (self.story.id, item_id)
+        )
+
+
+def ingest_records(
+    store: SQLiteStore,
+    documents: Iterable[Record | IngestProblem],
+    *,
+    story: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestReport:
+    """Ingest parsed documents; ``story`` pins them all into that named story."""
+    pinned = pin_story(store, story) if story else None
+    return Ingestor(store, story=pinned).ingest(documents, on_progress=on_progress)

@@ -1,0 +1,263 @@
+"""Plain data passed between pipeline stages.
+
+Items, sources and stories are dataclasses (hot path, many thousands a run).
+The Brief is a pydantic model: it is the one contract shared by every
+synthesizer, the verifier, the version history and every renderer, and its
+JSON schema is what an LLM synthesizer is asked to produce.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+# --------------------------------------------------------------------------- ingest
+
+
+@dataclass
+class Record:
+    """One raw document as a source parser saw it, before extraction.
+
+    ``origin`` says where it came from for error messages (``file.jsonl:12``,
+    a feed URL).  Either ``text`` or ``html`` carries the body.
+    """
+
+    origin: str
+    url: str | None = None
+    guid: str | None = None
+    title: str | None = None
+    text: str | None = None
+    html: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    published: str | datetime | None = None
+    language: str | None = None
+    source: str | None = None
+    id: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Item:
+    """One stored item (article, post, paper, file)."""
+
+    id: str
+    title: str
+    text: str
+    content_hash: str
+    url: str | None = None
+    canonical_url: str | None = None
+    guid: str | None = None
+    author: str | None = None
+    publisher: str | None = None
+    published: datetime | None = None
+    ingested_at: datetime = field(default_factory=utcnow)
+    language: str | None = None
+    source: str | None = None
+    duplicate_of: str | None = None
+    story_id: str | None = None
+    pinned: bool = False
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def when(self) -> datetime:
+        """Publication time, else ingestion time (for ordering)."""
+        return self.published or self.ingested_at
+
+
+@dataclass
+class IngestProblem:
+    """A document that could not be ingested, and why."""
+
+    origin: str
+    message: str
+
+
+@dataclass
+class IngestReport:
+    """What one ingest call did."""
+
+    new: int = 0
+    duplicate: int = 0
+    near_duplicate: int = 0
+    failed: int = 0
+    item_ids: list[str] = field(default_factory=list)
+    problems: list[IngestProblem] = field(default_factory=list)
+
+    def add(self, other: IngestReport) -> None:
+        self.new += other.new
+        self.duplicate += other.duplicate
+        self.near_duplicate += other.near_duplicate
+        self.failed += other.failed
+        self.item_ids.extend(other.item_ids)
+        self.problems.extend(other.problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "new": self.new,
+            "duplicate": self.duplicate,
+            "near_duplicate": self.near_duplicate,
+            "failed": self.failed,
+            "problems": [{"origin": p.origin, "message": p.message} for p in self.problems],
+        }
+
+
+SourceKind = Literal["feed", "page", "query", "file"]
+SourceStatus = Literal["active", "paused"]
+
+
+@dataclass
+class Source:
+    """Something the engine watches: a feed, a page, a search query, a file."""
+
+    id: str
+    kind: str
+    url: str
+    name: str | None = None
+    status: str = "active"
+    created_at: datetime = field(default_factory=utcnow)
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_poll: datetime | None = None
+    interval: int = 3600
+    item_count: int = 0
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Story:
+    """A cluster of items about one real-world event or development."""
+
+    id: str
+    slug: str
+    title: str
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    item_count: int = 0
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    pinned: bool = False
+    merged_into: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- brief
+
+
+class Evidence(BaseModel):
+    """The quote in source ``n`` that supports a sentence."""
+
+    n: int
+    quote: str
+
+
+class Sentence(BaseModel):
+    """One sentence of a brief with its citations and evidence."""
+
+    text: str
+    cites: list[int] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class What(BaseModel):
+    summary: list[Sentence] = Field(default_factory=list)
+    bullets: list[Sentence] = Field(default_factory=list)
+
+
+class OpenQuestion(BaseModel):
+    question: str
+    context: list[Sentence] = Field(default_factory=list)
+
+
+class TimelineEvent(BaseModel):
+    date: str  # YYYY-MM-DD
+    text: str
+    cites: list[int] = Field(default_factory=list)
+    evidence: list[Evidence] = Field(default_factory=list)
+    importance: float = 0.0
+
+
+class Evolution(BaseModel):
+    status: Literal["new", "consistent", "shifted"] = "new"
+    note: str = ""
+    cites: list[int] = Field(default_factory=list)
+
+
+class Perspective(BaseModel):
+    actor: str
+    affiliation: str | None = None
+    stance: list[Sentence] = Field(default_factory=list)
+    evolution: Evolution = Field(default_factory=Evolution)
+
+
+class Claim(BaseModel):
+    actor: str
+    claim: Sentence
+
+
+class Tension(BaseModel):
+    a: Claim
+    b: Claim
+
+
+class SourceRef(BaseModel):
+    n: int
+    item_id: str
+    title: str
+    publisher: str | None = None
+    published: str | None = None  # YYYY-MM-DD
+    url: str | None = None
+    found_via: str | None = None
+
+
+class BriefStory(BaseModel):
+    id: str
+    slug: str
+    title: str
+
+
+SECTIONS = (
+    "what",
+    "why_it_matters",
+    "open_questions",
+    "narrative",
+    "timeline",
+    "perspectives",
+    "tensions",
+)
+
+
+class Brief(BaseModel):
+    """A story's brief: every section of the seed page, every sentence cited."""
+
+    story: BriefStory
+    version: int = 0
+    generated_at: datetime = Field(default_factory=utcnow)
+    item_count: int = 0
+    what: What = Field(default_factory=What)
+    why_it_matters: list[Sentence] = Field(default_factory=list)
+    open_questions: list[OpenQuestion] = Field(default_factory=list)
+    narrative: list[list[Sentence]] = Field(default_factory=list)
+    timeline: list[TimelineEvent] = Field(default_factory=list)
+    perspectives: list[Perspective] = Field(default_factory=list)
+    tensions: list[Tension] = Field(default_factory=list)
+    sources: list[SourceRef] = Field(default_factory=list)
+    # Why a section is empty, keyed by section name ("no attributed claims").
+    omitted: dict[str, str] = Field(default_factory=dict)
+    synthesizer: str = "extractive"
+    dropped_sentences: int = 0
+    notes: list[str] = Field(default_factory=list)
+    change_summary: str = ""

@@ -1,0 +1,24 @@
+"""Storage behind one interface (``Store``); SQLite is the default backend."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from infomachine.store.sqlite import SQLiteStore
+
+Store = SQLiteStore  # the interface every backend implements; PostgreSQL will follow
+
+DEFAULT_DB = "infomachine.db"
+
+
+def default_db_path() -> Path:
+    return Path(os.environ.get("INFOMACHINE_DB") or DEFAULT_DB)
+
+
+def open_store(path: str | Path | None = None) -> SQLiteStore:
+    """Open (and migrate) the store at ``path``, ``$INFOMACHINE_DB`` or ./infomachine.db."""
+    return SQLiteStore(path or default_db_path())
+
+
+__all__ = ["Store", "SQLiteStore", "open_store", "default_db_path"]

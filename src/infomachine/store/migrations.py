@@ -1,0 +1,129 @@
+"""Ordered, named, append-only schema migrations for the SQLite store.
+
+A shipped migration is never edited: add a new one at the end. Each is run
+in its own transaction and recorded in ``schema_migrations``.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_items",
+        """
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY,
+            url TEXT,
+            canonical_url TEXT,
+            guid TEXT,
+            title TEXT NOT NULL DEFAULT '',
+            author TEXT,
+            publisher TEXT,
+            published TEXT,
+            ingested_at TEXT NOT NULL,
+            language TEXT,
+            text TEXT NOT NULL DEFAULT '',
+            source TEXT,
+            content_hash TEXT NOT NULL,
+            duplicate_of TEXT,
+            story_id TEXT,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX items_canonical_url ON items(canonical_url);
+        CREATE INDEX items_guid ON items(guid);
+        CREATE INDEX items_content_hash ON items(content_hash);
+        CREATE INDEX items_story ON items(story_id);
+        CREATE INDEX items_published ON items(published);
+        CREATE INDEX items_duplicate_of ON items(duplicate_of);
+
+        CREATE TABLE item_signatures (
+            item_id TEXT PRIMARY KEY REFERENCES items(id),
+            minhash BLOB NOT NULL
+        );
+
+        CREATE TABLE ingest_errors (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            origin TEXT NOT NULL,
+            message TEXT NOT NULL,
+            source TEXT,
+            created_at TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0002_items_fts",
+        """
+        CREATE VIRTUAL TABLE items_fts USING fts5(
+            title, text, content='items', content_rowid='rowid',
+            tokenize='unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER items_fts_ai AFTER INSERT ON items BEGIN
+            INSERT INTO items_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+        CREATE TRIGGER items_fts_ad AFTER DELETE ON items BEGIN
+            INSERT INTO items_fts(items_fts, rowid, title, text)
+                VALUES ('delete', old.rowid, old.title, old.text);
+        END;
+        CREATE TRIGGER items_fts_au AFTER UPDATE OF title, text ON items BEGIN
+            INSERT INTO items_fts(items_fts, rowid, title, text)
+                VALUES ('delete', old.rowid, old.title, old.text);
+            INSERT INTO items_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END;
+        """,
+    ),
+    (
+        "0003_sources",
+        """
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            url TEXT NOT NULL UNIQUE,
+            name TEXT,
+            status TEXT NOT NULL DEFAULT 'active',
+            created_at TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            last_fetch TEXT,
+            last_status INTEGER,
+            last_error TEXT,
+            error_count INTEGER NOT NULL DEFAULT 0,
+            next_poll TEXT,
+            interval INTEGER NOT NULL DEFAULT 3600,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        );
+        """,
+    ),
+    (
+        "0004_stories",
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            pinned INTEGER NOT NULL DEFAULT 0,
+            merged_into TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE story_aliases (
+            alias TEXT PRIMARY KEY,
+            story_id TEXT NOT NULL
+        );
+        """,
+    ),
+    (
+        "0005_brief_versions",
+        """
+        CREATE TABLE brief_versions (
+            story_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            generated_at TEXT NOT NULL,
+            item_count INTEGER NOT NULL,
+            change_summary TEXT NOT NULL DEFAULT '',
+            brief TEXT NOT NULL,
+            PRIMARY KEY (story_id, version)
+        );
+        """,
+    ),
+]

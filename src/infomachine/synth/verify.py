@@ -1,0 +1,174 @@
+"""Verification shared by every synthesizer.
+
+A sentence stays in a brief only when every citation names one of the
+brief's numbered sources and every evidence quote is found in the stored
+text (or title) of the source it names.  Quotes are matched after folding
+case, whitespace, typographic quotes and dashes, so a quote that differs from
+the source only in such typography still counts; anything else does not.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from infomachine.models import Brief, Evidence, Sentence, TimelineEvent
+
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
+        "\u00a0": " ", "\u2026": "...",
+    }
+)
+_SPACE = re.compile(r"\s+")
+MIN_QUOTE_CHARS = 12
+
+
+def fold(text: str) -> str:
+    """Case, whitespace and typography folded, for quote matching."""
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass
+class SectionSupport:
+    kept: int = 0
+    dropped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.kept + self.dropped
+
+    @property
+    def ratio(self) -> float:
+        return self.kept / self.total if self.total else 1.0
+
+
+@dataclass
+class VerificationReport:
+    sections: dict[str, SectionSupport] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> int:
+        return sum(s.dropped for s in self.sections.values())
+
+    @property
+    def kept(self) -> int:
+        return sum(s.kept for s in self.sections.values())
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kept": self.kept,
+            "dropped": self.dropped,
+            "sections": {
+                name: {"kept": s.kept, "dropped": s.dropped, "supported": round(s.ratio, 3)}
+                for name, s in self.sections.items()
+            },
+            "problems": self.problems,
+        }
+
+
+class SourceTexts:
+    """The folded text of each numbered source, for quote look-ups."""
+
+    def __init__(self, texts: Mapping[int, str]) -> None:
+        self._folded = {n: fold(t) for n, t in texts.items()}
+
+    def __contains__(self, n: object) -> bool:
+        return n in self._folded
+
+    def supports(self, n: int, quote: str) -> bool:
+        q = fold(quote)
+        return len(q) >= min(MIN_QUOTE_CHARS, len(self._folded.get(n, ""))) and q in self._folded.get(n, "")
+
+
+def check_sentence(sentence: Sentence, texts: SourceTexts) -> str | None:
+    """None when the sentence is supported, else why not."""
+    if not sentence.cites:
+        return "no citation"
+    for n in sentence.cites:
+        if n not in texts:
+            return f"cites [{n}], which is not a source of this story"
+    quoted = {e.n for e in sentence.evidence}
+    for n in sentence.cites:
+        if n not in quoted:
+            return f"no evidence quote for [{n}]"
+    for ev in sentence.evidence:
+        if ev.n not in sentence.cites:
+            return f"evidence from [{ev.n}], which the sentence does not cite"
+        if not texts.supports(ev.n, ev.quote):
+            return f"quote not found in source [{ev.n}]: {ev.quote[:60]!r}"
+    return None
+
+
+def verify_brief(brief: Brief, source_texts: Mapping[int, str]) -> VerificationReport:
+    """Drop every unsupported sentence from ``brief`` in place; report per section.
+
+    ``source_texts`` maps each source number of the brief to the stored text
+    of its item (title and body).  Containers left empty (an open question
+    with no supported context, a perspective with no supported stance, a
+    tension missing a side) are dropped with their sentences.
+    """
+    texts = SourceTexts(source_texts)
+    report = VerificationReport()
+
+    def keep(section: str, sentence: Sentence) -> bool:
+        why = check_sentence(sentence, texts)
+        support = report.sections.setdefault(section, SectionSupport())
+        if why is None:
+            support.kept += 1
+            return True
+        support.dropped += 1
+        report.problems.append(f"{section}: {why} — {sentence.text[:80]!r}")
+        return False
+
+    def keep_all(section: str, sentences: list[Sentence]) -> list[Sentence]:
+        return [s for s in sentences if keep(section, s)]
+
+    brief.what.summary = keep_all("what", brief.what.summary)
+    brief.what.bullets = keep_all("what", brief.what.bullets)
+    brief.why_it_matters = keep_all("why_it_matters", brief.why_it_matters)
+    questions = []
+    for q in brief.open_questions:
+        q.context = keep_all("open_questions", q.context)
+        if q.context:
+            questions.append(q)
+    brief.open_questions = questions
+    paragraphs = [keep_all("narrative", p) for p in brief.narrative]
+    brief.narrative = [p for p in paragraphs if p]
+    brief.timeline = [e for e in brief.timeline if keep("timeline", _event_sentence(e))]
+    perspectives = []
+    for p in brief.perspectives:
+        p.stance = keep_all("perspectives", p.stance)
+        if p.stance:
+            perspectives.append(p)
+    brief.perspectives = perspectives
+    brief.tensions = [
+        t
+        for t in brief.tensions
+        if all([keep("tensions", t.a.claim), keep("tensions", t.b.claim)])
+    ]
+    valid = {s.n for s in brief.sources}
+    for p in brief.perspectives:
+        p.evolution.cites = [n for n in p.evolution.cites if n in valid]
+    brief.dropped_sentences += report.dropped
+    return report
+
+
+def _event_sentence(event: TimelineEvent) -> Sentence:
+    return Sentence(text=event.text, cites=event.cites, evidence=event.evidence)
+
+
+def source_texts_for(brief: Brief, load: Callable[[list[str]], Mapping[str, str]]) -> dict[int, str]:
+    """Map source numbers to stored item text, given a loader of ``item_id -> text``."""
+    by_id = load([s.item_id for s in brief.sources])
+    return {s.n: by_id.get(s.item_id, "") for s in brief.sources}
+
+
+def evidence(n: int, quote: str) -> Evidence:
+    return Evidence(n=n, quote=quote)
