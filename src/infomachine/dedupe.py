@@ -30,7 +30,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 NUM_PERM = 64
 SCHEME = "affine32"  # pinned: stored signatures must stay comparable across upgrades
 SHINGLE = 5  # words per shingle
-NEAR_DUP_THRESHOLD = 0.8
+NEAR_DUP_THRESHOLD = 0.7  # Jaccard of word 5-shingles; syndicated copies with light edits score 0.75+
 MIN_WORDS_FOR_NEAR_DUP = 25
 
 

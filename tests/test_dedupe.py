@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from infomachine.dedupe import (
+    NearDuplicateIndex,
+    canonical_url,
+    content_hash,
+    item_id,
+    signature,
+    signature_bytes,
+    signature_from_bytes,
+)
+
+STORY = (
+    "The regional water authority said on Tuesday that the reservoir had fallen to its lowest "
+    "level in forty years, and that hosepipe restrictions would begin next Monday across three "
+    "counties. Engineers expect the level to keep dropping until the autumn rains arrive, the "
+    "authority added, while farmers warned that irrigation limits could cut this year's harvest."
+)
+
+
+def test_canonical_url_strips_tracking_and_normalises() -> None:
+    a = canonical_url("HTTP://WWW.Example.com:80/news/story/?utm_source=x&b=2&a=1&fbclid=zz#top")
+    b = canonical_url("https://example.com/news/story?a=1&b=2")
+    assert a == b == "https://example.com/news/story?a=1&b=2"
+    assert canonical_url("ftp://example.com/x") is None
+    assert canonical_url("not a url") is None
+    assert canonical_url("https://example.com:8443/x") == "https://example.com:8443/x"
+
+
+def test_item_id_prefers_url_then_guid_then_hash() -> None:
+    h = content_hash("T", "body")
+    by_url = item_id("https://example.com/a", "g1", h)
+    assert by_url == item_id("https://example.com/a", None, "other")
+    assert item_id(None, "g1", h) == item_id(None, "g1", "other")
+    assert item_id(None, None, h) != item_id(None, "g1", h)
+    assert content_hash("Title", "Some  text.") == content_hash("title", "some text")
+
+
+def test_near_duplicates_found_and_signature_roundtrip() -> None:
+    copy = STORY.replace("Tuesday", "Tuesday morning") + " Reporting by a wire service."
+    unrelated = STORY.replace("reservoir", "stadium").split(".")[0] + ". " + " ".join(
+        f"word{i}" for i in range(80)
+    )
+    index = NearDuplicateIndex()
+    sig = signature(STORY)
+    assert sig is not None
+    index.add("orig", signature_from_bytes(signature_bytes(sig)))
+    assert index.query(signature(copy)) == "orig"  # type: ignore[arg-type]
+    assert index.query(signature(unrelated)) is None  # type: ignore[arg-type]
+    assert signature("too short to judge") is None

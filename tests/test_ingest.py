@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from infomachine.cli import cli
+from infomachine.ingest import ingest_records
+from infomachine.models import Record
+from infomachine.sources.files import collect
+from infomachine.store import SQLiteStore
+
+LONG = (
+    "Harbour authorities in the port city closed two container terminals on Friday after a "
+    "crane collapsed during a storm, the port operator said. No one was injured, but shipping "
+    "lines warned of delays of up to a week while inspectors examine the remaining cranes. "
+    "The operator expects one terminal to reopen on Monday and the second later in the month."
+)
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _rows() -> list[dict]:
+    return [
+        {"id": "a", "url": "https://news.example/port-closure?utm_source=rss", "title": "Port closes terminals",
+         "text": LONG, "publisher": "Example News", "published": "2026-03-06T10:00:00Z", "section": "world"},
+        {"id": "b", "url": "https://wire.example/port", "title": "Storm shuts port terminals",
+         "text": LONG.replace("Friday", "Friday evening") + " Additional reporting by staff.",
+         "publisher": "Wire", "published": "2026-03-06T12:00:00+01:00"},
+        {"id": "c", "title": "Budget vote delayed", "text": "The city council postponed its budget vote to April.",
+         "published": "March 7, 2026"},
+    ]
+
+
+def test_ingest_is_idempotent_and_links_near_duplicates(store: SQLiteStore, tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "items.jsonl", _rows())
+    first = ingest_records(store, collect(str(path)))
+    assert (first.new, first.near_duplicate, first.duplicate, first.failed) == (2, 1, 0, 0)
+    second = ingest_records(store, collect(str(path)))
+    assert (second.new, second.near_duplicate, second.duplicate, second.failed) == (0, 0, 3, 0)
+    assert store.count_items() == 3
+    items = {i.metadata["record_id"]: i for i in store.list_items()}
+    assert items["b"].duplicate_of == items["a"].id
+    assert items["a"].metadata["section"] == "world"
+    assert items["a"].canonical_url == "https://news.example/port-closure"
+    assert items["b"].published is not None and items["b"].published.hour == 11  # converted to UTC
+    assert items["c"].published is not None and items["c"].published.day == 7
+
+
+def test_exact_duplicate_from_another_feed_is_merged(store: SQLiteStore) -> None:
+    rec = Record(origin="t", url="https://news.example/x", title="X", text="Body of x.", source="feed-a")
+    again = Record(origin="t", url="http://www.news.example/x/?utm_medium=email", title="X (updated)",
+                   text="Different body.", source="feed-b")
+    report = ingest_records(store, [rec, again])
+    assert (report.new, report.duplicate) == (1, 1)
+    (item,) = store.list_items()
+    assert item.metadata["found_via"] == ["feed-a", "feed-b"]
+
+
+def test_pinned_story_and_near_duplicate_follows_original(store: SQLiteStore, tmp_path: Path) -> None:
+    rows = _rows()
+    ingest_records(store, collect(str(_write_jsonl(tmp_path / "a.jsonl", rows[:1]))), story="Port storm")
+    story = store.get_story("port-storm")
+    assert story.pinned and story.title == "Port storm"
+    ingest_records(store, collect(str(_write_jsonl(tmp_path / "b.jsonl", rows[1:]))))
+    items = {i.metadata["record_id"]: i for i in store.list_items()}
+    assert items["a"].story_id == story.id and items["a"].pinned
+    assert items["b"].story_id == story.id  # near-duplicate follows its original
+    assert items["c"].story_id is None
+
+
+def test_bad_lines_are_recorded_and_the_rest_goes_in(store: SQLiteStore, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(
+        b'{"title": "Good one", "text": "fine"}\n{broken json\n[1, 2]\n\xff\xfe\n{"title": "Good two", "text": "ok"}\n'
+    )
+    report = ingest_records(store, collect(str(path)))
+    assert report.new == 2 and report.failed == 3
+    assert [p.origin.rsplit(":", 1)[1] for p in report.problems] == ["2", "3", "4"]
+    assert len(store.list_ingest_errors()) == 3
+
+
+def test_cli_ingest_items_search(tmp_path: Path) -> None:
+    db = tmp_path / "cli.db"
+    path = _write_jsonl(tmp_path / "items.jsonl", _rows())
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(db), "ingest", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "new 2 · duplicate 0 · near-duplicate 1 · failed 0" in result.output
+    result = runner.invoke(cli, ["--db", str(db), "items", "--format", "json"])
+    data = json.loads(result.output)
+    assert len(data) == 3
+    assert {"id", "url", "title", "publisher", "published", "story_id", "duplicate_of"} <= set(data[0])
+    result = runner.invoke(cli, ["--db", str(db), "search", "budget", "--format", "json"])
+    assert [d["title"] for d in json.loads(result.output)] == ["Budget vote delayed"]
+
+
+def test_cli_errors_are_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(tmp_path / "x.db"), "items", "--story", "missing"])
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: no story 'missing'"
+    result = runner.invoke(cli, ["--db", str(tmp_path / "x.db"), "ingest", str(tmp_path / "nope.jsonl")])
+    assert result.exit_code == 1
+    assert "no such file or directory" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_db_from_environment(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    db = tmp_path / "env.db"
+    monkeypatch.setenv("INFOMACHINE_DB", str(db))
+    path = _write_jsonl(tmp_path / "items.jsonl", _rows()[2:])
+    assert CliRunner().invoke(cli, ["ingest", str(path)]).exit_code == 0
+    assert SQLiteStore(db).count_items() == 1
