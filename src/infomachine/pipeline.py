@@ -1,0 +1,124 @@
+"""Runs the brief stages for a story: load -> synthesize -> evolve -> version.
+
+Thin on purpose: each stage lives in its own module (``synth.*`` builds and
+verifies the brief, ``versions`` decides materiality and evolution, the store
+keeps the versions).  A new version is written only when the brief changed
+materially (or ``force``); stored versions are never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol
+
+from infomachine.errors import SynthesisError
+from infomachine.models import Brief, Item, Story
+from infomachine.store import SQLiteStore
+from infomachine.versions import apply_evolution, change_summary, diff_briefs, is_material_change
+
+HISTORY_DEPTH = 20  # earlier versions consulted for evolution
+
+
+class Synthesizer(Protocol):
+    def __call__(
+        self,
+        story: Story,
+        items: list[Item],
+        *,
+        found_via: dict[str, str] | None = None,
+        now: datetime | None = None,
+    ) -> Brief: ...
+
+
+def default_synthesizer() -> Synthesizer:
+    """The offline extractive synthesizer (imported lazily)."""
+    try:
+        from infomachine.synth.extractive import synthesize
+    except ImportError as exc:  # pragma: no cover - present once synth lands
+        raise SynthesisError(f"the extractive synthesizer is not available: {exc}") from exc
+    return synthesize  # type: ignore[return-value]
+
+
+def found_via_label(item: Item) -> str | None:
+    """The feed that found an item, preferring a ``reactive:<slug>`` search feed."""
+    labels: list[str] = [str(v) for v in item.metadata.get("found_via") or [] if v]
+    if item.source and item.source not in labels:
+        labels.append(item.source)
+    for label in labels:
+        if label.startswith("reactive:"):
+            return label
+    return labels[0] if labels else None
+
+
+def found_via_map(items: list[Item]) -> dict[str, str]:
+    out = {}
+    for item in items:
+        label = found_via_label(item)
+        if label:
+            out[item.id] = label
+    return out
+
+
+def story_history(store: SQLiteStore, story_id: str, depth: int = HISTORY_DEPTH) -> list[Brief]:
+    """The story's stored versions, oldest first (at most the last ``depth``)."""
+    numbers = [v["version"] for v in store.list_versions(story_id)][-depth:]
+    return [store.get_brief(story_id, n) for n in numbers]
+
+
+def synthesize_story(
+    store: SQLiteStore,
+    story_ref: str | Story,
+    *,
+    synthesizer: Synthesizer | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+) -> tuple[Brief, bool]:
+    """Build the story's brief; store it as a new version when material.
+
+    Returns ``(brief, written)``: the new version when written, else the
+    latest stored version unchanged.
+    """
+    story = story_ref if isinstance(story_ref, Story) else store.get_story(story_ref)
+    all_items = store.list_items(story_id=story.id)
+    if not all_items:
+        raise SynthesisError(f"story {story.slug!r} has no items")
+    items = [i for i in all_items if not i.duplicate_of]
+    via = found_via_map(all_items)
+    synth = synthesizer or default_synthesizer()
+    brief = synth(story, items, found_via=via, now=now)
+    for ref in brief.sources:  # plumb the feed label even if the synthesizer ignored it
+        if ref.found_via is None and ref.item_id in via:
+            ref.found_via = via[ref.item_id]
+    brief.item_count = len(all_items)
+
+    history = story_history(store, story.id)
+    latest = history[-1] if history else None
+    if latest is not None and not force and not is_material_change(latest, brief):
+        return latest, False
+    brief.version = (latest.version if latest else 0) + 1
+    apply_evolution(brief, history)
+    brief.change_summary = change_summary(diff_briefs(latest, brief) if latest else None)
+    store.save_brief(story.id, brief)
+    return brief, True
+
+
+def synthesize_all(
+    store: SQLiteStore,
+    *,
+    synthesizer: Synthesizer | None = None,
+    force: bool = False,
+    now: datetime | None = None,
+    on_story: Callable[[Story, Brief, bool], Any] | None = None,
+) -> list[tuple[Story, Brief, bool]]:
+    """``synthesize_story`` for every story that has items."""
+    results = []
+    synth = synthesizer or default_synthesizer()
+    for story in store.list_stories():
+        if not story.item_count:
+            continue
+        brief, written = synthesize_story(store, story, synthesizer=synth, force=force, now=now)
+        results.append((story, brief, written))
+        if on_story:
+            on_story(story, brief, written)
+    return results

@@ -1,0 +1,180 @@
+"""Markdown rendering of a Brief, laid out like the seed story page.
+
+Renders only: every word comes from the Brief.  Text that came from items is
+escaped so it cannot inject links, images or raw HTML: brackets, parentheses
+after brackets, ``!``, ``<``/``>``, emphasis and code markers are escaped and
+newlines folded, so a sentence always stays one inline run of text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from infomachine.models import Brief, Sentence, SourceRef
+
+SECTION_TITLES = {
+    "what": "What",
+    "why_it_matters": "Why it matters",
+    "open_questions": "Open questions",
+    "narrative": "Narrative",
+    "timeline": "Timeline",
+    "perspectives": "Perspectives",
+    "tensions": "Tensions",
+}
+DEFAULT_OMITTED = "not enough support in the sources for this section"
+_SPECIAL = re.compile(r"([\\`*\[\]])")
+_LEADING = re.compile(r"^([#+-])")
+_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+_SPACE = re.compile(r"\s+")
+
+
+def escape(text: str | None) -> str:
+    """Item text made inert for Markdown: no links, images, HTML or blocks."""
+    if not text:
+        return ""
+    text = _SPACE.sub(" ", text).strip()
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _SPECIAL.sub(r"\\\1", text)
+    # ``![`` and ``](`` never survive, even escaped, so no renderer sees a link.
+    text = text.replace("!\\[", "&#33;\\[").replace("\\](", "\\]&#40;")
+    text = _LEADING_NUMBER.sub(r"\1\\\2", text)
+    return _LEADING.sub(r"\\\1", text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL usable inside ``(...)``, or None."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url.strip(), safe=":/?#[]@!$&'*+,;=%-._~")
+
+
+def cites(numbers: Iterable[int]) -> str:
+    return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
+
+
+def sentence(s: Sentence) -> str:
+    marks = cites(s.cites)
+    return f"{escape(s.text)} {marks}".rstrip()
+
+
+def sentences(items: Iterable[Sentence]) -> str:
+    return " ".join(sentence(s) for s in items)
+
+
+def utc_stamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def source_line(ref: SourceRef) -> str:
+    """``[n] title — publisher (date)``; a reactive feed label shown like the seed page."""
+    url = safe_url(ref.url)
+    title = escape(ref.title) or "(untitled)"
+    title = f"[{title}]({url})" if url else title
+    via = ref.found_via or ""
+    if via.startswith("reactive:") or not ref.publisher:
+        origin = escape(via) if via else ""
+    else:
+        origin = escape(ref.publisher)
+    line = f"[{ref.n}] {title}"
+    if origin:
+        line += f" — {origin}"
+    if ref.published:
+        line += f" ({escape(ref.published)})"
+    return line
+
+
+def _omitted(brief: Brief, section: str) -> str:
+    reason = brief.omitted.get(section) or DEFAULT_OMITTED
+    return f"_Section omitted: {escape(reason)}._"
+
+
+def _section(brief: Brief, name: str) -> list[str]:
+    out = [f"## {SECTION_TITLES[name]}", ""]
+    body: list[str] = []
+    if name == "what":
+        if brief.what.summary:
+            body += [sentences(brief.what.summary), ""]
+        body += [f"- {sentence(s)}" for s in brief.what.bullets]
+        if brief.what.bullets:
+            body.append("")
+    elif name == "why_it_matters" and brief.why_it_matters:
+        body += [sentences(brief.why_it_matters), ""]
+    elif name == "open_questions":
+        for q in brief.open_questions:
+            body += [f"- **{escape(q.question)}** {sentences(q.context)}".rstrip(), ""]
+    elif name == "narrative":
+        for para in brief.narrative:
+            body += [sentences(para), ""]
+    elif name == "timeline" and brief.timeline:
+        body += [
+            f"- {escape(e.date)}: {escape(e.text)} {cites(e.cites)}".rstrip() for e in brief.timeline
+        ]
+        body.append("")
+    elif name == "perspectives":
+        for p in brief.perspectives:
+            head = escape(p.actor) + (f" ({escape(p.affiliation)})" if p.affiliation else "")
+            body += [f"### {head}", "", sentences(p.stance), ""]
+            evo = p.evolution
+            note = escape(evo.note) if evo.note else ""
+            marks = cites(evo.cites) if evo.cites and not re.search(r"\\\[\d+\\\]", note) else ""
+            line = f"*Evolution:* {evo.status.capitalize()}" + (f" — {note}" if note else "")
+            body += [f"{line} {marks}".rstrip(), ""]
+    elif name == "tensions":
+        for t in brief.tensions:
+            body.append(
+                f"- **{escape(t.a.actor)}**: {sentence(t.a.claim)} ↔ "
+                f"**{escape(t.b.actor)}**: {sentence(t.b.claim)}"
+            )
+        if brief.tensions:
+            body.append("")
+    if not body:
+        body = [_omitted(brief, name), ""]
+    return out + body
+
+
+def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
+    """The brief as a Markdown page like the seed story page."""
+    history = f"[history]({history_url})" if history_url else "history"
+    lines = [
+        f"# {escape(brief.story.title)}",
+        "",
+        f"{history} · **Version {brief.version}** · {utc_stamp(brief.generated_at)} · "
+        f"{brief.item_count} items",
+        "",
+    ]
+    if brief.change_summary:
+        lines += [f"_Changed: {escape(brief.change_summary)}_", ""]
+    for name in SECTION_TITLES:
+        lines += _section(brief, name)
+    lines += ["## Sources", ""]
+    if brief.sources:
+        lines += [f"{ref.n}. {source_line(ref)}" for ref in brief.sources]
+    else:
+        lines.append(_omitted(brief, "sources"))
+    lines.append("")
+    return "\n".join(lines)
+
+
+def render_history_markdown(title: str, versions: list[dict[str, Any]]) -> str:
+    """A story's version list (from ``store.list_versions``) as a Markdown table."""
+    lines = [f"# {escape(title)} · history", "", "| version | generated | items | what changed |",
+             "|---:|---|---:|---|"]
+    for v in versions:
+        lines.append(
+            f"| {v['version']} | {escape(str(v['generated_at']))} | {v['item_count']} | "
+            f"{escape(v.get('change_summary') or '')} |"
+        )
+    lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,371 @@
+"""Version stage: materiality, semantic diffs and per-actor evolution.
+
+A story gets a new brief version only when the brief changed *materially*:
+a new cited source, a claim added or removed, a new timeline event,
+perspective or tension.  Re-ordering, a new ``generated_at`` or a different
+item count alone are not material.  Claims are compared by their folded text
+(case, whitespace and typography folded), so the same sentence cited under a
+different source number is the same claim.
+
+``apply_evolution`` compares each actor's stance with the versions before it
+and fills ``Perspective.evolution``: ``new`` (first appearance), ``consistent``
+(earlier stance still held) or ``shifted`` (earlier stance sentences gone,
+different ones now).  The note only quotes stance text of the versions and
+carries their citations, mapped to the new brief's source numbers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from infomachine.models import Brief, Evolution, Perspective, Sentence, SourceRef
+from infomachine.synth.verify import fold
+
+# Sections whose sentences count as claims, in display order.
+CLAIM_SECTIONS = ("what", "why_it_matters", "open_questions", "narrative", "perspectives", "tensions")
+CONSISTENT_OVERLAP = 0.5  # token Jaccard of two stances above which a rewording is "consistent"
+_WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
+_STOP = frozenset(
+    "a an the and or of to in on for at by with from as is are was were be been that this it its "
+    "their they than which who whom has have had not no but also into over more most".split()
+)
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def claim_key(text: str) -> str:
+    """The folded text of a claim, trailing punctuation dropped."""
+    return fold(text).rstrip(" .;:!")
+
+
+def actor_key(name: str) -> str:
+    """A normalised actor name: 'Nathan Lambert (Ai2)' and 'nathan  lambert' match."""
+    name = re.sub(r"\([^)]*\)", " ", name)
+    norm = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    norm = re.sub(r"^the\s+", "", norm.strip())
+    return " ".join(re.findall(r"[a-z0-9]+", norm))
+
+
+def _claims(brief: Brief) -> dict[str, list[Sentence]]:
+    """Every claim sentence of a brief, by section."""
+    out: dict[str, list[Sentence]] = {
+        "what": [*brief.what.summary, *brief.what.bullets],
+        "why_it_matters": list(brief.why_it_matters),
+        "open_questions": [],
+        "narrative": [s for para in brief.narrative for s in para],
+        "perspectives": [s for p in brief.perspectives for s in p.stance],
+        "tensions": [s for t in brief.tensions for s in (t.a.claim, t.b.claim)],
+    }
+    for q in brief.open_questions:
+        out["open_questions"].append(Sentence(text=q.question))
+        out["open_questions"].extend(q.context)
+    return out
+
+
+def _claim_keys(brief: Brief) -> dict[str, set[str]]:
+    return {sec: {claim_key(s.text) for s in sents} for sec, sents in _claims(brief).items()}
+
+
+def _source_ids(brief: Brief) -> set[str]:
+    return {s.item_id for s in brief.sources}
+
+
+def _timeline_keys(brief: Brief) -> set[tuple[str, str]]:
+    return {(e.date, claim_key(e.text)) for e in brief.timeline}
+
+
+def _tension_key(t: Any) -> tuple[str, str]:
+    sides = sorted(
+        [f"{actor_key(t.a.actor)}: {claim_key(t.a.claim.text)}", f"{actor_key(t.b.actor)}: {claim_key(t.b.claim.text)}"]
+    )
+    return sides[0], sides[1]
+
+
+def _stance_keys(p: Perspective) -> set[str]:
+    return {claim_key(s.text) for s in p.stance}
+
+
+# --------------------------------------------------------------------------- materiality
+
+
+def is_material_change(old: Brief | None, new: Brief) -> bool:
+    """True when ``new`` says something ``old`` did not (or stops saying something).
+
+    Material: a cited source added or removed, a claim added or removed in any
+    section, a timeline event, perspective or tension added or removed, a
+    stance changed.  Not material: ordering, ``generated_at``, item count,
+    version number, change summary, evolution notes.
+    """
+    if old is None:
+        return True
+    if _source_ids(old) != _source_ids(new):
+        return True
+    if _claim_keys(old) != _claim_keys(new):
+        return True
+    if _timeline_keys(old) != _timeline_keys(new):
+        return True
+    old_p = {actor_key(p.actor): _stance_keys(p) for p in old.perspectives}
+    new_p = {actor_key(p.actor): _stance_keys(p) for p in new.perspectives}
+    if old_p != new_p:
+        return True
+    return {_tension_key(t) for t in old.tensions} != {_tension_key(t) for t in new.tensions}
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@dataclass
+class ClaimChange:
+    section: str
+    text: str
+    cites: list[int] = field(default_factory=list)
+
+
+@dataclass
+class PerspectiveChange:
+    actor: str
+    stance_added: list[ClaimChange] = field(default_factory=list)
+    stance_removed: list[ClaimChange] = field(default_factory=list)
+
+
+@dataclass
+class TensionRef:
+    a_actor: str
+    a_claim: str
+    b_actor: str
+    b_claim: str
+    cites: list[int] = field(default_factory=list)
+
+
+@dataclass
+class TimelineRef:
+    date: str
+    text: str
+    cites: list[int] = field(default_factory=list)
+
+
+@dataclass
+class BriefDiff:
+    """What changed between version ``a`` and version ``b`` of a story's brief.
+
+    Cites of added things use ``b``'s source numbers, of removed things ``a``'s.
+    """
+
+    story_slug: str
+    story_title: str
+    from_version: int
+    to_version: int
+    claims_added: list[ClaimChange] = field(default_factory=list)
+    claims_removed: list[ClaimChange] = field(default_factory=list)
+    new_sources: list[SourceRef] = field(default_factory=list)
+    removed_sources: list[SourceRef] = field(default_factory=list)
+    new_perspectives: list[PerspectiveChange] = field(default_factory=list)
+    changed_perspectives: list[PerspectiveChange] = field(default_factory=list)
+    removed_perspectives: list[str] = field(default_factory=list)
+    new_tensions: list[TensionRef] = field(default_factory=list)
+    removed_tensions: list[TensionRef] = field(default_factory=list)
+    timeline_added: list[TimelineRef] = field(default_factory=list)
+    timeline_removed: list[TimelineRef] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (
+                self.claims_added, self.claims_removed, self.new_sources, self.removed_sources,
+                self.new_perspectives, self.changed_perspectives, self.removed_perspectives,
+                self.new_tensions, self.removed_tensions, self.timeline_added, self.timeline_removed,
+            )
+        )
+
+    def claims_by_section(self, added: bool = True) -> dict[str, list[ClaimChange]]:
+        out: dict[str, list[ClaimChange]] = {}
+        for c in self.claims_added if added else self.claims_removed:
+            out.setdefault(c.section, []).append(c)
+        return out
+
+    def summary(self) -> str:
+        return change_summary(self)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["new_sources"] = [s.model_dump() for s in self.new_sources]
+        data["removed_sources"] = [s.model_dump() for s in self.removed_sources]
+        data["summary"] = self.summary()
+        return data
+
+
+def _sentence_changes(
+    section: str, mine: list[Sentence], other_keys: set[str]
+) -> list[ClaimChange]:
+    seen: set[str] = set()
+    out = []
+    for s in mine:
+        key = claim_key(s.text)
+        if key in other_keys or key in seen:
+            continue
+        seen.add(key)
+        out.append(ClaimChange(section, s.text, list(s.cites)))
+    return out
+
+
+def _tension_ref(t: Any) -> TensionRef:
+    return TensionRef(
+        t.a.actor, t.a.claim.text, t.b.actor, t.b.claim.text,
+        sorted(set(t.a.claim.cites) | set(t.b.claim.cites)),
+    )
+
+
+def diff_briefs(a: Brief, b: Brief) -> BriefDiff:
+    """The semantic difference from brief ``a`` (older) to brief ``b`` (newer)."""
+    diff = BriefDiff(b.story.slug, b.story.title, a.version, b.version)
+    claims_a, claims_b = _claims(a), _claims(b)
+    for section in CLAIM_SECTIONS:
+        if section == "perspectives":
+            continue  # reported per actor below
+        keys_a = {claim_key(s.text) for s in claims_a[section]}
+        keys_b = {claim_key(s.text) for s in claims_b[section]}
+        diff.claims_added += _sentence_changes(section, claims_b[section], keys_a)
+        diff.claims_removed += _sentence_changes(section, claims_a[section], keys_b)
+
+    ids_a, ids_b = _source_ids(a), _source_ids(b)
+    diff.new_sources = [s for s in b.sources if s.item_id not in ids_a]
+    diff.removed_sources = [s for s in a.sources if s.item_id not in ids_b]
+
+    persp_a = {actor_key(p.actor): p for p in a.perspectives}
+    persp_b = {actor_key(p.actor): p for p in b.perspectives}
+    for key, p in persp_b.items():
+        if key not in persp_a:
+            diff.new_perspectives.append(
+                PerspectiveChange(p.actor, _sentence_changes("perspectives", p.stance, set()))
+            )
+            continue
+        old = persp_a[key]
+        added = _sentence_changes("perspectives", p.stance, _stance_keys(old))
+        removed = _sentence_changes("perspectives", old.stance, _stance_keys(p))
+        if added or removed:
+            diff.changed_perspectives.append(PerspectiveChange(p.actor, added, removed))
+    diff.removed_perspectives = [p.actor for k, p in persp_a.items() if k not in persp_b]
+
+    tens_a = {_tension_key(t) for t in a.tensions}
+    tens_b = {_tension_key(t) for t in b.tensions}
+    diff.new_tensions = [_tension_ref(t) for t in b.tensions if _tension_key(t) not in tens_a]
+    diff.removed_tensions = [_tension_ref(t) for t in a.tensions if _tension_key(t) not in tens_b]
+
+    tl_a, tl_b = _timeline_keys(a), _timeline_keys(b)
+    diff.timeline_added = [
+        TimelineRef(e.date, e.text, list(e.cites))
+        for e in b.timeline
+        if (e.date, claim_key(e.text)) not in tl_a
+    ]
+    diff.timeline_removed = [
+        TimelineRef(e.date, e.text, list(e.cites))
+        for e in a.timeline
+        if (e.date, claim_key(e.text)) not in tl_b
+    ]
+    return diff
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def change_summary(diff: BriefDiff | None) -> str:
+    """One line: '+2 sources, +5 claims, -1 claim, new perspective: Epoch AI, …'."""
+    if diff is None:
+        return "first version"
+    parts = []
+    if diff.new_sources:
+        parts.append(f"+{_plural(len(diff.new_sources), 'source')}")
+    if diff.removed_sources:
+        parts.append(f"-{_plural(len(diff.removed_sources), 'source')}")
+    if diff.claims_added:
+        parts.append(f"+{_plural(len(diff.claims_added), 'claim')}")
+    if diff.claims_removed:
+        parts.append(f"-{_plural(len(diff.claims_removed), 'claim')}")
+    if diff.timeline_added:
+        parts.append(f"+{_plural(len(diff.timeline_added), 'timeline event')}")
+    if diff.new_perspectives:
+        names = ", ".join(p.actor for p in diff.new_perspectives[:3])
+        more = f" +{len(diff.new_perspectives) - 3}" if len(diff.new_perspectives) > 3 else ""
+        parts.append(f"new perspective{'s' if len(diff.new_perspectives) > 1 else ''}: {names}{more}")
+    if diff.changed_perspectives:
+        parts.append(f"{_plural(len(diff.changed_perspectives), 'stance')} updated")
+    if diff.new_tensions:
+        parts.append(f"+{_plural(len(diff.new_tensions), 'tension')}")
+    return ", ".join(parts) if parts else "no material change"
+
+
+# --------------------------------------------------------------------------- evolution
+
+
+def _tokens(sentences: list[Sentence]) -> set[str]:
+    words = set()
+    for s in sentences:
+        words |= {w for w in _WORD.findall(fold(s.text)) if w not in _STOP}
+    return words
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def _map_cites(cites: list[int], old: Brief, new: Brief) -> list[int]:
+    """Old source numbers mapped to the new brief's numbers (by item id)."""
+    old_ids = {s.n: s.item_id for s in old.sources}
+    new_ns = {s.item_id: s.n for s in new.sources}
+    return [new_ns[old_ids[n]] for n in cites if n in old_ids and old_ids[n] in new_ns]
+
+
+def _quote(sentences: list[Sentence], limit: int = 160) -> str:
+    text = " ".join(s.text for s in sentences)
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _cite_marks(cites: list[int]) -> str:
+    return "".join(f"[{n}]" for n in dict.fromkeys(cites))
+
+
+def _evolve(p: Perspective, new: Brief, history: list[Brief]) -> Evolution:
+    key = actor_key(p.actor)
+    earlier = [
+        (b, q) for b in history for q in b.perspectives if actor_key(q.actor) == key
+    ]
+    stance_cites = sorted({n for s in p.stance for n in s.cites})
+    if not earlier:
+        return Evolution(status="new", note=f"First appears in version {new.version}.", cites=stance_cites)
+    first_version = earlier[0][0].version
+    prev_brief, prev = earlier[-1]
+    prev_keys, now_keys = _stance_keys(prev), _stance_keys(p)
+    added = [s for s in p.stance if claim_key(s.text) not in prev_keys]
+    dropped = [s for s in prev.stance if claim_key(s.text) not in now_keys]
+    added_cites = [n for s in added for n in s.cites]
+    if not dropped or _jaccard(_tokens(prev.stance), _tokens(p.stance)) >= CONSISTENT_OVERLAP:
+        note = f"Consistent since version {first_version}"
+        if added:
+            note += f"; now adds: “{_quote(added)}” {_cite_marks(added_cites)}"
+        return Evolution(status="consistent", note=note.rstrip() + ".", cites=sorted(set(added_cites)))
+    old_cites = _map_cites([n for s in dropped for n in s.cites], prev_brief, new)
+    old_ref = _cite_marks(old_cites) or f"(version {prev_brief.version})"
+    note = f"Shifted: in version {prev_brief.version}, “{_quote(dropped)}” {old_ref}"
+    if added:
+        note += f"; now “{_quote(added)}” {_cite_marks(added_cites)}"
+    return Evolution(
+        status="shifted", note=note.rstrip() + ".", cites=sorted(set(old_cites) | set(added_cites))
+    )
+
+
+def apply_evolution(new: Brief, history: list[Brief]) -> Brief:
+    """Fill each perspective's evolution by comparing with earlier versions.
+
+    ``history`` holds the story's earlier versions (any order; sorted here by
+    version).  ``new.version`` should already be the number it will get, so
+    notes can name it.  Returns ``new`` (changed in place).
+    """
+    ordered = sorted((b for b in history if b is not new), key=lambda b: b.version)
+    for p in new.perspectives:
+        p.evolution = _evolve(p, new, ordered)
+    return new
