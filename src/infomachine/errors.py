@@ -54,6 +54,15 @@ class UnsafeURLError(FetchError):
     """A URL whose scheme or resolved address is not allowed."""
 
 
+class HTTPStatusError(FetchError):
+    """A fetch answered with a 4xx/5xx status (``retry_after`` in seconds, if sent)."""
+
+    def __init__(self, message: str, *, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
 class SynthesisError(InfomachineError):
     """A brief could not be synthesized."""
 

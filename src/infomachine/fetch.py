@@ -1,0 +1,532 @@
+"""The one module through which every HTTP request goes.
+
+Safety by construction:
+
+* only ``http`` and ``https`` URLs;
+* the host is resolved and every address is checked *at connect time*, in a
+  custom network backend that connects to the very IP it checked (so DNS
+  rebinding cannot slip a private address in between check and connect);
+  loopback, private, link-local (169.254.169.254), CGNAT 100.64/10, NAT64,
+  IPv4-mapped IPv6, unspecified, multicast and reserved addresses are refused
+  unless ``allow_private=True``;
+* redirects are followed here, hop by hop (each hop checked again), at most
+  ``max_redirects``;
+* the body is read as a stream and decompressed here with a bounded output
+  size, so a gzip bomb stops at ``max_bytes`` with bounded memory;
+* connect/read timeouts plus a total-time cap (a slow drip is cut off);
+* a clear User-Agent; conditional GET via ETag / Last-Modified.
+
+Polling (schedules, backoff) lives elsewhere; this module gives it
+``fetch()``, ``HostLimiter`` and ``parse_retry_after()``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import socket
+import threading
+import time
+import typing
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+from httpcore._backends.sync import SyncBackend
+
+from infomachine import __version__
+from infomachine.errors import FetchError, HTTPStatusError, UnsafeURLError
+
+USER_AGENT = f"infomachine/{__version__} (+https://github.com/infomachine)"
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_TOTAL_TIMEOUT = 30.0
+MAX_REDIRECTS = 5
+REDIRECT_CODES = {301, 302, 303, 307, 308}
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+BLOCKED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "0.0.0.0/8",  # "this" network, unspecified
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # CGNAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, cloud metadata
+        "172.16.0.0/12",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "192.168.0.0/16",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, broadcast
+        "::/128",
+        "::1/128",
+        "::ffff:0:0/96",  # IPv4-mapped
+        "64:ff9b::/96",  # NAT64
+        "64:ff9b:1::/48",  # local-use NAT64
+        "100::/64",  # discard
+        "2001::/32",  # Teredo
+        "2001:db8::/32",
+        "2002::/16",  # 6to4
+        "fc00::/7",  # unique local
+        "fe80::/10",  # link-local
+        "fec0::/10",
+        "ff00::/8",  # multicast
+    )
+)
+
+
+def address_problem(ip: IPAddress) -> str | None:
+    """Why ``ip`` may not be fetched from without ``allow_private`` (None: it may)."""
+    for net in BLOCKED_NETWORKS:
+        if ip.version == net.version and ip in net:
+            return f"{ip} is in the non-public range {net}"
+    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or ip.is_loopback:
+        return f"{ip} is not a public address"
+    if ip.is_private or ip.is_link_local or not ip.is_global:
+        return f"{ip} is not a public address"
+    return None
+
+
+def parse_networks(networks: typing.Iterable[str] | None) -> tuple[Network, ...]:
+    """``["10.1.0.0/16", "127.0.0.1"]`` as network objects (``ConfigError``-free: UnsafeURLError)."""
+    out: list[Network] = []
+    for net in networks or ():
+        try:
+            out.append(ipaddress.ip_network(net, strict=False))
+        except ValueError as exc:
+            raise UnsafeURLError(f"not a network: {net!r}") from exc
+    return tuple(out)
+
+
+def check_address(
+    host: str, ip: str, allow_private: bool, allowed: tuple[Network, ...] = ()
+) -> None:
+    """Raise ``UnsafeURLError`` when ``ip`` (resolved from ``host``) is not allowed.
+
+    ``allowed`` lists non-public networks the user explicitly permits (an
+    intranet, or 127.0.0.1 in tests) while everything else stays refused.
+    """
+    if allow_private:
+        return
+    try:
+        addr = ipaddress.ip_address(ip.split("%", 1)[0])
+    except ValueError as exc:
+        raise UnsafeURLError(f"{host}: unparseable address {ip!r}") from exc
+    if any(addr.version == net.version and addr in net for net in allowed):
+        return
+    problem = address_problem(addr)
+    if problem:
+        raise UnsafeURLError(f"refusing to connect to {host}: {problem}")
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to (IPv4 and IPv6)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve {host}: {exc}") from exc
+    seen: list[str] = []
+    for info in infos:
+        ip = str(info[4][0])
+        if ip not in seen:
+            seen.append(ip)
+    if not seen:
+        raise FetchError(f"cannot resolve {host}: no addresses")
+    return seen
+
+
+class SafeNetworkBackend(SyncBackend):
+    """A network backend that checks every resolved address, then connects to
+    exactly that address (no second DNS lookup that could be rebound)."""
+
+    def __init__(self, allow_private: bool = False, allowed: tuple[Network, ...] = ()) -> None:
+        self.allow_private = allow_private
+        self.allowed = allowed
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[typing.Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        addresses = resolve(host, port)
+        # Every address must be allowed: a name that resolves to one public and
+        # one private address is refused as a whole.
+        for ip in addresses:
+            check_address(host, ip, self.allow_private, self.allowed)
+        last: Exception | None = None
+        for ip in addresses:
+            try:
+                return super().connect_tcp(ip, port, timeout, local_address, socket_options)
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last = exc
+        assert last is not None
+        raise last
+
+    def connect_unix_socket(self, *args: typing.Any, **kwargs: typing.Any) -> httpcore.NetworkStream:
+        raise UnsafeURLError("unix sockets are not allowed")
+
+
+class SafeTransport(httpx.HTTPTransport):
+    """``httpx.HTTPTransport`` with the checking network backend and no proxies."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        allowed: tuple[Network, ...] = (),
+        **kwargs: typing.Any,
+    ) -> None:
+        super().__init__(trust_env=False, proxy=None, **kwargs)
+        backend = SafeNetworkBackend(allow_private, allowed)
+        self._pool._network_backend = backend  # type: ignore[union-attr]
+
+
+def check_url(
+    url: str, *, allow_private: bool = False, allowed: tuple[Network, ...] = ()
+) -> httpx.URL:
+    """Parse and check a URL before any connection: scheme and literal IPs."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise UnsafeURLError(f"invalid URL {url!r}: {exc}") from exc
+    if parsed.scheme not in ("http", "https"):
+        raise UnsafeURLError(f"only http(s) URLs can be fetched, not {parsed.scheme or 'none'!r}: {url}")
+    host = parsed.host
+    if not host:
+        raise UnsafeURLError(f"URL has no host: {url}")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return parsed
+    check_address(host, host, allow_private, allowed)
+    return parsed
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class FetchResult:
+    """What one fetch returned (after redirects)."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    content: bytes
+    etag: str | None = None
+    last_modified: str | None = None
+    content_type: str | None = None
+    not_modified: bool = False
+    elapsed: float = 0.0
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def media_type(self) -> str:
+        """The content type without parameters, lower case ("" when unknown)."""
+        return (self.content_type or "").split(";", 1)[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        for part in (self.content_type or "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'")
+        return None
+
+    @property
+    def retry_after(self) -> float | None:
+        return parse_retry_after(self.headers.get("retry-after"))
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(int(value))
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    delta = (when - (now or datetime.now(UTC))).total_seconds()
+    return max(0.0, delta)
+
+
+class HostLimiter:
+    """At most ``per_host`` concurrent requests to one host (thread-safe)."""
+
+    def __init__(self, per_host: int = 2) -> None:
+        self.per_host = per_host
+        self._lock = threading.Lock()
+        self._sems: dict[str, threading.BoundedSemaphore] = {}
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            sem = self._sems.setdefault(host.lower(), threading.BoundedSemaphore(self.per_host))
+        with sem:
+            yield
+
+
+# --------------------------------------------------------------------------- body
+
+
+class _Decoder:
+    """Bounded decompression of gzip / deflate bodies (never more than asked)."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self._raw_deflate = False
+        self._d = self._new()
+        self._pending = b""
+
+    def _new(self) -> typing.Any:
+        if self.encoding in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        if self._raw_deflate:
+            return zlib.decompressobj(-zlib.MAX_WBITS)
+        return zlib.decompressobj(zlib.MAX_WBITS)
+
+    def feed(self, data: bytes, limit: int) -> Iterator[bytes]:
+        """Decompressed pieces of ``data``, each at most ``limit`` + 1 bytes."""
+        buf = self._pending + data
+        self._pending = b""
+        while buf:
+            try:
+                out = self._d.decompress(buf, limit + 1)
+            except zlib.error as exc:
+                if self.encoding == "deflate" and not self._raw_deflate:
+                    self._raw_deflate = True  # some servers send raw deflate
+                    self._d = self._new()
+                    out = self._d.decompress(buf, limit + 1)
+                else:
+                    raise FetchError(f"corrupt {self.encoding} body: {exc}") from exc
+            if out:
+                yield out
+            if self._d.eof:
+                buf = self._d.unused_data  # another gzip member may follow
+                self._d = self._new()
+                if buf.strip(b"\x00") == b"":
+                    return
+                continue
+            buf = self._d.unconsumed_tail
+            if not out and buf:
+                self._pending = buf
+                return
+
+
+def _read_body(
+    response: httpx.Response, *, max_bytes: int, deadline: float, url: str
+) -> bytes:
+    encoding = response.headers.get("content-encoding", "").strip().lower()
+    decoder: _Decoder | None = None
+    if encoding in ("gzip", "x-gzip", "deflate"):
+        decoder = _Decoder(encoding)
+    elif encoding not in ("", "identity"):
+        raise FetchError(f"{url}: unsupported content encoding {encoding!r}")
+    declared = response.headers.get("content-length")
+    if decoder is None and declared and declared.isdigit() and int(declared) > max_bytes:
+        raise FetchError(f"{url}: body of {int(declared)} bytes exceeds the {max_bytes}-byte cap")
+    parts: list[bytes] = []
+    size = 0
+    for raw in response.iter_raw():
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url}: took longer than the total time cap")
+        pieces = decoder.feed(raw, max_bytes - size) if decoder else iter((raw,))
+        for piece in pieces:
+            size += len(piece)
+            if size > max_bytes:
+                raise FetchError(f"{url}: body exceeds the {max_bytes}-byte cap (after decompression)")
+            parts.append(piece)
+    return b"".join(parts)
+
+
+# --------------------------------------------------------------------------- fetch
+
+
+class Fetcher:
+    """A reusable client (connection pool) with the safety settings above."""
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        allow_networks: typing.Iterable[str] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_redirects: int = MAX_REDIRECTS,
+        user_agent: str = USER_AGENT,
+        limiter: HostLimiter | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.allow_private = allow_private
+        self.allowed = parse_networks(allow_networks)
+        self.timeout = timeout
+        self.total_timeout = total_timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.limiter = limiter
+        self.client = httpx.Client(
+            transport=transport or SafeTransport(allow_private=allow_private, allowed=self.allowed),
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def fetch(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+        raise_for_status: bool = True,
+    ) -> FetchResult:
+        """GET ``url`` safely; 304 gives ``not_modified=True`` and no content.
+
+        Raises ``UnsafeURLError`` for a refused URL or address, ``HTTPStatusError``
+        for a 4xx/5xx answer (when ``raise_for_status``), ``FetchError`` otherwise.
+        """
+        start = time.monotonic()
+        deadline = start + self.total_timeout
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        if accept:
+            headers["Accept"] = accept
+        current = url
+        hops: list[str] = []
+        while True:
+            parsed = check_url(current, allow_private=self.allow_private, allowed=self.allowed)
+            status, resp_headers, content, location = self._one(
+                parsed, headers, deadline, current
+            )
+            if status in REDIRECT_CODES and location:
+                if len(hops) >= self.max_redirects:
+                    raise FetchError(f"{url}: more than {self.max_redirects} redirects")
+                hops.append(current)
+                current = urljoin(current, location)
+                if urlsplit(current).netloc != urlsplit(hops[-1]).netloc:
+                    headers.pop("If-None-Match", None)
+                    headers.pop("If-Modified-Since", None)
+                continue
+            break
+        elapsed = time.monotonic() - start
+        result = FetchResult(
+            url=url,
+            final_url=current,
+            status=status,
+            headers=resp_headers,
+            content=content,
+            etag=resp_headers.get("etag"),
+            last_modified=resp_headers.get("last-modified"),
+            content_type=resp_headers.get("content-type"),
+            not_modified=status == 304,
+            elapsed=elapsed,
+            redirects=hops,
+        )
+        if status == 304:
+            result.etag = result.etag or etag
+            result.last_modified = result.last_modified or last_modified
+        if raise_for_status and status >= 400:
+            raise HTTPStatusError(
+                f"HTTP {status} from {current}", status=status, retry_after=result.retry_after
+            )
+        return result
+
+    def _one(
+        self, url: httpx.URL, headers: dict[str, str], deadline: float, label: str
+    ) -> tuple[int, dict[str, str], bytes, str | None]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(f"{label}: took longer than the total time cap")
+        host = url.host
+        slot = self.limiter.slot(host) if self.limiter else _null()
+        try:
+            timeout = httpx.Timeout(min(self.timeout, remaining))
+            with slot, self.client.stream("GET", url, headers=headers, timeout=timeout) as response:
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                location = response.headers.get("location")
+                if response.status_code in REDIRECT_CODES and location:
+                    return response.status_code, resp_headers, b"", location
+                if response.status_code == 304:
+                    return 304, resp_headers, b"", None
+                body = _read_body(response, max_bytes=self.max_bytes, deadline=deadline, url=label)
+                return response.status_code, resp_headers, body, None
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"{label}: timed out ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{label}: {type(exc).__name__}: {exc}") from exc
+
+
+@contextmanager
+def _null() -> Iterator[None]:
+    yield
+
+
+def fetch(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    allow_private: bool = False,
+    allow_networks: typing.Iterable[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    total_timeout: float = DEFAULT_TOTAL_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_redirects: int = MAX_REDIRECTS,
+    accept: str | None = None,
+    raise_for_status: bool = True,
+) -> FetchResult:
+    """One safe GET with a throw-away client (see ``Fetcher`` to reuse one)."""
+    with Fetcher(
+        allow_private=allow_private,
+        allow_networks=allow_networks,
+        timeout=timeout,
+        total_timeout=total_timeout,
+        max_bytes=max_bytes,
+        max_redirects=max_redirects,
+    ) as fetcher:
+        return fetcher.fetch(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            accept=accept,
+            raise_for_status=raise_for_status,
+        )
