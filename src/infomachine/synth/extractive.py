@@ -1,0 +1,331 @@
+"""The default synthesizer: offline, deterministic, extractive.
+
+Every sentence of the brief is a sentence (or a verbatim span of one) from
+a source, cited with that sentence as its evidence quote; a sentence that
+other sources corroborate (TF-IDF cosine >= ``CORROBORATE``) also cites
+them, each with its own matching sentence as the quote.  Salience is
+centrality across sources (cosine to the centroid of all sentences, plus
+how many other sources say something similar), with MMR to remove
+redundancy.  Sections without support stay empty and say why in
+``brief.omitted``.  The brief is verified before it is returned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from infomachine.analyze.actors import Attribution, affiliations_in, attributions, canonical_actors
+from infomachine.analyze.claims import (
+    contrast_tensions,
+    find_tensions,
+    question_span,
+    significance,
+    uncertainty,
+)
+from infomachine.analyze.sentences import Sent, item_sentences
+from infomachine.models import (
+    Brief,
+    BriefStory,
+    Claim,
+    Evidence,
+    Item,
+    OpenQuestion,
+    Perspective,
+    Sentence,
+    SourceRef,
+    Story,
+    Tension,
+    What,
+    utcnow,
+)
+from infomachine.synth.timeline import select_dates
+from infomachine.synth.verify import verify_brief
+
+CORROBORATE = 0.6
+MMR_LAMBDA = 0.7
+SUMMARY_N, BULLETS_N, WHY_N, QUESTIONS_N, NARRATIVE_N = 1, 4, 2, 4, 10
+TIMELINE_N, PERSPECTIVES_N, TENSIONS_N = 8, 6, 4
+MAX_SENTS_PER_ITEM = 60
+
+
+class _Analysis:
+    """Sentences of the usable items, their TF-IDF vectors and salience."""
+
+    def __init__(self, items: list[Item]) -> None:
+        self.items = items
+        self.by_item = [item_sentences(it, i)[:MAX_SENTS_PER_ITEM] for i, it in enumerate(items)]
+        self.sents: list[Sent] = [s for group in self.by_item for s in group]
+        self.pos = {s: j for j, s in enumerate(self.sents)}
+        n = len(self.sents)
+        if n == 0:
+            self.sim = np.zeros((0, 0))
+            self.salience = np.zeros(0)
+            return
+        try:
+            vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
+            m = vec.fit_transform([s.text for s in self.sents])
+            self.sim = (m @ m.T).toarray()
+            centroid = np.asarray(m.mean(axis=0)).ravel()
+            norm = float(np.linalg.norm(centroid)) or 1.0
+            central = (m @ centroid) / norm
+        except ValueError:  # empty vocabulary
+            self.sim = np.eye(n)
+            central = np.zeros(n)
+        item_of = np.array([s.item for s in self.sents])
+        other = item_of[None, :] != item_of[:, None]
+        corroborating = ((self.sim >= 0.3) & other)
+        n_items = max(1, len(set(item_of.tolist())) - 1)
+        support = np.array(
+            [len(set(item_of[corroborating[j]].tolist())) / n_items for j in range(n)]
+        )
+        lead = np.array([1.0 / (1.0 + s.index) for s in self.sents])
+        self.salience = np.asarray(central).ravel() + 0.5 * support + 0.15 * lead
+
+    def mmr(self, k: int, pool: list[int] | None = None, avoid: set[int] | None = None,
+            weight: np.ndarray | None = None) -> list[int]:
+        """Up to ``k`` salient, mutually non-redundant sentence indices."""
+        cand = list(range(len(self.sents))) if pool is None else list(pool)
+        avoid = set(avoid or ())
+        cand = [j for j in cand if j not in avoid]
+        score = self.salience if weight is None else self.salience * weight
+        chosen: list[int] = []
+        against = list(avoid)
+        while cand and len(chosen) < k:
+            def value(j: int) -> tuple[float, int]:
+                red = max((self.sim[j, c] for c in against), default=0.0)
+                return (MMR_LAMBDA * float(score[j]) - (1 - MMR_LAMBDA) * float(red), -j)
+
+            best = max(cand, key=value)
+            cand.remove(best)
+            if max((self.sim[best, c] for c in against), default=0.0) > 0.75:
+                continue  # near-repeat of something already said
+            chosen.append(best)
+            against.append(best)
+        return chosen
+
+    def corroborators(self, j: int) -> list[Sent]:
+        """The best matching sentence of each other item that says the same."""
+        best: dict[int, tuple[float, Sent]] = {}
+        for c, s in enumerate(self.sents):
+            if s.item == self.sents[j].item or self.sim[j, c] < CORROBORATE:
+                continue
+            if s.item not in best or self.sim[j, c] > best[s.item][0]:
+                best[s.item] = (float(self.sim[j, c]), s)
+        return [best[i][1] for i in sorted(best)][:2]
+
+
+def _sentence(text: str, sources: list[tuple[int, str]]) -> Sentence:
+    """A brief sentence citing item indices (remapped to source numbers later)."""
+    cites = list(dict.fromkeys(i for i, _ in sources))
+    return Sentence(text=text, cites=cites, evidence=[Evidence(n=i, quote=q) for i, q in sources])
+
+
+def _cited(a: _Analysis, j: int, corroborate: bool = True) -> Sentence:
+    s = a.sents[j]
+    sources = [(s.item, s.text)]
+    if corroborate:
+        sources += [(c.item, c.text) for c in a.corroborators(j)]
+    return _sentence(s.text, sources)
+
+
+def _chronological(a: _Analysis, idx: list[int]) -> list[int]:
+    def key(j: int) -> tuple[datetime, int, int]:
+        s = a.sents[j]
+        return (a.items[s.item].when, s.item, s.index)
+
+    return sorted(idx, key=key)
+
+
+def _narrative(a: _Analysis, idx: list[int]) -> list[list[Sentence]]:
+    paragraphs: list[list[Sentence]] = []
+    last_day: date | None = None
+    for j in _chronological(a, idx):
+        day = a.items[a.sents[j].item].when.date()
+        if not paragraphs or len(paragraphs[-1]) >= 4 or (last_day and (day - last_day).days > 2):
+            paragraphs.append([])
+        paragraphs[-1].append(_cited(a, j))
+        last_day = day
+    return paragraphs
+
+
+def _perspectives(a: _Analysis, atts: list[Attribution], canon: dict[str, str]) -> list[Perspective]:
+    affil = affiliations_in(s.text for s in a.sents)
+    grouped: dict[str, list[Attribution]] = {}
+    for att in atts:
+        grouped.setdefault(canon[att.actor], []).append(att)
+
+    def weight(actor: str) -> tuple[float, str]:
+        return (-sum(float(a.salience[a.pos[x.sent]]) for x in grouped[actor]), actor)
+
+    out: list[Perspective] = []
+    for actor in sorted(grouped, key=weight)[:PERSPECTIVES_N]:
+        chosen = sorted(grouped[actor], key=lambda x: (-float(a.salience[a.pos[x.sent]]), a.pos[x.sent]))
+        stance: list[Sentence] = []
+        seen: set[Sent] = set()
+        for att in chosen:
+            if att.sent in seen:
+                continue
+            seen.add(att.sent)
+            stance.append(_sentence(att.sent.text, [(att.sent.item, att.sent.text)]))
+            if len(stance) == 2:
+                break
+        affiliation = next((x.affiliation for x in chosen if x.affiliation), None) or affil.get(actor)
+        out.append(Perspective(actor=actor, affiliation=affiliation, stance=stance))
+    return out
+
+
+def synthesize(
+    story: Story,
+    items: list[Item],
+    *,
+    found_via: Mapping[str, str] | None = None,
+    now: datetime | None = None,
+) -> Brief:
+    """A verified, cited brief of ``story`` from its ``items`` (pure function)."""
+    usable = sorted((it for it in items if not it.duplicate_of), key=lambda it: (it.when, it.id))
+    brief = Brief(
+        story=BriefStory(id=story.id, slug=story.slug, title=story.title),
+        generated_at=now or utcnow(),
+        item_count=len(items),
+        synthesizer="extractive",
+    )
+    a = _Analysis(usable)
+    if not a.sents:
+        for section in ("what", "why_it_matters", "open_questions", "narrative", "timeline",
+                        "perspectives", "tensions"):
+            brief.omitted[section] = "no prose sentences in the story's items"
+        return brief
+
+    top = a.mmr(SUMMARY_N + BULLETS_N)
+    brief.what = What(
+        summary=[_cited(a, j) for j in top[:SUMMARY_N]],
+        bullets=[_cited(a, j) for j in top[SUMMARY_N:]],
+    )
+    used = set(top)
+
+    sig = np.array([significance(s.text) for s in a.sents])
+    why_pool = [j for j in range(len(a.sents)) if sig[j] > 0]
+    why = a.mmr(WHY_N, why_pool, avoid=used, weight=1 + 0.3 * sig)
+    brief.why_it_matters = [_cited(a, j) for j in why]
+    if not why:
+        brief.omitted["why_it_matters"] = "no source states why this matters (no significance cues)"
+    used |= set(why)
+
+    unc = np.array([uncertainty(s.text) for s in a.sents])
+    q_pool = [j for j in range(len(a.sents)) if unc[j] >= 2.0]
+    for j in a.mmr(QUESTIONS_N, q_pool, weight=1 + 0.5 * unc):
+        s = a.sents[j]
+        brief.open_questions.append(
+            OpenQuestion(question=question_span(s.text), context=[_cited(a, j, corroborate=False)])
+        )
+    if not brief.open_questions:
+        brief.omitted["open_questions"] = "no source flags anything as unclear or unresolved"
+
+    narrative = a.mmr(NARRATIVE_N)
+    brief.narrative = _narrative(a, narrative)
+
+    for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.by_item):
+        # select_dates cites 1-based item positions; keep internal 0-based indices here
+        event.cites = [n - 1 for n in event.cites]
+        event.evidence = [Evidence(n=e.n - 1, quote=e.quote) for e in event.evidence]
+        brief.timeline.append(event)
+    if not brief.timeline:
+        brief.omitted["timeline"] = "no dated events (no dates in the text and no publication dates)"
+
+    atts = [att for s in a.sents for att in attributions(s)]
+    canon = canonical_actors(att.actor for att in atts)
+    brief.perspectives = _perspectives(a, atts, canon)
+    if not brief.perspectives:
+        brief.omitted["perspectives"] = "no named actor is quoted or attributed a claim"
+
+    pairs = contrast_tensions(a.sents, canon) + find_tensions(atts, canon)
+    seen_pairs: set[frozenset[str]] = set()
+    for p in pairs:
+        key = frozenset({canon.get(p.a.actor, p.a.actor), canon.get(p.b.actor, p.b.actor)})
+        if key in seen_pairs or len(key) < 2:
+            continue
+        seen_pairs.add(key)
+        brief.tensions.append(
+            Tension(
+                a=Claim(actor=canon.get(p.a.actor, p.a.actor),
+                        claim=_sentence(p.a_quote, [(p.a.sent.item, p.a_quote)])),
+                b=Claim(actor=canon.get(p.b.actor, p.b.actor),
+                        claim=_sentence(p.b_quote, [(p.b.sent.item, p.b_quote)])),
+            )
+        )
+        if len(brief.tensions) >= TENSIONS_N:
+            break
+    if not brief.tensions:
+        brief.omitted["tensions"] = "no conflicting claims between named actors"
+
+    _number_sources(brief, usable, found_via or {})
+    texts = {s.n: _source_text(usable[_index(usable, s.item_id)]) for s in brief.sources}
+    verify_brief(brief, texts)
+    _note_emptied(brief)
+    return brief
+
+
+def _source_text(item: Item) -> str:
+    return f"{item.title}\n{item.text}"
+
+
+def _index(items: list[Item], item_id: str) -> int:
+    return next(i for i, it in enumerate(items) if it.id == item_id)
+
+
+def _all_sentences(brief: Brief) -> list[Sentence]:
+    out = [*brief.what.summary, *brief.what.bullets, *brief.why_it_matters]
+    out += [s for q in brief.open_questions for s in q.context]
+    out += [s for p in brief.narrative for s in p]
+    out += [s for p in brief.perspectives for s in p.stance]
+    out += [c for t in brief.tensions for c in (t.a.claim, t.b.claim)]
+    return out
+
+
+def _number_sources(brief: Brief, items: list[Item], found_via: Mapping[str, str]) -> None:
+    """Turn internal item indices into source numbers 1..n, by first citation."""
+    order: dict[int, int] = {}
+    holders: list[tuple[list[int], list[Evidence]]] = [(s.cites, s.evidence) for s in _all_sentences(brief)]
+    holders += [(e.cites, e.evidence) for e in brief.timeline]
+    for cites, _ in holders:
+        for i in cites:
+            order.setdefault(i, len(order) + 1)
+    for cites, evidence in holders:
+        cites[:] = [order[i] for i in cites]
+        for ev in evidence:
+            ev.n = order[ev.n]
+    for i, n in sorted(order.items(), key=lambda kv: kv[1]):
+        it = items[i]
+        brief.sources.append(
+            SourceRef(
+                n=n,
+                item_id=it.id,
+                title=it.title,
+                publisher=it.publisher,
+                published=it.published.date().isoformat() if it.published else None,
+                url=it.url,
+                found_via=found_via.get(it.id) or it.source,
+            )
+        )
+
+
+def _note_emptied(brief: Brief) -> None:
+    """Sections verification emptied must also say why."""
+    checks = {
+        "what": not (brief.what.summary or brief.what.bullets),
+        "why_it_matters": not brief.why_it_matters,
+        "open_questions": not brief.open_questions,
+        "narrative": not brief.narrative,
+        "timeline": not brief.timeline,
+        "perspectives": not brief.perspectives,
+        "tensions": not brief.tensions,
+    }
+    for section, empty in checks.items():
+        if empty:
+            brief.omitted.setdefault(section, "no supported sentences")
+        else:
+            brief.omitted.pop(section, None)

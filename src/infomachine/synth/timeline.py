@@ -1,0 +1,202 @@
+"""Timeline date selection in the spirit of Ghalandari & Ifrim (ACL 2020).
+
+Their "datewise" approach first ranks dates, then writes one summary per
+selected date.  Without training data we use their strongest unsupervised
+date-ranking signal, mention counts, combined with publication counts:
+
+* every content sentence that mentions a day (explicit "12 March 2014",
+  partial "March 12", relative "yesterday"/"on Monday" resolved against the
+  article's publication date) votes for that day; a vote from an article
+  published *after* the day ("looking back") counts more, as do explicit
+  dates, and each article votes at most ``PER_ARTICLE_CAP`` times per day;
+* each article published on a day (or the day after: news runs a day late)
+  adds a smaller vote, so heavily covered days rise;
+* selected dates are spread out: a date adjacent to an already chosen one
+  (within ``SPREAD_DAYS``) is penalised (redundancy removal over time).
+
+Each selected date gets the candidate sentence most central to that date's
+candidates (TF-IDF centroid), with its citation.  Cites are 1-based
+positions in the ``items`` list given.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from infomachine.analyze.dates import DateMention, find_dates
+from infomachine.analyze.sentences import Sent, item_sentences
+from infomachine.models import Evidence, Item, TimelineEvent
+
+LOOKBACK_WEIGHT = 1.0
+SAME_DAY_WEIGHT = 0.6
+FUTURE_WEIGHT = 0.3
+EXPLICIT_BONUS = 0.3
+PUB_WEIGHT = 0.5
+PUB_NEXT_DAY_WEIGHT = 0.25
+PER_ARTICLE_CAP = 2
+SPREAD_DAYS = 1
+SPREAD_PENALTY = 0.5
+
+
+@dataclass
+class DateCandidate:
+    day: date
+    score: float = 0.0
+    mentions: list[tuple[Sent, DateMention]] = field(default_factory=list)
+    published: list[int] = field(default_factory=list)  # item indices published that day
+
+
+def _pub_day(item: Item) -> date | None:
+    return item.published.date() if item.published else None
+
+
+def collect_candidates(
+    items: list[Item], sentences: list[list[Sent]] | None = None
+) -> dict[date, DateCandidate]:
+    """Every day mentioned or published on, with its raw score and evidence."""
+    if sentences is None:
+        sentences = [item_sentences(it, i) for i, it in enumerate(items)]
+    cands: dict[date, DateCandidate] = {}
+
+    def cand(d: date) -> DateCandidate:
+        if d not in cands:
+            cands[d] = DateCandidate(d)
+        return cands[d]
+
+    for i, it in enumerate(items):
+        pub = _pub_day(it)
+        per_day: dict[date, int] = defaultdict(int)
+        for sent in sentences[i]:
+            seen: set[date] = set()
+            for mention in find_dates(sent.text, pub):
+                d = mention.date
+                if d in seen:
+                    continue
+                seen.add(d)
+                c = cand(d)
+                c.mentions.append((sent, mention))
+                if per_day[d] >= PER_ARTICLE_CAP:
+                    continue
+                per_day[d] += 1
+                if pub is None or d < pub:
+                    w = LOOKBACK_WEIGHT
+                elif d == pub:
+                    w = SAME_DAY_WEIGHT
+                else:
+                    w = FUTURE_WEIGHT
+                if mention.kind == "explicit":
+                    w += EXPLICIT_BONUS
+                c.score += w
+        if pub is not None:
+            c = cand(pub)
+            c.published.append(i)
+            c.score += PUB_WEIGHT
+            cand(pub - timedelta(days=1)).score += PUB_NEXT_DAY_WEIGHT
+    return cands
+
+
+def rank_dates(
+    cands: dict[date, DateCandidate],
+    k: int,
+    since: date | None = None,
+    until: date | None = None,
+) -> list[DateCandidate]:
+    """The ``k`` best days in range, spread out, oldest first."""
+    pool = [
+        c
+        for c in cands.values()
+        if (since is None or c.day >= since)
+        and (until is None or c.day <= until)
+        and (c.mentions or c.published)
+    ]
+    pool.sort(key=lambda c: (-c.score, c.day))
+    chosen: list[DateCandidate] = []
+    scores = {c.day: c.score for c in pool}
+    while pool and len(chosen) < k:
+        best = max(pool, key=lambda c: (scores[c.day], -c.day.toordinal()))
+        chosen.append(best)
+        pool.remove(best)
+        for c in pool:
+            if abs((c.day - best.day).days) <= SPREAD_DAYS:
+                scores[c.day] *= SPREAD_PENALTY
+    return sorted(chosen, key=lambda c: c.day)
+
+
+def _describe(
+    cand: DateCandidate, items: list[Item], sentences: list[list[Sent]]
+) -> tuple[Sent, float] | None:
+    pool = [s for s, _ in cand.mentions]
+    if not pool:
+        pool = [s for i in cand.published for s in sentences[i][:3]]
+    if not pool:
+        return None
+    uniq = list(dict.fromkeys(pool))
+    if len(uniq) == 1:
+        return uniq[0], 1.0
+    vec = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+    try:
+        m = vec.fit_transform([s.text for s in uniq])
+    except ValueError:
+        return uniq[0], 0.0
+    centroid = np.asarray(m.mean(axis=0)).ravel()
+    sims = m @ centroid
+    # prefer central sentences, then earlier sentences of earlier items (determinism)
+    order = sorted(range(len(uniq)), key=lambda j: (-round(float(sims[j]), 9), uniq[j].item, uniq[j].index))
+    best = uniq[order[0]]
+    return best, float(sims[order[0]])
+
+
+def select_dates(
+    items: list[Item],
+    *,
+    max_dates: int = 10,
+    since: date | None = None,
+    until: date | None = None,
+    sentences: list[list[Sent]] | None = None,
+) -> list[TimelineEvent]:
+    """The ``max_dates`` most important dated events, oldest first.
+
+    Each event's text is one verbatim sentence from a source; ``cites`` and
+    ``evidence`` use 1-based positions in ``items``.  ``importance`` is the
+    date's score.  Items marked as near-duplicates still count as coverage.
+    """
+    if max_dates <= 0 or not items:
+        return []
+    if sentences is None:
+        sentences = [item_sentences(it, i) for i, it in enumerate(items)]
+    cands = collect_candidates(items, sentences)
+    events: list[TimelineEvent] = []
+    for cand in rank_dates(cands, max_dates, since, until):
+        described = _describe(cand, items, sentences)
+        if described is None:
+            continue
+        sent, _ = described
+        n = sent.item + 1
+        events.append(
+            TimelineEvent(
+                date=cand.day.isoformat(),
+                text=sent.text,
+                cites=[n],
+                evidence=[Evidence(n=n, quote=sent.text)],
+                importance=round(cand.score, 3),
+            )
+        )
+    return events
+
+
+def pub_date_baseline(
+    items: list[Item], *, max_dates: int, since: date | None = None, until: date | None = None
+) -> list[date]:
+    """Days with the most published items (the usual baseline)."""
+    counts: dict[date, int] = defaultdict(int)
+    for it in items:
+        d = _pub_day(it)
+        if d and (since is None or d >= since) and (until is None or d <= until):
+            counts[d] += 1
+    ranked = sorted(counts, key=lambda d: (-counts[d], d))
+    return sorted(ranked[:max_dates])
