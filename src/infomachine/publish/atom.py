@@ -1,0 +1,169 @@
+"""Atom feeds of story updates (RFC 4287), and a plain OPML list of sources.
+
+One entry per brief version, carrying its change summary.  Documents are
+built with ElementTree, so every text and attribute is escaped by the
+serializer (``<``, ``&``, ``]]>``…); characters XML 1.0 forbids (control
+characters, lone surrogates) are removed first, so the output always parses.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from infomachine.models import Source
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+_INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_text(value: object) -> str:
+    """Text safe to put in an XML 1.0 document (the serializer escapes the rest)."""
+    return _INVALID_XML.sub("", "" if value is None else str(value))
+
+
+def _rfc3339(value: object) -> str:
+    if isinstance(value, datetime):
+        when = value
+    else:
+        try:
+            when = datetime.fromisoformat(str(value))
+        except ValueError:
+            when = datetime(1970, 1, 1, tzinfo=UTC)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _sub(parent: ET.Element, tag: str, text: object = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", {k: xml_text(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = xml_text(text)
+    return el
+
+
+def _serialize(root: ET.Element) -> str:
+    ET.register_namespace("", ATOM_NS)
+    body = ET.tostring(root, encoding="unicode")
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n"
+
+
+def _entry(feed: ET.Element, entry: dict[str, Any]) -> None:
+    el = _sub(feed, "entry")
+    _sub(el, "id", entry["id"])
+    _sub(el, "title", entry["title"], type="text")
+    _sub(el, "updated", _rfc3339(entry["updated"]))
+    _sub(el, "link", rel="alternate", type="text/html", href=entry["link"])
+    summary = entry.get("summary") or "New version."
+    _sub(el, "summary", summary, type="text")
+
+
+def story_feed(
+    story: dict[str, Any],
+    versions: list[dict[str, Any]],
+    *,
+    self_url: str,
+    story_url: str,
+    version_url: Any,
+    base_url: str | None = None,
+) -> str:
+    """The Atom feed of one story: one entry per version, newest first.
+
+    ``version_url(n)`` gives the link of version ``n``; links may be relative
+    (resolved against ``base_url`` via ``xml:base`` when given, else against
+    the feed's own address).
+    """
+    entries = [
+        {
+            "id": f"urn:infomachine:story:{story['id']}:v{v['version']}",
+            "title": f"{story['title']} — version {v['version']}",
+            "updated": v.get("generated_at"),
+            "link": version_url(v["version"]),
+            "summary": v.get("change_summary"),
+        }
+        for v in sorted(versions, key=lambda v: v["version"], reverse=True)
+    ]
+    return build_feed(
+        feed_id=f"urn:infomachine:story:{story['id']}",
+        title=f"{story['title']} — The Information Machine",
+        self_url=self_url,
+        html_url=story_url,
+        entries=entries,
+        base_url=base_url,
+    )
+
+
+def all_stories_feed(
+    rows: Iterable[dict[str, Any]],
+    *,
+    self_url: str,
+    home_url: str,
+    version_url: Any,
+    base_url: str | None = None,
+    limit: int = 100,
+) -> str:
+    """One feed for all stories: each story's latest version (``pages.index_rows``)."""
+    entries = [
+        {
+            "id": f"urn:infomachine:story:{r['id']}:v{r['version']}",
+            "title": f"{r['title']} — version {r['version']}",
+            "updated": r.get("generated_at"),
+            "link": version_url(r["slug"], r["version"]),
+            "summary": r.get("change_summary"),
+        }
+        for r in rows
+        if r.get("version")
+    ][:limit]
+    return build_feed(
+        feed_id="urn:infomachine:stories",
+        title="The Information Machine — story updates",
+        self_url=self_url,
+        html_url=home_url,
+        entries=entries,
+        base_url=base_url,
+    )
+
+
+def build_feed(
+    *,
+    feed_id: str,
+    title: str,
+    self_url: str,
+    html_url: str,
+    entries: list[dict[str, Any]],
+    base_url: str | None = None,
+) -> str:
+    root = ET.Element(f"{{{ATOM_NS}}}feed")
+    if base_url:
+        root.set("{http://www.w3.org/XML/1998/namespace}base", xml_text(base_url))
+    _sub(root, "id", feed_id)
+    _sub(root, "title", title, type="text")
+    newest = max((_rfc3339(e["updated"]) for e in entries), default=_rfc3339(datetime(1970, 1, 1)))
+    _sub(root, "updated", newest)
+    author = _sub(root, "author")
+    _sub(author, "name", "The Information Machine")
+    _sub(root, "link", rel="self", type="application/atom+xml", href=self_url)
+    _sub(root, "link", rel="alternate", type="text/html", href=html_url)
+    _sub(root, "generator", "infomachine")
+    for entry in entries:
+        _entry(root, entry)
+    return _serialize(root)
+
+
+def sources_opml(sources: Iterable[Source], title: str = "The Information Machine sources") -> str:
+    """A minimal OPML 2.0 list of sources (fallback when ``sources.opml`` has no exporter)."""
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = xml_text(title)
+    body = ET.SubElement(root, "body")
+    for s in sources:
+        attrs = {"text": xml_text(s.name or s.url), "title": xml_text(s.name or s.url)}
+        if s.kind == "feed":
+            attrs.update(type="rss", xmlUrl=xml_text(s.url))
+        else:
+            attrs.update(type="link", url=xml_text(s.url))
+        ET.SubElement(body, "outline", attrs)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

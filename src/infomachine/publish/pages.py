@@ -1,0 +1,203 @@
+"""What each page shows, read from the store as plain dicts.
+
+Shared by the web app (``web.py``), the static site (``site.py``) and the JSON
+API: the HTML pages and ``/api/`` return the same data.  Nothing here
+formats output; nothing in the renderers reads the store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infomachine.errors import InputError, NotFoundError
+from infomachine.models import Brief, Item, Source, Story
+from infomachine.store import SQLiteStore
+
+MAX_QUERY = 200
+
+
+def _iso(value: Any) -> str | None:
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def story_ref(story: Story) -> dict[str, Any]:
+    return {"id": story.id, "slug": story.slug, "title": story.title}
+
+
+def index_rows(store: SQLiteStore) -> list[dict[str, Any]]:
+    """Stories, most recently changed first (latest brief time, else story update)."""
+    latest = store.latest_versions()
+    rows = []
+    for story in store.list_stories():
+        v = latest.get(story.id) or {}
+        rows.append(
+            {
+                **story_ref(story),
+                "item_count": story.item_count,
+                "version": v.get("version"),
+                "generated_at": v.get("generated_at"),
+                "change_summary": v.get("change_summary") or "",
+                "updated_at": _iso(story.updated_at),
+            }
+        )
+    rows.sort(key=lambda r: str(r["generated_at"] or r["updated_at"] or ""), reverse=True)
+    return rows
+
+
+def resolve_story(store: SQLiteStore, ref: str) -> Story:
+    """A story by slug, id or alias (merged stories resolve to the survivor)."""
+    return store.get_story(ref)
+
+
+def version_number(value: str | int) -> int:
+    try:
+        n = int(value)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"not a version number: {value!r}") from exc
+    if n < 1:
+        raise InputError(f"not a version number: {value!r}")
+    return n
+
+
+def version_row(versions: list[dict[str, Any]], n: int, story: Story) -> dict[str, Any]:
+    for v in versions:
+        if v["version"] == n:
+            return v
+    raise NotFoundError(f"story {story.slug!r} has no version {n}")
+
+
+def diff_data(a: Brief, b: Brief) -> Any:
+    """``versions.diff_briefs(a, b)`` as plain data, or None until that module exists."""
+    try:
+        from infomachine import versions as versions_mod
+    except ImportError:
+        return None
+    diff_briefs = getattr(versions_mod, "diff_briefs", None)
+    if diff_briefs is None:
+        return None
+    return to_plain(diff_briefs(a, b))
+
+
+def to_plain(value: Any) -> Any:
+    """Pydantic models, dataclasses and containers as JSON-ready data."""
+    import dataclasses
+
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [to_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return _iso(value)
+
+
+def found_via(item: Item) -> str | None:
+    meta = item.metadata or {}
+    via = meta.get("found_via")
+    if isinstance(via, list):
+        return ", ".join(str(v) for v in via) or None
+    return str(via) if via else item.source
+
+
+def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
+    story = None
+    if item.story_id:
+        try:
+            story = story_ref(store.get_story(item.story_id))
+        except NotFoundError:
+            story = None
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "canonical_url": item.canonical_url,
+        "author": item.author,
+        "publisher": item.publisher,
+        "published": _iso(item.published),
+        "ingested_at": _iso(item.ingested_at),
+        "language": item.language,
+        "source": item.source,
+        "found_via": found_via(item),
+        "duplicate_of": item.duplicate_of,
+        "story": story,
+        "text": item.text,
+    }
+
+
+def source_view(source: Source) -> dict[str, Any]:
+    return {
+        "id": source.id,
+        "kind": source.kind,
+        "url": source.url,
+        "name": source.name,
+        "status": source.status,
+        "item_count": source.item_count,
+        "last_fetch": _iso(source.last_fetch),
+        "last_status": source.last_status,
+        "error_count": source.error_count,
+        "last_error": source.last_error,
+        "next_poll": _iso(source.next_poll),
+        "interval": source.interval,
+    }
+
+
+def sources_rows(store: SQLiteStore) -> list[dict[str, Any]]:
+    return [source_view(s) for s in store.list_sources()]
+
+
+def search_rows(store: SQLiteStore, query: str, limit: int = 50) -> list[dict[str, Any]]:
+    query = (query or "").strip()
+    if len(query) > MAX_QUERY:
+        raise InputError(f"search query longer than {MAX_QUERY} characters")
+    if not query:
+        return []
+    stories: dict[str, dict[str, Any] | None] = {}
+    rows = []
+    for item, snippet in store.search(query, limit=limit):
+        story = None
+        if item.story_id:
+            if item.story_id not in stories:
+                try:
+                    stories[item.story_id] = story_ref(store.get_story(item.story_id))
+                except NotFoundError:
+                    stories[item.story_id] = None
+            story = stories[item.story_id]
+        rows.append(
+            {
+                "id": item.id,
+                "title": item.title,
+                "publisher": item.publisher,
+                "published": _iso(item.published),
+                "url": item.url,
+                "story": story,
+                "snippet": snippet,
+            }
+        )
+    return rows
+
+
+def opml_text(store: SQLiteStore) -> str:
+    """The sources as OPML, from ``sources.opml`` when the sources engineer's exporter exists."""
+    try:
+        from infomachine.sources import opml as opml_mod
+    except ImportError:
+        opml_mod = None  # type: ignore[assignment]
+    for name in ("export_opml", "to_opml", "export", "dumps"):
+        fn = getattr(opml_mod, name, None) if opml_mod else None
+        if callable(fn):
+            try:
+                out = fn(store.list_sources())
+            except TypeError:
+                out = fn(store)
+            return out if isinstance(out, str) else out.decode("utf-8")
+    from infomachine.publish.atom import sources_opml
+
+    return sources_opml(store.list_sources())

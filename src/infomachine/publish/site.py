@@ -1,0 +1,141 @@
+"""Static site export: the web app's pages as files.
+
+``export_site(store, out_dir)`` writes ``index.html``, one folder per story
+(``stories/<slug>/index.html``, ``history/``, ``versions/<n>/``,
+``diff/<a>/<b>/``, ``feed.atom``), ``items/<id>/index.html``,
+``sources/index.html``, ``sources.opml``, ``feed.atom`` and
+``static/style.css``.  Every link is relative and names ``index.html``
+explicitly, so the site works from ``file://`` and from any static server.
+Search needs the server and is left out.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from infomachine.errors import NotFoundError
+from infomachine.models import Story
+from infomachine.publish import atom, html, pages
+from infomachine.store import SQLiteStore
+
+_SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+STATIC = html.Urls(static=True)
+
+
+def _safe(part: str) -> bool:
+    return bool(_SAFE_PART.fullmatch(part)) and ".." not in part
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+def export_site(store: SQLiteStore, out_dir: Path) -> Path:
+    """Write the whole site under ``out_dir``; returns the path of ``index.html``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    _copy_static(out / "static")
+
+    rows = pages.index_rows(store)
+    rows = [r for r in rows if _safe(r["slug"])]
+    root = STATIC.at_depth(0)
+    _write(out / "index.html", html.render_index(rows, urls=root))
+    _write(
+        out / "feed.atom",
+        atom.all_stories_feed(
+            rows,
+            self_url="feed.atom",
+            home_url=root.home(),
+            version_url=root.version,
+        ),
+    )
+
+    item_ids: set[str] = set()
+    for row in rows:
+        story = store.get_story(row["id"])
+        item_ids.update(_export_story(store, out, story))
+
+    items_urls = STATIC.at_depth(2)
+    for item in store.get_items(sorted(item_ids)):
+        if _safe(item.id):
+            _write(
+                out / "items" / item.id / "index.html",
+                html.render_item(pages.item_view(store, item), urls=items_urls),
+            )
+
+    _write(out / "sources" / "index.html", html.render_sources(pages.sources_rows(store), urls=STATIC.at_depth(1)))
+    _write(out / "sources.opml", pages.opml_text(store))
+    return out / "index.html"
+
+
+def _export_story(store: SQLiteStore, out: Path, story: Story) -> set[str]:
+    """Write one story's pages; return the ids of the items its pages link to."""
+    slug = story.slug
+    base = out / "stories" / slug
+    ref = pages.story_ref(story)
+    versions = store.list_versions(story.id)
+    item_ids = {i.id for i in store.list_items(story_id=story.id)}
+    latest = versions[-1]["version"] if versions else None
+
+    story_urls = STATIC.at_depth(2)
+    if latest is not None:
+        brief = store.get_brief(story.id)
+        item_ids.update(s.item_id for s in brief.sources)
+        _write(base / "index.html", html.render_brief(brief, versions=versions, urls=story_urls))
+    else:
+        _write(base / "index.html", html.render_history(ref, versions, urls=story_urls))
+    _write(base / "history" / "index.html", html.render_history(ref, versions, urls=STATIC.at_depth(3)))
+    _write(
+        base / "feed.atom",
+        atom.story_feed(
+            ref,
+            versions,
+            self_url="feed.atom",
+            story_url="index.html",
+            version_url=lambda n: f"versions/{n}/index.html",
+        ),
+    )
+
+    briefs = {}
+    for v in versions:
+        n = v["version"]
+        try:
+            briefs[n] = store.get_brief(story.id, n)
+        except NotFoundError:
+            continue
+        item_ids.update(s.item_id for s in briefs[n].sources)
+        _write(
+            base / "versions" / str(n) / "index.html",
+            html.render_brief(briefs[n], versions=versions, urls=STATIC.at_depth(4), latest_version=latest),
+        )
+    pairs = {(n - 1, n) for n in briefs if n - 1 in briefs}
+    if latest is not None:
+        pairs |= {(n, latest) for n in briefs if n < latest}
+    diff_urls = STATIC.at_depth(5)
+    for a, b in sorted(pairs):
+        _write(
+            base / "diff" / str(a) / str(b) / "index.html",
+            html.render_diff(
+                ref,
+                pages.version_row(versions, a, story),
+                pages.version_row(versions, b, story),
+                pages.diff_data(briefs[a], briefs[b]),
+                urls=diff_urls,
+            ),
+        )
+    return item_ids
+
+
+def _copy_static(dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    folder = resources.files("infomachine.publish").joinpath("static")
+    for entry in folder.iterdir():
+        if entry.is_file():
+            with resources.as_file(entry) as src:
+                shutil.copyfile(src, dest / entry.name)
