@@ -1,7 +1,298 @@
-"""CLI commands (see cli/__init__.py)."""
+"""Commands over briefs: synthesize, show, history, diff, verify, timeline, demo."""
 
 from __future__ import annotations
 
+import importlib
+from datetime import date
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from infomachine.cli import Context, pass_state
+from infomachine.cli.output import console, print_json, print_table
+from infomachine.errors import ConfigError, InputError
+from infomachine.models import Brief
+
+STORIES = click.argument("stories", nargs=-1)
+
+
+def _synthesizer(base_url: str | None, model: str | None):  # type: ignore[no-untyped-def]
+    if not base_url and not model:
+        return None
+    try:
+        llm = importlib.import_module("infomachine.synth.llm")
+    except ImportError as exc:
+        raise ConfigError("LLM synthesis is not available in this installation") from exc
+    synth = llm.make_synthesizer(base_url, model)
+    if synth is None:
+        raise ConfigError("LLM synthesis is not configured: give --llm-base-url and --llm-model")
+    return synth
+
+
+@click.command()
+@STORIES
+@click.option("--force", is_flag=True, help="Write a new version even when nothing changed materially.")
+@click.option("--llm-base-url", default=None, help="OpenAI-compatible endpoint for LLM synthesis.")
+@click.option("--llm-model", default=None, help="Model name for LLM synthesis.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def synthesize(
+    state: Context,
+    stories: tuple[str, ...],
+    force: bool,
+    llm_base_url: str | None,
+    llm_model: str | None,
+    fmt: str,
+) -> None:
+    """Build briefs; store a new version only when a story changed materially.
+
+    With no STORY, every story with items is synthesized.
+
+    \b
+    Example:
+      infomachine synthesize
+      infomachine synthesize open-model-wave --force
+      infomachine synthesize --llm-base-url http://127.0.0.1:11434/v1 --llm-model qwen3
+    """
+    from infomachine.pipeline import synthesize_all, synthesize_story
+
+    synth = _synthesizer(llm_base_url, llm_model)
+    store = state.store
+    if stories:
+        results = []
+        for ref in stories:
+            story = store.get_story(ref)
+            brief, written = synthesize_story(store, story, synthesizer=synth, force=force)
+            results.append((story, brief, written))
+    else:
+        results = synthesize_all(store, synthesizer=synth, force=force)
+    rows = [
+        {
+            "story": story.slug,
+            "version": brief.version,
+            "written": written,
+            "items": brief.item_count,
+            "change": brief.change_summary if written else "unchanged",
+        }
+        for story, brief, written in results
+    ]
+    if fmt == "json":
+        print_json(rows)
+        return
+    print_table(
+        f"{sum(r['written'] for r in rows)} of {len(rows)} briefs written",
+        ["story", "version", "written", "items", "what changed"],
+        [(r["story"], r["version"], "yes" if r["written"] else "no", r["items"], r["change"]) for r in rows],
+    )
+
+
+def _brief(state: Context, ref: str, version: int | None) -> tuple[str, Brief]:
+    story = state.store.get_story(ref)
+    return story.id, state.store.get_brief(story.id, version)
+
+
+def render_html(brief: Brief, versions: list[dict] | None = None) -> str:  # type: ignore[type-arg]
+    try:
+        html = importlib.import_module("infomachine.publish.html")
+    except ImportError as exc:
+        raise ConfigError("HTML output is not available in this installation") from exc
+    return str(html.render_brief(brief, versions=versions))
+
+
+@click.command()
+@click.argument("story")
+@click.option("--version", "version", type=int, default=None, help="Version number (default: latest).")
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@pass_state
+def show(state: Context, story: str, version: int | None, fmt: str) -> None:
+    """Print a story's brief (latest version unless --version).
+
+    \b
+    Example:
+      infomachine show open-model-wave
+      infomachine show open-model-wave --version 2 --format json
+    """
+    from infomachine.publish.jsonout import brief_json
+    from infomachine.publish.markdown import render_markdown
+
+    story_id, brief = _brief(state, story, version)
+    if fmt == "json":
+        click.echo(brief_json(brief))
+    elif fmt == "html":
+        click.echo(render_html(brief, state.store.list_versions(story_id)))
+    else:
+        click.echo(render_markdown(brief))
+
+
+@click.command()
+@click.argument("story")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def history(state: Context, story: str, fmt: str) -> None:
+    """List a story's brief versions: number, time, item count, what changed.
+
+    \b
+    Example:
+      infomachine history open-model-wave --format json
+    """
+    found = state.store.get_story(story)
+    versions = state.store.list_versions(found.id)
+    if fmt == "json":
+        print_json({"story": {"id": found.id, "slug": found.slug, "title": found.title}, "versions": versions})
+        return
+    print_table(
+        f"{found.title} · {len(versions)} versions",
+        ["version", "generated", "items", "what changed"],
+        [(v["version"], v["generated_at"], v["item_count"], v["change_summary"]) for v in versions],
+    )
+
+
+@click.command()
+@click.argument("story")
+@click.argument("a", type=int)
+@click.argument("b", type=int)
+@click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
+@pass_state
+def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
+    """What changed between versions A and B of a story's brief.
+
+    Claims added or removed per section, new sources, new or changed
+    perspectives, new tensions and timeline events.
+
+    \b
+    Example:
+      infomachine diff open-model-wave 1 3
+      infomachine diff open-model-wave 2 3 --format json
+    """
+    from infomachine.publish.jsonout import diff_json, diff_markdown
+    from infomachine.versions import diff_briefs
+
+    story_id, old = _brief(state, story, a)
+    new = state.store.get_brief(story_id, b)
+    result = diff_briefs(old, new)
+    click.echo(diff_json(result) if fmt == "json" else diff_markdown(result))
+
+
+@click.command()
+@click.argument("story")
+@click.option("--version", "version", type=int, default=None, help="Version number (default: latest).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
+    """Re-check a stored brief's citations against the stored item texts.
+
+    Every sentence must cite sources of the brief and quote their text.
+    Exits with status 1 when anything is unsupported.
+
+    \b
+    Example:
+      infomachine verify open-model-wave --format json
+    """
+    from infomachine.synth.verify import verify_brief
+
+    _, brief = _brief(state, story, version)
+    items = {i.id: i for i in state.store.get_items(s.item_id for s in brief.sources)}
+    texts = {
+        s.n: f"{items[s.item_id].title}\n{items[s.item_id].text}" if s.item_id in items else ""
+        for s in brief.sources
+    }
+    report = verify_brief(brief.model_copy(deep=True), texts)
+    if fmt == "json":
+        print_json({"story": brief.story.slug, "version": brief.version, **report.as_dict()})
+    else:
+        print_table(
+            f"{brief.story.title} · version {brief.version} · {report.kept} supported, "
+            f"{report.dropped} unsupported",
+            ["section", "supported", "unsupported", "ratio"],
+            [(name, s.kept, s.dropped, f"{s.ratio:.0%}") for name, s in report.sections.items()],
+        )
+        for problem in report.problems[:20]:
+            console().print(f"  [red]unsupported[/red] {problem}", markup=True, highlight=False)
+    if report.dropped:
+        raise SystemExit(1)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InputError(f"{name} must be a date like 2026-05-01, not {value!r}") from exc
+
+
+@click.command()
+@click.argument("story")
+@click.option("--max-dates", type=int, default=10, show_default=True, help="At most K dated events.")
+@click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
+@click.option("--until", default=None, help="Only events on or before this date (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def timeline(
+    state: Context, story: str, max_dates: int, since: str | None, until: str | None, fmt: str
+) -> None:
+    """The K most important dated events of a story, oldest first.
+
+    \b
+    Example:
+      infomachine timeline open-model-wave --max-dates 5 --since 2026-05-01 --format json
+    """
+    if max_dates < 1:
+        raise InputError("--max-dates must be at least 1")
+    try:
+        select_dates = importlib.import_module("infomachine.synth.timeline").select_dates
+    except ImportError as exc:
+        raise ConfigError("timeline selection is not available in this installation") from exc
+    found = state.store.get_story(story)
+    items = state.store.list_items(story_id=found.id)
+    events = select_dates(
+        items, max_dates=max_dates, since=_date(since, "--since"), until=_date(until, "--until")
+    )
+    # cites are 1-based positions in ``items``; list the cited ones
+    cited = sorted({n for e in events for n in e.cites if 0 < n <= len(items)})
+    sources = [
+        {"n": n, "item_id": items[n - 1].id, "title": items[n - 1].title, "url": items[n - 1].url,
+         "publisher": items[n - 1].publisher}
+        for n in cited
+    ]
+    if fmt == "json":
+        print_json(
+            {"story": found.slug, "events": [e.model_dump(mode="json") for e in events], "sources": sources}
+        )
+        return
+    print_table(
+        f"{found.title} · {len(events)} dates",
+        ["date", "event", "cites"],
+        [(e.date, e.text, "".join(f"[{n}]" for n in e.cites)) for e in events],
+    )
+    for src in sources:
+        console().print(f"  [{src['n']}] {src['title']} — {src['publisher'] or src['url'] or ''}", markup=False)
+
+
+@click.command()
+@click.option(
+    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
+    show_default=True, help="Where to build the demo database and site (replaced if present).",
+)
+@click.option("--serve", is_flag=True, help="Serve the site on http://127.0.0.1:8000 afterwards.")
+def demo(directory: Path, serve: bool) -> None:
+    """Build a demo from the bundled corpus: stories, brief versions and a site.
+
+    Replays the bundled items in publication order, in batches, clustering and
+    synthesizing after each, so the main story's brief reaches several
+    versions with visible Evolution.  No network.
+
+    \b
+    Example:
+      infomachine demo --dir /tmp/infomachine-demo
+      infomachine demo --serve
+    """
+    from infomachine.demo import print_summary, run_demo, serve_site
+
+    result = run_demo(directory)
+    print_summary(result)
+    if serve:
+        serve_site(result)
+
+
+COMMANDS: list[click.Command] = [synthesize, show, history, diff, verify, timeline, demo]
