@@ -126,4 +126,21 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0030_llm_calls",
+        """
+        CREATE TABLE llm_calls (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            request_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            prompt_tokens INTEGER NOT NULL DEFAULT 0,
+            completion_tokens INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            response TEXT NOT NULL,
+            story_id TEXT
+        );
+        CREATE INDEX llm_calls_hash ON llm_calls(request_hash);
+        CREATE INDEX llm_calls_story ON llm_calls(story_id);
+        """,
+    ),
 ]
