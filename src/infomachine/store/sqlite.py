@@ -20,7 +20,6 @@ from infomachine.errors import MigrationError, NotFoundError, StoreError
 from infomachine.models import Item, Source, utcnow
 from infomachine.store.migrations import MIGRATIONS
 from infomachine.store.sqlite_briefs import BriefsMixin
-from infomachine.store.sqlite_cluster import ClusterMixin
 from infomachine.store.sqlite_llm import LLMCallsMixin
 from infomachine.store.sqlite_stories import StoriesMixin
 
@@ -113,7 +112,7 @@ def row_to_source(row: Sequence[Any]) -> Source:
     )
 
 
-class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
+class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin):
     """All persistent state in one SQLite file (WAL, one writer)."""
 
     backend = "sqlite"
