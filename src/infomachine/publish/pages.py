@@ -86,6 +86,8 @@ def to_plain(value: Any) -> Any:
     """Pydantic models, dataclasses and containers as JSON-ready data."""
     import dataclasses
 
+    if hasattr(value, "as_dict"):
+        return to_plain(value.as_dict())
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
