@@ -53,11 +53,12 @@ _STOP_FIRST = {
 _TITLES = {
     "CEO", "CTO", "CFO", "Judge", "Professor", "Prof.", "President", "Senator", "Sen.", "Rep.",
     "Dr.", "Mr.", "Mrs.", "Ms.", "Chief", "Minister", "Secretary", "Governor", "Gov.", "Justice",
-    "Founder", "Chairman", "Director", "Coach", "Manager", "Spokesperson", "Spokesman",
+    "Founder", "Chairman", "Director", "Coach", "Manager", "Spokesperson", "Spokesman", "Mayor",
+    "Premier", "Chancellor", "Commissioner", "Ambassador", "General", "Captain", "Sir", "Dame",
 }
 _NOT_A_CLAIM = re.compile(
     r"^(?:with|during|as|in|on|at|by|for|to|from|after|before|about|of|himself|herself|"
-    r"itself|themselves|it|him|her|them)\b",
+    r"itself|themselves)\b",
     re.IGNORECASE,
 )
 _GENERIC_LAST = {"Says", "Said", "Report", "Reports", "Statement", "Today"}

@@ -101,6 +101,7 @@ def split_contrast(text: str) -> tuple[str, str] | None:
     if not m:
         return None
     left, right = text[: m.start()].strip(), text[m.end() :].strip()
+    right = re.sub(r"^(?:but|while|whereas|although|though|however)\b[,\s]*", "", right, flags=re.I)
     if len(left.split()) < 4 or len(right.split()) < 4:
         return None
     return left, right
