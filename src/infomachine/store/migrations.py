@@ -127,6 +127,32 @@ MIGRATIONS: list[tuple[str, str]] = [
         """,
     ),
     (
+        "0010_cluster_state",
+        """
+        CREATE TABLE cluster_df (
+            term TEXT PRIMARY KEY,
+            df INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE cluster_meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE cluster_stories (
+            story_id TEXT PRIMARY KEY,
+            n INTEGER NOT NULL,
+            first_ts REAL NOT NULL,
+            last_ts REAL NOT NULL,
+            centroid TEXT NOT NULL,
+            titles TEXT NOT NULL DEFAULT '[]',
+            dense TEXT
+        );
+        CREATE INDEX cluster_stories_last ON cluster_stories(last_ts);
+        CREATE TABLE cluster_seen (
+            item_id TEXT PRIMARY KEY
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
         "0030_llm_calls",
         """
         CREATE TABLE llm_calls (

@@ -20,6 +20,7 @@ from infomachine.errors import MigrationError, NotFoundError, StoreError
 from infomachine.models import Item, Source, utcnow
 from infomachine.store.migrations import MIGRATIONS
 from infomachine.store.sqlite_briefs import BriefsMixin
+from infomachine.store.sqlite_cluster import ClusterMixin
 from infomachine.store.sqlite_llm import LLMCallsMixin
 from infomachine.store.sqlite_stories import StoriesMixin
 
@@ -112,7 +113,7 @@ def row_to_source(row: Sequence[Any]) -> Source:
     )
 
 
-class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin):
+class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
     """All persistent state in one SQLite file (WAL, one writer)."""
 
     backend = "sqlite"
@@ -209,19 +210,13 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin):
     def find_existing(
         self, canonical_url: str | None, guid: str | None, content_hash: str
     ) -> str | None:
-        """The id of an item that is an exact duplicate, if any."""
-        if canonical_url:
-            row = self.conn.execute(
-                "SELECT id FROM items WHERE canonical_url = ? LIMIT 1", (canonical_url,)
-            ).fetchone()
-            if row:
-                return str(row[0])
-        if guid:
-            row = self.conn.execute("SELECT id FROM items WHERE guid = ? LIMIT 1", (guid,)).fetchone()
-            if row:
-                return str(row[0])
+        """The id of an item that is an exact duplicate, if any (URL, then GUID, then hash)."""
         row = self.conn.execute(
-            "SELECT id FROM items WHERE content_hash = ? LIMIT 1", (content_hash,)
+            "SELECT id, 1 FROM items WHERE canonical_url = ?1 AND ?1 IS NOT NULL "
+            "UNION ALL SELECT id, 2 FROM items WHERE guid = ?2 AND ?2 IS NOT NULL "
+            "UNION ALL SELECT id, 3 FROM items WHERE content_hash = ?3 "
+            "ORDER BY 2 LIMIT 1",
+            (canonical_url, guid, content_hash),
         ).fetchone()
         return str(row[0]) if row else None
 

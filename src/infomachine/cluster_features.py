@@ -1,0 +1,213 @@
+"""Features for story clustering: terms, entity-like features, TF-IDF vectors.
+
+An item becomes one sparse vector (a dict term -> weight, L2-normalised):
+
+* word terms of the title (weighted ``title_weight``) and the first
+  ``body_words`` words of the body, lower-cased, stop words dropped, plural
+  ``-s`` folded; title word bigrams (``b:``) so that "taper talk" and "talk
+  taper" differ from the bag of words;
+* entity-like features (``e:``): capitalised phrases ("Charles Plosser"),
+  mixed letter/digit names ("GPT-5", "V4", "iPhone"), acronyms ("GM"), and
+  numbers with their unit ("8.8 magnitude", "$1.5 billion");
+* each weighted by ``1 + log(tf)`` times an IDF whose document frequencies
+  are counted incrementally as items arrive (``DocumentFrequencies``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+Vector = dict[str, float]
+
+_WORD = re.compile(r"\$?[^\W_]+(?:[-.'’][^\W_]+)*%?")
+_SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren as at be because been
+    before being below between both but by can cannot could did do does doing down during each
+    few for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just let me more most my myself no nor not now of off on once only
+    or other our ours out over own same she should so some such than that the their theirs them
+    then there these they this those through to too under until up very was we were what when
+    where which while who whom why will with would you your yours new says said say s t amp
+    via us vs get gets got make makes one two first may might many much could still back year
+    years week weeks day days today yesterday tomorrow time report reports news update live
+    watch video photos""".split()
+)
+UNITS = frozenset(
+    """percent pct % million billion trillion bn mn m k km kilometers kilometres miles mph kph
+    magnitude points point degrees dollars euros pounds yen yuan people dead killed injured
+    years months weeks days hours minutes seconds gb tb mb gw mw kw b parameters tokens goals
+    seats votes shares barrels tons tonnes""".split()
+)
+CONNECTORS = frozenset({"of", "de", "the", "and", "&", "for", "von", "van", "la", "le", "del"})
+
+
+def normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def words(text: str) -> list[str]:
+    """Word tokens in their original case."""
+    return _WORD.findall(normalise(text))
+
+
+def stem(word: str) -> str:
+    """Lower-case and fold the commonest English inflections (cheap, not Porter)."""
+    w = word.lower().strip("'’").replace("’", "'")
+    if w.endswith("'s"):
+        w = w[:-2]
+    if len(w) > 4 and w.endswith("ies"):
+        return w[:-3] + "y"
+    if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and not w[-2].isdigit():
+        return w[:-1]
+    return w
+
+
+def terms(tokens: Iterable[str]) -> list[str]:
+    out = []
+    for tok in tokens:
+        if tok.startswith("$"):
+            tok = tok[1:]
+        t = stem(tok)
+        if len(t) < 2 and not t.isdigit():
+            continue
+        if t in STOPWORDS:
+            continue
+        out.append(t)
+    return out
+
+
+def _is_title_case(tokens: list[str]) -> bool:
+    alpha = [t for t in tokens if t[0].isalpha() and t.lower() not in STOPWORDS]
+    if len(alpha) < 3:
+        return False
+    caps = sum(1 for t in alpha if t[0].isupper())
+    return caps >= 0.75 * len(alpha)
+
+
+def entities(text: str, *, title: bool = False) -> list[str]:
+    """Entity-like features of ``text`` (see the module docstring)."""
+    toks = words(text)
+    if not toks:
+        return []
+    title_case = title and _is_title_case(toks)
+    all_caps = sum(1 for t in toks if t.isupper() and len(t) > 1) > 0.6 * len(toks)
+    out: list[str] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        while run and run[-1].lower() in CONNECTORS:
+            run.pop()
+        if len(run) >= 2 and not title_case:
+            out.append("e:" + " ".join(stem(w) for w in run))
+        run.clear()
+
+    for i, tok in enumerate(toks):
+        low = tok.lower()
+        has_digit = any(c.isdigit() for c in tok)
+        has_alpha = any(c.isalpha() for c in tok)
+        if has_digit and has_alpha and len(tok) > 1:
+            out.append("e:" + low.rstrip("%"))  # GPT-5, V4, M8.8, 5G
+        elif not all_caps and has_alpha and any(c.isupper() for c in tok[1:]) and tok[0].isalpha():
+            out.append("e:" + stem(tok))  # iPhone, OpenAI, DeepSeek, NSA
+        if has_digit and not has_alpha or tok.startswith("$") or tok.endswith("%"):
+            nxt = toks[i + 1].lower() if i + 1 < len(toks) else ""
+            num = low.lstrip("$").rstrip("%")
+            if tok.startswith("$"):
+                out.append("e:$" + num + (" " + nxt if nxt in UNITS else ""))
+            elif tok.endswith("%"):
+                out.append("e:" + num + "%")
+            elif nxt in UNITS:
+                out.append("e:" + num + " " + stem(nxt))
+        if tok[0].isupper() and has_alpha and not all_caps:
+            run.append(tok)
+        elif run and low in CONNECTORS:
+            run.append(tok)
+        else:
+            flush()
+    flush()
+    return out
+
+
+def title_bigrams(title_terms: list[str]) -> list[str]:
+    return ["b:" + a + " " + b for a, b in zip(title_terms, title_terms[1:], strict=False)]
+
+
+def raw_features(
+    title: str,
+    text: str,
+    *,
+    title_weight: float,
+    entity_weight: float,
+    bigram_weight: float,
+    body_words: int,
+) -> dict[str, float]:
+    """Weighted term frequencies of one item (before IDF)."""
+    title_words = words(title)
+    title_terms = terms(title_words)
+    body = text or ""
+    if normalise(body).strip().lower().startswith(normalise(title).strip().lower()):
+        body = body[len(title) :]
+    body_tokens = words(body[: body_words * 12])[:body_words]
+    counts: Counter[str] = Counter()
+    weights: dict[str, float] = {}
+    for t in title_terms:
+        counts[t] += 1
+        weights[t] = max(weights.get(t, 0.0), title_weight)
+    for t in terms(body_tokens):
+        counts[t] += 1
+        weights.setdefault(t, 1.0)
+    if bigram_weight > 0:
+        for t in title_bigrams(title_terms):
+            counts[t] += 1
+            weights[t] = bigram_weight * title_weight
+    if entity_weight > 0:
+        for t in entities(title, title=True):
+            counts[t] += 1
+            weights[t] = entity_weight * title_weight
+        for t in entities(" ".join(body_tokens)):
+            counts[t] += 1
+            weights.setdefault(t, entity_weight)
+    return {t: (1.0 + math.log(c)) * weights[t] for t, c in counts.items()}
+
+
+class DocumentFrequencies:
+    """Incremental document frequencies: updated as each item arrives."""
+
+    def __init__(self, df: dict[str, int] | None = None, n_docs: int = 0) -> None:
+        self.df: dict[str, int] = df or {}
+        self.n_docs = n_docs
+        self.changed: set[str] = set()
+
+    def add(self, features: Iterable[str]) -> None:
+        self.n_docs += 1
+        df = self.df
+        for t in features:
+            df[t] = df.get(t, 0) + 1
+            self.changed.add(t)
+
+    def idf(self, term: str) -> float:
+        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+
+    def vector(self, raw: dict[str, float]) -> Vector:
+        """TF-IDF weights of ``raw``, L2-normalised."""
+        vec = {t: w * self.idf(t) for t, w in raw.items()}
+        return normalised(vec)
+
+
+def normalised(vec: Vector) -> Vector:
+    norm = math.sqrt(sum(v * v for v in vec.values()))
+    if norm == 0:
+        return {}
+    return {t: v / norm for t, v in vec.items()}
+
+
+def dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    get = b.get
+    return sum(v * get(t, 0.0) for t, v in a.items())
