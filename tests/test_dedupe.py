@@ -37,7 +37,7 @@ def test_item_id_prefers_url_then_guid_then_hash() -> None:
 
 
 def test_near_duplicates_found_and_signature_roundtrip() -> None:
-    copy = STORY.replace("Tuesday", "Tuesday morning") + " Reporting by a wire service."
+    copy = "Updated: " + STORY + " Reporting by a wire service."
     unrelated = STORY.replace("reservoir", "stadium").split(".")[0] + ". " + " ".join(
         f"word{i}" for i in range(80)
     )
