@@ -1,0 +1,301 @@
+"""Every route of the web app through httpx's ASGITransport, and the static site."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import httpx
+import pytest
+import webfixtures
+from click.testing import CliRunner
+
+from infomachine.cli import cli
+from infomachine.models import Brief, BriefStory, Story
+from infomachine.publish.site import export_site
+from infomachine.store import SQLiteStore
+from infomachine.web import CSP, create_app
+
+SLUG = "open-model-wave"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "web.db"
+    store = SQLiteStore(path)
+    data = webfixtures.populate(store)
+    # A second story with no brief yet, and a third changed more recently.
+    store.create_story(Story(id="s-empty", slug="empty-story", title="Empty story",
+                             updated_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    store.create_story(Story(id="s-fresh", slug="fresh-story", title="Fresh story"))
+    fresh = Brief(story=BriefStory(id="s-fresh", slug="fresh-story", title="Fresh story"),
+                  generated_at=datetime(2026, 6, 1, tzinfo=UTC), change_summary="Brand new.")
+    store.save_brief("s-fresh", fresh)
+    store.close()
+    return {"path": path, **data}
+
+
+@pytest.fixture
+def app(db: dict[str, Any]) -> Any:
+    return create_app(db["path"])
+
+
+def get(app: Any, path: str) -> httpx.Response:
+    async def go() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.get(path)
+
+    return asyncio.run(go())
+
+
+HTML_ROUTES = [
+    "/",
+    f"/stories/{SLUG}",
+    f"/stories/{SLUG}/history",
+    f"/stories/{SLUG}/versions/1",
+    f"/stories/{SLUG}/versions/2",
+    f"/stories/{SLUG}/diff/1/2",
+    f"/stories/{SLUG}/diff/2/1",
+    "/stories/empty-story",
+    "/sources",
+    "/search",
+    "/search?q=open",
+]
+JSON_ROUTES = [
+    "/api/stories",
+    f"/api/stories/{SLUG}",
+    f"/api/stories/{SLUG}/history",
+    f"/api/stories/{SLUG}/versions/1",
+    f"/api/stories/{SLUG}/diff/1/2",
+    "/api/sources",
+    "/api/search?q=open",
+]
+
+
+@pytest.mark.parametrize("path", HTML_ROUTES)
+def test_html_routes(app: Any, path: str) -> None:
+    r = get(app, path)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "<script" not in r.text
+    assert "style=" not in r.text and "<style" not in r.text
+    assert '<a class="skip" href="#main">' in r.text and '<main id="main"' in r.text
+
+
+@pytest.mark.parametrize("path", JSON_ROUTES)
+def test_json_routes(app: Any, path: str) -> None:
+    r = get(app, path)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"] == "application/json"
+    assert r.headers["content-security-policy"] == CSP
+    assert isinstance(r.json(), dict)
+
+
+def test_item_routes(app: Any, db: dict[str, Any]) -> None:
+    item_id = db["item_ids"][0]
+    page = get(app, f"/items/{item_id}")
+    assert page.status_code == 200
+    assert "Body text number 0" in page.text
+    assert f'href="/stories/{SLUG}"' in page.text
+    data = get(app, f"/api/items/{item_id}").json()
+    assert data["id"] == item_id
+    assert data["story"]["slug"] == SLUG
+    assert data["text"].startswith("Body text number 0")
+
+
+def test_story_page_layout(app: Any) -> None:
+    text = get(app, f"/stories/{SLUG}").text
+    heads = re.findall(r"<h2 id=\"[a-z]+\">([^<]+)</h2>", text)
+    assert heads == ["What", "Why it matters", "Open questions", "Narrative", "Timeline",
+                     "Perspectives", "Tensions", "Sources"]
+    assert "Version 2" in text and "2026-05-24 09:30 UTC" in text and "3 items" in text
+    assert f'href="/stories/{SLUG}/history"' in text
+    assert (f'<link rel="alternate" type="application/atom+xml" title="Open Model Wave — updates" '
+            f'href="/stories/{SLUG}/feed.atom">') in text
+    assert '<li id="source-1" value="1">' in text
+    assert '<a href="#source-1" aria-label="source 1">[1]</a><span class="quote"' in text
+    assert 'rel="noopener noreferrer"' in text
+    assert "reactive:open-model-capability-gap" in text
+    assert "Evolution:" in text
+
+
+def test_old_version_points_to_latest(app: Any) -> None:
+    text = get(app, f"/stories/{SLUG}/versions/1").text
+    assert "This is an older version" in text
+    assert f'href="/stories/{SLUG}/diff/1/2"' in text
+
+
+def test_index_most_recent_first(app: Any) -> None:
+    text = get(app, "/").text
+    order = [m for m in re.findall(r'href="/stories/([a-z-]+)"', text)]
+    assert order.index("fresh-story") < order.index(SLUG)
+    rows = get(app, "/api/stories").json()["stories"]
+    assert [r["slug"] for r in rows][:2] == ["fresh-story", SLUG]
+    story = next(r for r in rows if r["slug"] == SLUG)
+    assert story["version"] == 2 and story["item_count"] == 3
+    assert story["change_summary"] == "Added Epoch AI's reading."
+
+
+@pytest.mark.parametrize(
+    "path,target",
+    [
+        ("/stories/old-open-model-slug", f"/stories/{SLUG}"),
+        ("/stories/old-open-model-slug/history", f"/stories/{SLUG}/history"),
+        ("/stories/old-open-model-slug/diff/1/2", f"/stories/{SLUG}/diff/1/2"),
+        ("/stories/old-open-model-slug/feed.atom", f"/stories/{SLUG}/feed.atom"),
+        ("/api/stories/old-open-model-slug", f"/api/stories/{SLUG}"),
+        ("/api/stories/old-open-model-slug/history", f"/api/stories/{SLUG}/history"),
+    ],
+)
+def test_alias_redirects(app: Any, path: str, target: str) -> None:
+    r = get(app, path)
+    assert r.status_code == 301
+    assert r.headers["location"] == target
+
+
+def test_id_redirects(app: Any, db: dict[str, Any]) -> None:
+    r = get(app, f"/stories/{db['story'].id}")
+    assert r.status_code == 301 and r.headers["location"] == f"/stories/{SLUG}"
+
+
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        ("/stories/no-such-story", 404),
+        ("/stories/no-such-story/history", 404),
+        (f"/stories/{SLUG}/versions/9", 404),
+        (f"/stories/{SLUG}/versions/abc", 400),
+        (f"/stories/{SLUG}/versions/0", 400),
+        (f"/stories/{SLUG}/diff/1/9", 404),
+        ("/items/nope", 404),
+        ("/no/such/page", 404),
+        ("/search?q=" + "x" * 300, 400),
+    ],
+)
+def test_html_errors(app: Any, path: str, status: int) -> None:
+    r = get(app, path)
+    assert r.status_code == status
+    assert r.headers["content-type"].startswith("text/html")
+    assert r.headers["content-security-policy"] == CSP
+    assert "<h1>" in r.text
+
+
+@pytest.mark.parametrize(
+    "path,status",
+    [
+        ("/api/stories/no-such-story", 404),
+        (f"/api/stories/{SLUG}/versions/7", 404),
+        (f"/api/stories/{SLUG}/diff/x/2", 400),
+        ("/api/items/nope", 404),
+        ("/api/search?q=" + "x" * 300, 400),
+    ],
+)
+def test_api_errors(app: Any, path: str, status: int) -> None:
+    r = get(app, path)
+    assert r.status_code == status
+    body = r.json()
+    assert body["status"] == status and body["error"]
+
+
+def test_api_shapes(app: Any) -> None:
+    story = get(app, f"/api/stories/{SLUG}").json()
+    assert story["story"]["slug"] == SLUG and story["version"] == 2
+    assert story["brief"]["what"]["summary"][0]["cites"] == [1]
+    assert [v["version"] for v in story["versions"]] == [1, 2]
+    history = get(app, f"/api/stories/{SLUG}/history").json()
+    assert set(history["versions"][0]) >= {"version", "generated_at", "item_count", "change_summary"}
+    diff = get(app, f"/api/stories/{SLUG}/diff/1/2").json()
+    assert diff["a"]["version"] == 1 and diff["b"]["version"] == 2
+    assert diff["diff"] is not None and diff["diff"]["claims_added"]
+    sources = get(app, "/api/sources").json()["sources"]
+    bad = next(s for s in sources if s["id"] == "src-bad")
+    assert bad["error_count"] == 4 and bad["last_status"] == 503
+    results = get(app, "/api/search?q=body").json()
+    assert results["query"] == "body" and len(results["results"]) == 3
+    assert results["results"][0]["story"]["slug"] == SLUG
+    assert get(app, "/api/search?q=").json()["results"] == []
+
+
+def test_feeds(app: Any) -> None:
+    r = get(app, f"/stories/{SLUG}/feed.atom")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/atom+xml")
+    feed = ET.fromstring(r.content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [
+        "Open Model Wave — version 2", "Open Model Wave — version 1"]
+    assert entries[0].findtext(f"{ATOM}summary") == "Added Epoch AI's reading."
+    assert entries[0].find(f"{ATOM}link").get("href") == f"/stories/{SLUG}/versions/2"
+    everything = ET.fromstring(get(app, "/feed.atom").content)
+    titles = [e.findtext(f"{ATOM}title") for e in everything.findall(f"{ATOM}entry")]
+    assert titles == ["Fresh story — version 1", "Open Model Wave — version 2"]
+
+
+def test_sources_page_and_opml(app: Any) -> None:
+    text = get(app, "/sources").text
+    assert "HTTP 503" in text and "Example feed" in text
+    assert 'href="javascript:' not in text
+    r = get(app, "/sources.opml")
+    assert r.status_code == 200
+    root = ET.fromstring(r.content)
+    assert root.tag == "opml"
+    assert any(o.get("xmlUrl") == "https://example.org/feed.xml" for o in root.iter("outline"))
+
+
+def test_static_css(app: Any) -> None:
+    r = get(app, "/static/style.css")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/css")
+
+
+def _links(html_text: str) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"]+)"', html_text)
+
+
+def test_export_site_links_resolve(db: dict[str, Any], tmp_path: Path) -> None:
+    store = SQLiteStore(db["path"])
+    out = tmp_path / "site"
+    index = export_site(store, out)
+    store.close()
+    assert index == out / "index.html"
+    for rel in ["index.html", f"stories/{SLUG}/index.html", f"stories/{SLUG}/history/index.html",
+                f"stories/{SLUG}/versions/1/index.html", f"stories/{SLUG}/diff/1/2/index.html",
+                f"stories/{SLUG}/feed.atom", "feed.atom", "sources/index.html", "sources.opml",
+                "static/style.css", f"items/{db['item_ids'][0]}/index.html"]:
+        assert (out / rel).is_file(), rel
+    pages = list(out.rglob("*.html"))
+    assert len(pages) > 10
+    for page in pages:
+        text = page.read_text()
+        for link in _links(text):
+            parts = urlsplit(link)
+            if parts.scheme in ("http", "https"):
+                continue
+            assert not link.startswith("/"), f"absolute link {link} in {page}"
+            if not parts.path:
+                continue  # #fragment
+            target = (page.parent / unquote(parts.path)).resolve()
+            assert target.is_file(), f"{page.relative_to(out)} links to missing {link}"
+    # Feed links resolve relative to the feed.
+    feed = ET.parse(out / "stories" / SLUG / "feed.atom").getroot()
+    for link in feed.iter(f"{ATOM}link"):
+        assert (out / "stories" / SLUG / link.get("href")).is_file()
+
+
+def test_cli_export_and_help(db: dict[str, Any], tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "public"
+    result = runner.invoke(cli, ["--db", str(db["path"]), "export", "--site", str(out)])
+    assert result.exit_code == 0, result.output
+    assert (out / "index.html").is_file()
+    for command in ("serve", "export"):
+        help_text = runner.invoke(cli, [command, "--help"]).output
+        assert "Example:" in help_text
