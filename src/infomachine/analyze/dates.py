@@ -173,5 +173,5 @@ def parse_loose(value: str, ref: date | None = None) -> date | None:
     settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "STRICT_PARSING": False}
     if ref is not None:
         settings["RELATIVE_BASE"] = datetime.combine(ref, time(12))
-    parsed = dateparser.parse(value, languages=["en"], settings=settings)  # type: ignore[arg-type]
+    parsed = dateparser.parse(value, languages=["en"], settings=settings)
     return parsed.date() if parsed else None
