@@ -1,0 +1,196 @@
+"""The cluster stage on small hand-made fixtures (no shared data needed)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from infomachine.cluster import ClusterConfig, Clusterer, cluster_items
+from infomachine.evaluate import bcubed
+from infomachine.ingest import Ingestor, ingest_records
+from infomachine.models import Record
+from infomachine.store import SQLiteStore
+
+T0 = datetime(2024, 3, 1, 8, tzinfo=UTC)
+
+# Three made-up events, four reports each, plus one unrelated item.
+STORIES = {
+    "quake": [
+        "Magnitude 7.4 earthquake strikes off Norvania coast",
+        "Norvania earthquake: tsunami warning after 7.4 magnitude quake",
+        "Tsunami warning lifted after strong Norvania earthquake",
+        "Rescuers search rubble after Norvania quake kills dozens",
+    ],
+    "chip": [
+        "Zentrix unveils Q9 processor for thin laptops",
+        "Zentrix Q9 chip promises double battery life in laptops",
+        "Hands on with the Zentrix Q9 laptop processor",
+        "Zentrix Q9 processor benchmarks leak ahead of launch",
+    ],
+    "final": [
+        "Brightwater Rovers win cup final against Eastport United",
+        "Eastport United beaten as Brightwater Rovers lift the cup",
+        "Brightwater Rovers cup final win sparks celebrations",
+        "Cup final: Brightwater Rovers 3-1 Eastport United",
+    ],
+}
+LONER = "Local bakery celebrates fifty years of sourdough"
+
+
+def records() -> list[tuple[str, Record]]:
+    out: list[tuple[str, Record]] = []
+    minute = 0
+    for i in range(4):
+        for label, titles in STORIES.items():
+            minute += 7
+            t = titles[i]
+            out.append((label, Record(origin=f"t{minute}", id=f"{label}-{i}", title=t, text=t,
+                                      published=T0 + timedelta(minutes=minute))))
+    out.append(("loner", Record(origin="loner", id="loner", title=LONER, text=LONER,
+                                published=T0 + timedelta(hours=3))))
+    return out
+
+
+def ingest(store: SQLiteStore, recs: list[tuple[str, Record]]) -> list[str]:
+    return Ingestor(store).ingest([r for _, r in recs]).item_ids
+
+
+def partition(store: SQLiteStore) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for item_id, story_id in store.execute("SELECT id, story_id FROM items"):
+        groups.setdefault(story_id, set()).add(item_id)
+    return {frozenset(g) for g in groups.values()}
+
+
+def test_clusters_toy_events(store: SQLiteStore) -> None:
+    recs = records()
+    ids = ingest(store, recs)
+    report = cluster_items(store, ClusterConfig())
+    assert report.items == len(recs)
+    story_of = dict(store.execute("SELECT id, story_id FROM items").fetchall())
+    m = bcubed([lbl for lbl, _ in recs], [story_of[i] for i in ids])
+    assert m["f1"] == 1.0
+    stories = store.list_stories()
+    assert len(stories) == 4
+    for s in stories:
+        assert s.title and len(s.title.split()) >= 4  # a headline, not a bag of words
+        assert s.slug and s.item_count >= 1
+
+
+def test_deterministic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    results = []
+    for n in range(2):
+        with SQLiteStore(tmp_path / f"d{n}.db") as s:
+            ingest(s, records())
+            cluster_items(s, ClusterConfig())
+            results.append(sorted((st.id, st.slug, st.title, st.item_count) for st in s.list_stories()))
+    assert results[0] == results[1]
+
+
+def test_shuffled_arrival_order_keeps_the_partition(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Documented effect: clustering follows *publication* order, so the order in
+    which items arrive (are ingested) does not change the stories when items are
+    clustered in one run. Story ids may differ only if a different item starts a
+    story, which cannot happen here because publication order is fixed."""
+    parts = []
+    for seed in (1, 2):
+        recs = records()
+        random.Random(seed).shuffle(recs)
+        with SQLiteStore(tmp_path / f"s{seed}.db") as s:
+            ingest(s, recs)
+            cluster_items(s, ClusterConfig())
+            parts.append((partition(s), sorted(st.id for st in s.list_stories())))
+    assert parts[0] == parts[1]
+
+
+def test_unclustered_items_picked_up_next_run(store: SQLiteStore) -> None:
+    recs = records()
+    ingest(store, recs[:6])
+    first = cluster_items(store, ClusterConfig())
+    assert first.items == 6
+    before = {s.id for s in store.list_stories()}
+    ingest(store, recs[6:])
+    second = cluster_items(store, ClusterConfig())
+    assert second.items == len(recs) - 6  # only the new items
+    assert cluster_items(store, ClusterConfig()).items == 0
+    after = {s.id for s in store.list_stories()}
+    assert before <= after  # earlier stories keep their ids
+    assert len(after) == 4
+
+
+def test_near_duplicates_follow_original(store: SQLiteStore) -> None:
+    body = " ".join(f"word{i}" for i in range(60))
+    a = Record(origin="a", id="a", url="https://a.example/1", title="Original report on Harlow dam", text=body, published=T0)
+    b = Record(origin="b", id="b", url="https://b.example/2", title="Syndicated: totally different headline", text=body + " extra", published=T0 + timedelta(hours=1))
+    ingest_records(store, [a])
+    cluster_items(store, ClusterConfig())
+    ingest_records(store, [b])
+    cluster_items(store, ClusterConfig())
+    rows = dict(store.execute("SELECT url, story_id FROM items").fetchall())
+    dup = store.execute("SELECT duplicate_of FROM items WHERE url = ?", ("https://b.example/2",)).fetchone()[0]
+    assert dup is not None
+    assert rows["https://a.example/1"] == rows["https://b.example/2"]
+
+
+def test_pinned_story_respected(store: SQLiteStore) -> None:
+    recs = records()
+    quake = [r for lbl, r in recs if lbl == "quake"]
+    ingest_records(store, quake[:1], story="My quake watch")
+    ingest(store, [(lbl, r) for lbl, r in recs if r not in quake[:1]])
+    cluster_items(store, ClusterConfig())
+    pinned = store.get_story("my-quake-watch")
+    assert pinned.pinned
+    # the later quake reports join the pinned story; the pinned item never moves
+    assert pinned.item_count == 4
+    pinned_item = store.execute("SELECT story_id FROM items WHERE pinned = 1").fetchone()
+    assert pinned_item[0] == pinned.id
+
+
+def test_merge_keeps_aliases(store: SQLiteStore) -> None:
+    cfg = replace(ClusterConfig(), threshold=0.99, merge_threshold=0.0)
+    recs = records()
+    ingest(store, recs[:3])
+    cluster_items(store, replace(cfg, merge_threshold=1.1))  # no merges: three stories
+    old = {s.id: s.slug for s in store.list_stories()}
+    assert len(old) == 3
+    ingest(store, recs[3:4])
+    report = cluster_items(store, cfg)  # every converging pair merges now
+    assert report.merged >= 1
+    for sid, slug in old.items():
+        survivor = store.get_story(sid)  # old ids and slugs still resolve
+        assert store.get_story(slug).id == survivor.id
+        if survivor.id != sid:
+            assert sid in store.story_aliases(survivor.id)
+
+
+def test_time_decay_splits_distant_events() -> None:
+    eng = Clusterer(ClusterConfig())
+    t = T0.timestamp()
+    a, _, _ = eng.assign("1", "Storm Kelda floods Harbourtown", "", t)
+    b, _, _ = eng.assign("2", "Storm Kelda floods Harbourtown again", "", t + 3600)
+    c, new, _ = eng.assign("3", "Storm Kelda floods Harbourtown", "", t + 90 * 86400)
+    assert a == b and new and c != a
+
+
+# ---------------------------------------------------------------- shared dev data
+
+
+def test_quality_floor_on_shared_dev_data(shared_data) -> None:  # type: ignore[no-untyped-def]
+    """Regression floor at the measured figures (see docs/benchmarks.md)."""
+    from infomachine.evaluate import eval_clusters
+
+    real = eval_clusters(shared_data / "realnews-dev.jsonl")
+    uci = eval_clusters(shared_data / "uci-news-dev.jsonl")
+    assert real["bcubed"]["f1"] >= 0.90
+    assert uci["bcubed"]["f1"] >= 0.74
+
+
+@pytest.mark.xfail(reason="issue 3 targets not reached yet (uci 0.77, realnews 0.93)", strict=False)
+def test_issue_quality_targets(shared_data) -> None:  # type: ignore[no-untyped-def]
+    from infomachine.evaluate import eval_clusters
+
+    assert eval_clusters(shared_data / "uci-news-dev.jsonl")["bcubed"]["f1"] >= 0.90
+    assert eval_clusters(shared_data / "realnews-dev.jsonl")["bcubed"]["f1"] >= 0.95
