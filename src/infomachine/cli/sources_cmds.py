@@ -1,7 +1,137 @@
-"""CLI commands (see cli/__init__.py)."""
+"""Commands over sources: add-feed, import-opml, export-opml, sources."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
-COMMANDS: list[click.Command] = []
+from infomachine.cli import Context, pass_state
+from infomachine.cli.output import FORMAT_OPTION, console, iso, print_json, print_table
+from infomachine.errors import InputError
+from infomachine.fetch import check_url
+from infomachine.models import Source
+from infomachine.sources.feeds import feed_source
+from infomachine.sources.opml import export_opml as render_opml
+from infomachine.sources.opml import import_opml as load_opml
+
+
+def source_json(s: Source) -> dict[str, object]:
+    return {
+        "id": s.id,
+        "kind": s.kind,
+        "name": s.name,
+        "url": s.url,
+        "status": s.status,
+        "last_fetch": iso(s.last_fetch),
+        "last_status": s.last_status,
+        "last_error": s.last_error,
+        "error_count": s.error_count,
+        "next_poll": iso(s.next_poll),
+        "item_count": s.item_count,
+    }
+
+
+@click.command("add-feed")
+@click.argument("url")
+@click.option("--name", default=None, help="A name for the feed (default: its URL until polled).")
+@pass_state
+def add_feed(state: Context, url: str, name: str | None) -> None:
+    """Subscribe to a feed (RSS, Atom or JSON Feed); it is polled later.
+
+    \b
+    Example:
+      infomachine add-feed https://example.org/feed.xml --name "Example News"
+    """
+    url = url.strip()
+    if not url.lower().startswith(("http://", "https://")):
+        raise InputError(f"not an http(s) URL: {url}")
+    check_url(url, allow_private=True)  # scheme and syntax; addresses are checked when fetched
+    existing = {s.url for s in state.store.list_sources()}
+    stored = state.store.upsert_source(feed_source(url, name))
+    verb = "already subscribed" if url in existing else "added"
+    click.echo(f"{verb}: {stored.id} {stored.name or ''} {stored.url}".replace("  ", " "))
+
+
+@click.command("import-opml")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def import_opml(state: Context, file: Path) -> None:
+    """Import feed subscriptions from an OPML file (stored before any polling).
+
+    \b
+    Example:
+      infomachine import-opml subscriptions.opml
+    """
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    result = load_opml(state.store, data, str(file))
+    click.echo(f"imported {len(result.added)} new feeds, {len(result.existing)} already present")
+    for problem in result.problems:
+        click.echo(f"  skipped {problem.origin}: {problem.message}", err=True)
+
+
+@click.command("export-opml")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="Write to this file (default: standard output).",
+)
+@pass_state
+def export_opml(state: Context, output: Path | None) -> None:
+    """Export feed subscriptions as OPML 2.0.
+
+    \b
+    Example:
+      infomachine export-opml -o subscriptions.opml
+    """
+    xml = render_opml(state.store.list_sources(kind="feed"))
+    if output is None:
+        click.echo(xml, nl=False)
+        return
+    try:
+        output.write_text(xml, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    click.echo(f"wrote {output}", err=True)
+
+
+@click.command("sources")
+@click.option("--kind", default=None, help="Only sources of this kind (feed, page, query, file).")
+@FORMAT_OPTION
+@pass_state
+def sources(state: Context, kind: str | None, fmt: str) -> None:
+    """List sources and their health: status, last fetch, errors, items.
+
+    \b
+    Example:
+      infomachine sources --format json
+    """
+    rows = state.store.list_sources(kind=kind)
+    if fmt == "json":
+        print_json([source_json(s) for s in rows])
+        return
+    if not rows:
+        console().print("no sources yet (add one with: infomachine add-feed URL)")
+        return
+    print_table(
+        f"{len(rows)} sources",
+        ["kind", "name", "url", "status", "last fetch", "last status", "errors", "items"],
+        [
+            (
+                s.kind,
+                s.name,
+                s.url,
+                s.status,
+                iso(s.last_fetch) or "never",
+                s.last_status,
+                s.error_count,
+                s.item_count,
+            )
+            for s in rows
+        ],
+    )
+
+
+COMMANDS: list[click.Command] = [add_feed, import_opml, export_opml, sources]

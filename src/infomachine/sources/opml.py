@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
@@ -114,6 +114,7 @@ def export_opml(sources: Iterable[Source], title: str = "infomachine subscriptio
         if source.metadata.get("html_url"):
             attrs["htmlUrl"] = str(source.metadata["html_url"])
         SubElement(parent, "outline", attrs)
+    indent(root)
     xml = tostring(root, encoding="unicode")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + xml + "\n"
 
