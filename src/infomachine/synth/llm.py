@@ -144,7 +144,10 @@ class LLMSynthesizer:
         previous: Brief | None = None,
     ) -> Brief:
         """The brief, raising ``LLMError`` instead of falling back wholesale."""
-        items = sorted(items, key=lambda i: (i.when, i.id))
+        all_count = len(items)
+        items = sorted((i for i in items if not i.duplicate_of), key=lambda i: (i.when, i.id))
+        if not items:
+            raise LLMError("the story has no items to brief")
         numbers = {item.id: n for n, item in enumerate(items, 1)}
         tag = P.new_tag()
         blocks = P.make_blocks(items, numbers, tag)
@@ -173,7 +176,7 @@ class LLMSynthesizer:
                     brief.notes.append("One repair round was needed to support every sentence.")
         self._fallback(brief, story, items, numbers, found_via, now, report, screened)
         _compact(brief, items, numbers, found_via)
-        brief.item_count = len(items)
+        brief.item_count = all_count
         brief.generated_at = now or utcnow()
         brief.dropped_sentences = report.dropped + screened.total
         if brief.dropped_sentences:
@@ -502,7 +505,7 @@ def _sources(
 ) -> list[SourceRef]:
     refs = []
     for item in items:
-        via = (found_via or {}).get(item.id)
+        via = (found_via or {}).get(item.id) or item.source
         refs.append(
             SourceRef(
                 n=numbers[item.id],
