@@ -173,12 +173,12 @@ def test_evolution_new_consistent_shifted() -> None:
     apply_evolution(v2, [v1])
     port, union, council = v2.perspectives
     assert port.evolution.status == "consistent"
-    assert "since version 1" in port.evolution.note
+    assert port.evolution.note.startswith("Held since version 1; now also:")
     assert "Silt will be monitored weekly." in port.evolution.note
     assert port.evolution.cites == [3]
     assert union.evolution.status == "shifted"
     # the note restates both stances and cites them in v2's numbering (item-b is [1])
-    assert "The union will negotiate compensation." in union.evolution.note
+    assert union.evolution.note.startswith("In version 1: “The union will negotiate compensation.” [1]")
     assert "court injunction" in union.evolution.note
     assert union.evolution.cites == [1, 3]
     assert council.evolution.status == "new"
@@ -190,4 +190,23 @@ def test_evolution_uses_latest_earlier_stance_and_first_appearance() -> None:
     v3 = brief(version=3, stances={"Mayor": [s("The mayor backs the plan.", 1)]})
     apply_evolution(v3, [v2, v1])
     assert v3.perspectives[0].evolution.status == "consistent"
-    assert v3.perspectives[0].evolution.note == "Consistent since version 1."
+    assert v3.perspectives[0].evolution.note == "Held since version 1."
+
+
+def test_a_different_selection_without_a_change_cue_is_consistent() -> None:
+    v1 = brief(version=1, stances={"Mayor": [s("The mayor backs the dredging plan.", 1)]})
+    v2 = brief(version=2, stances={"Mayor": [s("The mayor expects tourism revenue to grow.", 2)]})
+    apply_evolution(v2, [v1])
+    evo = v2.perspectives[0].evolution
+    assert evo.status == "consistent"
+    assert evo.note == "Held since version 1; now also: “The mayor expects tourism revenue to grow.” [2]."
+    assert evo.cites == [2]
+
+
+def test_actor_with_affiliation_suffix_is_the_same_actor() -> None:
+    v1 = brief(version=1, stances={"Nathan Lambert": [s("Lambert backs a consortium.", 1)]})
+    v2 = brief(version=2, stances={"Nathan Lambert of Ai2": [s("Lambert backs a consortium.", 1)]})
+    apply_evolution(v2, [v1])
+    assert v2.perspectives[0].evolution.status == "consistent"
+    d = diff_briefs(v1, v2)
+    assert not d.new_perspectives and not d.removed_perspectives

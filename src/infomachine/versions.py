@@ -28,6 +28,11 @@ from infomachine.synth.verify import fold
 CLAIM_SECTIONS = ("what", "why_it_matters", "open_questions", "narrative", "perspectives", "tensions")
 CONSISTENT_OVERLAP = 0.5  # token Jaccard of two stances above which a rewording is "consistent"
 _WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
+_SHIFT_CUES = re.compile(
+    r"\b(now|no longer|changed?|reversed?|revised?|instead|retract\w*|walked back|backtrack\w*|"
+    r"u-turn|shifted|updated?|newly|abandon\w*|reconsider\w*)\b",
+    re.IGNORECASE,
+)
 _STOP = frozenset(
     "a an the and or of to in on for at by with from as is are was were be been that this it its "
     "their they than which who whom has have had not no but also into over more most".split()
@@ -237,18 +242,21 @@ def diff_briefs(a: Brief, b: Brief) -> BriefDiff:
 
     persp_a = {actor_key(p.actor): p for p in a.perspectives}
     persp_b = {actor_key(p.actor): p for p in b.perspectives}
+    matched: set[str] = set()
     for key, p in persp_b.items():
-        if key not in persp_a:
+        old_key = next((k for k in persp_a if same_actor(k, key)), None)
+        if old_key is None:
             diff.new_perspectives.append(
                 PerspectiveChange(p.actor, _sentence_changes("perspectives", p.stance, set()))
             )
             continue
-        old = persp_a[key]
+        matched.add(old_key)
+        old = persp_a[old_key]
         added = _sentence_changes("perspectives", p.stance, _stance_keys(old))
         removed = _sentence_changes("perspectives", old.stance, _stance_keys(p))
         if added or removed:
             diff.changed_perspectives.append(PerspectiveChange(p.actor, added, removed))
-    diff.removed_perspectives = [p.actor for k, p in persp_a.items() if k not in persp_b]
+    diff.removed_perspectives = [p.actor for k, p in persp_a.items() if k not in matched]
 
     tens_a = {_tension_key(t) for t in a.tensions}
     tens_b = {_tension_key(t) for t in b.tensions}
@@ -329,11 +337,25 @@ def _cite_marks(cites: list[int]) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(cites))
 
 
+def same_actor(a: str, b: str) -> bool:
+    """Normalised names equal, or one extends the other ('nathan lambert' / '… of ai2')."""
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(short.split()) >= 2 and long.startswith(short + " ")
+
+
+def _shift_cue(sentences: list[Sentence]) -> bool:
+    return any(_SHIFT_CUES.search(s.text) for s in sentences)
+
+
 def _evolve(p: Perspective, new: Brief, history: list[Brief]) -> Evolution:
     key = actor_key(p.actor)
-    earlier = [
-        (b, q) for b in history for q in b.perspectives if actor_key(q.actor) == key
-    ]
+    earlier = [(b, q) for b in history for q in b.perspectives if actor_key(q.actor) == key]
+    if not earlier:
+        earlier = [
+            (b, q) for b in history for q in b.perspectives if same_actor(actor_key(q.actor), key)
+        ]
     stance_cites = sorted({n for s in p.stance for n in s.cites})
     if not earlier:
         return Evolution(status="new", note=f"First appears in version {new.version}.", cites=stance_cites)
@@ -343,16 +365,18 @@ def _evolve(p: Perspective, new: Brief, history: list[Brief]) -> Evolution:
     added = [s for s in p.stance if claim_key(s.text) not in prev_keys]
     dropped = [s for s in prev.stance if claim_key(s.text) not in now_keys]
     added_cites = [n for s in added for n in s.cites]
-    if not dropped or _jaccard(_tokens(prev.stance), _tokens(p.stance)) >= CONSISTENT_OVERLAP:
-        note = f"Consistent since version {first_version}"
+    similar = _jaccard(_tokens(prev.stance), _tokens(p.stance)) >= CONSISTENT_OVERLAP
+    # A different selection of the actor's statements is not a shift; a shift
+    # needs the earlier statements gone, different words and a cue of change.
+    if not dropped or similar or not _shift_cue(added):
+        note = f"Held since version {first_version}"
         if added:
-            note += f"; now adds: “{_quote(added)}” {_cite_marks(added_cites)}"
+            note += f"; now also: “{_quote(added)}” {_cite_marks(added_cites)}"
         return Evolution(status="consistent", note=note.rstrip() + ".", cites=sorted(set(added_cites)))
     old_cites = _map_cites([n for s in dropped for n in s.cites], prev_brief, new)
     old_ref = _cite_marks(old_cites) or f"(version {prev_brief.version})"
-    note = f"Shifted: in version {prev_brief.version}, “{_quote(dropped)}” {old_ref}"
-    if added:
-        note += f"; now “{_quote(added)}” {_cite_marks(added_cites)}"
+    note = f"In version {prev_brief.version}: “{_quote(dropped)}” {old_ref}"
+    note += f"; now: “{_quote(added)}” {_cite_marks(added_cites)}"
     return Evolution(
         status="shifted", note=note.rstrip() + ".", cites=sorted(set(old_cites) | set(added_cites))
     )

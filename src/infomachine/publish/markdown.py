@@ -30,6 +30,8 @@ _SPECIAL = re.compile(r"([\\`*\[\]])")
 _LEADING = re.compile(r"^([#+-])")
 _LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
 _SPACE = re.compile(r"\s+")
+_CITE_ESCAPED = re.compile(r"\\\[(\d+)\\\](?!&#40;)")
+_CITE = re.compile(r"\[\d+\]")
 
 
 def escape(text: str | None) -> str:
@@ -127,8 +129,9 @@ def _section(brief: Brief, name: str) -> list[str]:
             head = escape(p.actor) + (f" ({escape(p.affiliation)})" if p.affiliation else "")
             body += [f"### {head}", "", sentences(p.stance), ""]
             evo = p.evolution
-            note = escape(evo.note) if evo.note else ""
-            marks = cites(evo.cites) if evo.cites and not re.search(r"\\\[\d+\\\]", note) else ""
+            # citation markers in the note stay markers (digits only: never a link)
+            note = _CITE_ESCAPED.sub(r"[\1]", escape(evo.note)) if evo.note else ""
+            marks = cites(evo.cites) if evo.cites and not _CITE.search(note) else ""
             line = f"*Evolution:* {evo.status.capitalize()}" + (f" — {note}" if note else "")
             body += [f"{line} {marks}".rstrip(), ""]
     elif name == "tensions":

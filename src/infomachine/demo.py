@@ -1,0 +1,247 @@
+"""The demo: a bundled corpus replayed in publication order, offline.
+
+``run_demo(dir)`` creates ``dir/infomachine.db`` afresh, replays
+``data/demo/items.jsonl`` in batches (ingest -> cluster -> synthesize after
+each), so the main story's brief reaches several versions with Evolution,
+and writes the site: Markdown (``dir/site/<slug>.md`` and
+``<slug>.history.md``) always, HTML through ``publish.site`` when present.
+The corpus was written for this project: it paraphrases public reporting on
+the spring 2026 open-model release wave, plus three fictional stories.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from importlib import import_module, resources
+from pathlib import Path
+from typing import Any
+
+from infomachine.errors import InputError
+from infomachine.ingest import ingest_records
+from infomachine.models import Record
+from infomachine.pipeline import synthesize_all
+from infomachine.sources.jsonl import record_from_dict
+from infomachine.store import SQLiteStore
+
+# Inclusive last publication day of each replay batch.
+BATCH_ENDS = ("2026-04-20", "2026-05-12", "2026-05-16", "2026-05-19", "2026-05-23")
+CORPUS = ("data", "demo", "items.jsonl")
+
+
+@dataclass
+class DemoResult:
+    directory: Path
+    db: Path
+    site: Path
+    html_index: Path | None
+    markdown_files: list[Path]
+    stories: list[dict[str, Any]]
+    batches: int
+    clustered: bool
+    seconds: float
+    versions_written: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def load_corpus() -> list[dict[str, Any]]:
+    """The bundled demo items, oldest first."""
+    path = resources.files("infomachine").joinpath(*CORPUS)
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return sorted(rows, key=lambda r: r["published"])
+
+
+def batches(rows: list[dict[str, Any]], ends: tuple[str, ...] = BATCH_ENDS) -> list[list[dict[str, Any]]]:
+    """Split rows (oldest first) at the given inclusive end days; the rest go last."""
+    out: list[list[dict[str, Any]]] = [[] for _ in ends]
+    for row in rows:
+        day = row["published"][:10]
+        index = next((i for i, end in enumerate(ends) if day <= end), len(ends) - 1)
+        out[index].append(row)
+    return [b for b in out if b]
+
+
+def _record(row: dict[str, Any], n: int) -> Record:
+    data = {k: v for k, v in row.items() if k != "story"}
+    return record_from_dict(data, f"demo/items.jsonl:{n}", None)
+
+
+# The corpus replays seven weeks of a slow-moving debate, so similarity decays
+# over a month rather than days (the news-tuned default is 3 days).
+DEMO_CLUSTER = {"threshold": 0.08, "half_life_days": 30.0, "max_gap_days": 60.0}
+
+
+def _cluster() -> Any | None:
+    """``cluster_items`` with the demo's settings, or None when clustering is absent."""
+    try:
+        module = import_module("infomachine.cluster")
+    except ImportError:
+        return None
+    config = module.ClusterConfig(**DEMO_CLUSTER)
+    return lambda store: module.cluster_items(store, config)
+
+
+def _ingest_batch(store: SQLiteStore, rows: list[dict[str, Any]], cluster: Any | None, start: int) -> None:
+    if cluster is not None:
+        ingest_records(store, (_record(r, start + i) for i, r in enumerate(rows)))
+        cluster(store)
+        return
+    by_story: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for i, r in enumerate(rows):
+        by_story.setdefault(r["story"], []).append((start + i, r))
+    for story, group in by_story.items():
+        ingest_records(store, (_record(r, n) for n, r in group), story=story)
+
+
+def _batch_time(rows: list[dict[str, Any]]) -> datetime:
+    last = max(datetime.fromisoformat(r["published"].replace("Z", "+00:00")) for r in rows)
+    return last + timedelta(hours=2)
+
+
+def write_markdown_site(store: SQLiteStore, site: Path) -> list[Path]:
+    """``<slug>.md``, ``<slug>.history.md`` per story with a brief, and ``index.md``."""
+    from infomachine.publish.markdown import escape, render_history_markdown, render_markdown
+
+    site.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    index = ["# The Information Machine — demo stories", ""]
+    for story in store.list_stories():
+        brief = store.latest_brief(story.id)
+        if brief is None:
+            continue
+        versions = store.list_versions(story.id)
+        page, hist = site / f"{story.slug}.md", site / f"{story.slug}.history.md"
+        page.write_text(render_markdown(brief, history_url=hist.name), encoding="utf-8")
+        hist.write_text(render_history_markdown(story.title, versions), encoding="utf-8")
+        written += [page, hist]
+        index.append(
+            f"- [{escape(story.title)}]({page.name}) · Version {brief.version} · "
+            f"{brief.item_count} items · {escape(brief.change_summary)}"
+        )
+    (site / "index.md").write_text("\n".join(index) + "\n", encoding="utf-8")
+    return [site / "index.md", *written]
+
+
+def _html_site(store: SQLiteStore, site: Path) -> Path | None:
+    try:
+        export_site = import_module("infomachine.publish.site").export_site
+    except ImportError:
+        return None
+    return Path(export_site(store, site))
+
+
+def _remove_previous(directory: Path) -> None:
+    db = directory / "infomachine.db"
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+def run_demo(directory: Path | str = "demo") -> DemoResult:
+    """Build the demo database and site under ``directory``; see the module doc."""
+    started = time.perf_counter()
+    directory = Path(directory)
+    if directory.exists() and not directory.is_dir():
+        raise InputError(f"{directory} exists and is not a directory")
+    directory.mkdir(parents=True, exist_ok=True)
+    _remove_previous(directory)
+    db, site = directory / "infomachine.db", directory / "site"
+    cluster = _cluster()
+    rows = load_corpus()
+    written = 0
+    store = SQLiteStore(db)
+    try:
+        start = 1
+        groups = batches(rows)
+        for group in groups:
+            _ingest_batch(store, group, cluster, start)
+            start += len(group)
+            results = synthesize_all(store, now=_batch_time(group))
+            written += sum(1 for _, _, w in results if w)
+        md_files = write_markdown_site(store, site)
+        html_index = _html_site(store, site)
+        stories = story_rows(store)
+    finally:
+        store.close()
+    return DemoResult(
+        directory=directory,
+        db=db,
+        site=site,
+        html_index=html_index,
+        markdown_files=md_files,
+        stories=stories,
+        batches=len(groups),
+        clustered=cluster is not None,
+        seconds=round(time.perf_counter() - started, 2),
+        versions_written=written,
+    )
+
+
+def story_rows(store: SQLiteStore) -> list[dict[str, Any]]:
+    """One row per story: slug, title, items, latest version, what changed."""
+    latest = store.latest_versions()
+    rows = []
+    for story in store.list_stories():
+        v = latest.get(story.id, {})
+        rows.append(
+            {
+                "slug": story.slug,
+                "title": story.title,
+                "items": story.item_count,
+                "version": v.get("version"),
+                "changed": v.get("change_summary") or "",
+            }
+        )
+    rows.sort(key=lambda r: (-(r["items"] or 0), r["slug"]))
+    return rows
+
+
+def print_summary(result: DemoResult) -> None:
+    from infomachine.cli.output import console, print_table
+
+    out = console()
+    how = "clustered" if result.clustered else "pinned by the corpus's story field"
+    out.print(
+        f"Demo built in {result.seconds:.1f}s: {result.batches} batches replayed ({how}), "
+        f"{result.versions_written} brief versions written."
+    )
+    out.print(f"  database  {result.db}")
+    out.print(f"  markdown  {result.site / 'index.md'}")
+    if result.html_index is not None:
+        out.print(f"  html      {result.html_index}")
+    print_table(
+        "stories",
+        ["title", "items", "version", "what changed"],
+        [(r["title"], r["items"], r["version"], r["changed"]) for r in result.stories],
+    )
+    first = result.stories[0]["slug"] if result.stories else "STORY"
+    out.print(
+        f"Next: infomachine --db {result.db} history {first}  ·  "
+        f"infomachine --db {result.db} diff {first} 1 2"
+    )
+
+
+def serve_site(result: DemoResult, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the demo: the web app when present, else the static site folder."""
+    try:
+        web = import_module("infomachine.web")
+        app = web.create_app(result.db)
+    except (ImportError, AttributeError):
+        app = None
+    if app is not None:
+        import uvicorn
+
+        print(f"Serving the web app on http://{host}:{port}/ (Ctrl-C to stop)")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return
+    import functools
+    import http.server
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(result.site))
+    with http.server.ThreadingHTTPServer((host, port), handler) as server:
+        print(f"Serving {result.site} on http://{host}:{port}/ (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
