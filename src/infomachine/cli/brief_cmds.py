@@ -16,14 +16,14 @@ from infomachine.models import Brief
 STORIES = click.argument("stories", nargs=-1)
 
 
-def _synthesizer(base_url: str | None, model: str | None):  # type: ignore[no-untyped-def]
+def _synthesizer(state: Context, base_url: str | None, model: str | None):  # type: ignore[no-untyped-def]
     if not base_url and not model:
         return None
     try:
         llm = importlib.import_module("infomachine.synth.llm")
     except ImportError as exc:
         raise ConfigError("LLM synthesis is not available in this installation") from exc
-    synth = llm.make_synthesizer(base_url, model)
+    synth = llm.make_synthesizer(base_url, model, store=state.store)
     if synth is None:
         raise ConfigError("LLM synthesis is not configured: give --llm-base-url and --llm-model")
     return synth
@@ -56,7 +56,7 @@ def synthesize(
     """
     from infomachine.pipeline import synthesize_all, synthesize_story
 
-    synth = _synthesizer(llm_base_url, llm_model)
+    synth = _synthesizer(state, llm_base_url, llm_model)
     store = state.store
     if stories:
         results = []

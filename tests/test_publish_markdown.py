@@ -1,0 +1,149 @@
+"""Markdown rendering: laid out like the seed page; item text cannot inject markup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from infomachine.models import (
+    Brief,
+    BriefStory,
+    Claim,
+    Evidence,
+    Evolution,
+    OpenQuestion,
+    Perspective,
+    Sentence,
+    SourceRef,
+    Tension,
+    TimelineEvent,
+    What,
+)
+from infomachine.publish.jsonout import brief_json, diff_json, diff_markdown
+from infomachine.publish.markdown import escape, render_history_markdown, render_markdown
+from infomachine.versions import diff_briefs
+
+
+def s(text: str, *cites: int) -> Sentence:
+    return Sentence(text=text, cites=list(cites), evidence=[Evidence(n=n, quote=text) for n in cites])
+
+
+def full_brief() -> Brief:
+    return Brief(
+        story=BriefStory(id="s-1", slug="ferry-strike", title="Island Ferry Strike"),
+        version=3,
+        generated_at=datetime(2026, 5, 23, 4, 11, 30, tzinfo=UTC),
+        item_count=12,
+        what=What(
+            summary=[s("Ferry crews began a strike on 2 May.", 1)],
+            bullets=[s("Services to three islands stopped.", 1, 2)],
+        ),
+        why_it_matters=[s("Islanders rely on the ferry for supplies.", 2)],
+        open_questions=[OpenQuestion(question="Will talks resume?", context=[s("No date is set.", 2)])],
+        narrative=[[s("Crews walked out on 2 May.", 1)], [s("The operator cancelled sailings.", 2)]],
+        timeline=[
+            TimelineEvent(date="2026-05-02", text="Strike begins.", cites=[1]),
+            TimelineEvent(date="2026-05-04", text="Sailings cancelled.", cites=[2]),
+        ],
+        perspectives=[
+            Perspective(
+                actor="Seafarers' union",
+                affiliation="SU",
+                stance=[s("The union says pay has fallen behind inflation.", 1)],
+                evolution=Evolution(status="consistent", note="Held since version 1.", cites=[]),
+            )
+        ],
+        tensions=[
+            Tension(
+                a=Claim(actor="Seafarers' union", claim=s("Pay has fallen behind.", 1)),
+                b=Claim(actor="Operator", claim=s("Pay rose 4% last year.", 2)),
+            )
+        ],
+        sources=[
+            SourceRef(n=1, item_id="i1", title="Ferry crews strike", publisher="Island Post",
+                      published="2026-05-02", url="https://islandpost.example/strike"),
+            SourceRef(n=2, item_id="i2", title="Sailings cancelled", publisher="Coast Radio",
+                      published="2026-05-04", url="https://coast.example/a",
+                      found_via="reactive:ferry-strike"),
+        ],
+        change_summary="+1 source, +2 claims",
+    )
+
+
+def test_layout_follows_the_seed_page() -> None:
+    md = render_markdown(full_brief(), history_url="ferry-strike.history.md")
+    lines = md.splitlines()
+    assert lines[0] == "# Island Ferry Strike"
+    assert lines[2] == (
+        "[history](ferry-strike.history.md) · **Version 3** · 2026-05-23 04:11 UTC · 12 items"
+    )
+    headings = [line for line in lines if line.startswith("## ")]
+    assert headings == [
+        "## What", "## Why it matters", "## Open questions", "## Narrative", "## Timeline",
+        "## Perspectives", "## Tensions", "## Sources",
+    ]
+    assert "Ferry crews began a strike on 2 May. [1]" in md
+    assert "- Services to three islands stopped. [1][2]" in md
+    assert "- **Will talks resume?** No date is set. [2]" in md
+    assert "- 2026-05-02: Strike begins. [1]" in md
+    assert md.index("2026-05-02") < md.index("2026-05-04")
+    assert "### Seafarers' union (SU)" in md
+    assert "*Evolution:* Consistent — Held since version 1." in md
+    assert "- **Seafarers' union**: Pay has fallen behind. [1] ↔ **Operator**: Pay rose 4% last year. [2]" in md
+    assert "1. [1] [Ferry crews strike](https://islandpost.example/strike) — Island Post (2026-05-02)" in md
+    # a source found by a reactive feed names the feed, like the seed page
+    assert "2. [2] [Sailings cancelled](https://coast.example/a) — reactive:ferry-strike (2026-05-04)" in md
+
+
+def test_empty_sections_say_why() -> None:
+    brief = Brief(story=BriefStory(id="s", slug="x", title="X"), omitted={"tensions": "no opposing claims"})
+    md = render_markdown(brief)
+    assert "## Tensions\n\n_Section omitted: no opposing claims._" in md
+    assert "## Timeline\n\n_Section omitted:" in md
+    assert md.count("_Section omitted") == 8  # seven sections and the sources
+
+
+def test_item_text_cannot_inject_links_images_or_html() -> None:
+    brief = full_brief()
+    evil = 'Look ![x](https://evil.example/p.png) [click](javascript:alert(1)) <img src=x onerror=alert(1)> <script>bad()</script>'
+    brief.what.bullets = [s(evil, 1)]
+    brief.perspectives[0].actor = "[Mallory](https://evil.example)"
+    brief.perspectives[0].evolution.note = "Was ![y](https://evil.example/y.png) [2]"
+    brief.sources[0].title = "Title](https://evil.example) ![z](https://evil.example/z.png)"
+    brief.sources[1].url = "javascript:alert(1)"
+    md = render_markdown(brief)
+    assert "![" not in md
+    assert "](https://evil" not in md and "](javascript" not in md
+    assert "<img" not in md and "<script" not in md
+    assert "&lt;script&gt;" in md
+    assert "(javascript:alert(1))" not in md
+    # a non-http URL is not linked at all
+    assert "[2] Sailings cancelled — reactive:ferry-strike" in md
+    # real citation markers in an evolution note stay markers
+    evolution = next(line for line in md.splitlines() if line.startswith("*Evolution:*"))
+    assert evolution.endswith("https://evil.example/y.png) [2]")
+    assert "\\]&#40;https://evil.example/y.png" in evolution
+
+
+def test_escape_folds_newlines_and_block_markers() -> None:
+    assert escape("# Heading\n\n- item") == "\\# Heading - item"
+    assert escape("1. first") == "1\\. first"
+    assert escape(None) == ""
+
+
+def test_history_and_json_outputs() -> None:
+    hist = render_history_markdown(
+        "Island Ferry Strike",
+        [{"version": 1, "generated_at": "2026-05-02T10:00:00+00:00", "item_count": 3,
+          "change_summary": "first version"}],
+    )
+    assert "| 1 | 2026-05-02T10:00:00+00:00 | 3 | first version |" in hist
+    brief = full_brief()
+    assert Brief.model_validate_json(brief_json(brief)) == brief
+    newer = full_brief()
+    newer.version = 4
+    newer.what.bullets.append(s("Talks resumed on 9 May.", 2))
+    d = diff_briefs(brief, newer)
+    assert '"claims_added"' in diff_json(d)
+    md = diff_markdown(d)
+    assert md.startswith("# Island Ferry Strike: version 3 → 4")
+    assert "- + Talks resumed on 9 May. [2]" in md
