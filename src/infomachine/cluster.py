@@ -25,6 +25,7 @@ time-decayed similarity clears ``threshold``; otherwise it starts a story.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import time
 from collections.abc import Callable
@@ -65,7 +66,7 @@ class ClusterConfig:
     centroid_terms: int = 300  # centroid pruned to its N heaviest terms
     query_terms: int = 16  # the item's N heaviest features look up candidates
     max_candidates: int = 40  # at most N candidate stories are scored per item
-    max_postings: int = 200  # postings kept per term (active stories first)
+    max_postings: int = 64  # postings kept per term (most recent active stories)
     title_candidates: int = 8  # items remembered per story to pick its headline
     commit_every: int = 2000  # items per transaction
     embedding_model: str = ""  # optional model2vec / sentence-transformers model name
@@ -168,7 +169,7 @@ class Clusterer:
         for term, weight in strongest:
             for sid in self.postings.get(term, ()):
                 hits[sid] = hits.get(sid, 0.0) + weight
-        ranked = sorted(hits.items(), key=lambda kv: (-kv[1], kv[0]))
+        ranked = heapq.nsmallest(4 * cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         out: list[StoryState] = []
         for sid, _ in ranked:
             st = self.stories.get(sid)
