@@ -303,7 +303,9 @@ class LLMSynthesizer:
         for name in SECTIONS:
             support = report.sections.get(name)
             kept = support.kept if support else 0
-            total = kept + (support.dropped if support else 0) + screened.counts.get(name, 0)
+            # Screened sentences (links, markup, injected instructions) are refused
+            # content, not unsupported claims: they do not count against a section.
+            total = kept + (support.dropped if support else 0)
             empty = _empty(brief, name)
             if not empty and (total == 0 or kept / total >= MIN_SUPPORTED):
                 continue
