@@ -10,7 +10,7 @@ import click
 
 from infomachine.cli import Context, pass_state
 from infomachine.cli.output import console, print_json, print_table
-from infomachine.errors import ConfigError, InputError
+from infomachine.errors import ConfigError, InputError, NotFoundError
 from infomachine.models import Brief
 
 STORIES = click.argument("stories", nargs=-1)
@@ -88,7 +88,18 @@ def synthesize(
 
 def _brief(state: Context, ref: str, version: int | None) -> tuple[str, Brief]:
     story = state.store.get_story(ref)
-    return story.id, state.store.get_brief(story.id, version)
+    return story.id, _version(state, story.id, story.slug, version)
+
+
+def _version(state: Context, story_id: str, slug: str, version: int | None) -> Brief:
+    try:
+        return state.store.get_brief(story_id, version)
+    except NotFoundError:
+        if version is None:
+            raise NotFoundError(
+                f"story {slug!r} has no brief yet (run: infomachine synthesize {slug})"
+            ) from None
+        raise NotFoundError(f"story {slug!r} has no version {version}") from None
 
 
 def render_html(brief: Brief, versions: list[dict] | None = None) -> str:  # type: ignore[type-arg]
@@ -167,8 +178,9 @@ def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
     from infomachine.publish.jsonout import diff_json, diff_markdown
     from infomachine.versions import diff_briefs
 
-    story_id, old = _brief(state, story, a)
-    new = state.store.get_brief(story_id, b)
+    found = state.store.get_story(story)
+    old = _version(state, found.id, found.slug, a)
+    new = _version(state, found.id, found.slug, b)
     result = diff_briefs(old, new)
     click.echo(diff_json(result) if fmt == "json" else diff_markdown(result))
 

@@ -1,0 +1,83 @@
+"""The demo builds a database and a site from the bundled corpus, offline."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from infomachine.cli import cli
+from infomachine.demo import batches, load_corpus, run_demo
+from infomachine.store import SQLiteStore
+
+MAIN = "Open Model Wave and Open-vs-Closed Capability Gap Debate"
+
+
+def test_corpus_is_well_formed() -> None:
+    rows = load_corpus()
+    assert 35 <= len(rows) <= 60
+    stories = {r["story"] for r in rows}
+    assert MAIN in stories and len(stories) >= 4
+    assert sum(r["story"] == MAIN for r in rows) >= 25
+    for r in rows:
+        assert r["url"].startswith("https://") and r["title"] and r["text"] and r["publisher"]
+        assert r["published"][:4] == "2026"
+    assert any(r["source"] == "reactive:open-model-capability-gap" for r in rows)
+    groups = batches(rows)
+    assert len(groups) >= 4 and all(any(r["story"] == MAIN for r in g) for g in groups)
+
+
+def test_demo_builds_versions_evolution_and_site(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    result = run_demo(tmp_path / "demo")
+    assert time.perf_counter() - started < 60
+    assert result.db.exists()
+    main = result.stories[0]
+    assert main["items"] >= 25 and main["version"] >= 3
+    assert len(result.stories) >= 4
+
+    store = SQLiteStore(result.db)
+    try:
+        story = store.get_story(main["slug"])
+        versions = store.list_versions(story.id)
+        assert len(versions) >= 3
+        assert [v["version"] for v in versions] == list(range(1, len(versions) + 1))
+        counts = [v["item_count"] for v in versions]
+        assert counts == sorted(counts)
+        latest = store.get_brief(story.id)
+        statuses = {p.evolution.status for p in latest.perspectives}
+        assert statuses & {"consistent", "shifted"}
+        assert any(s.found_via == "reactive:open-model-capability-gap" for s in latest.sources)
+    finally:
+        store.close()
+
+    page = (result.site / f"{main['slug']}.md").read_text()
+    assert "*Evolution:*" in page and f"**Version {main['version']}**" in page
+    assert (result.site / f"{main['slug']}.history.md").exists()
+    assert (result.site / "index.md").exists()
+    if result.html_index is not None:
+        assert result.html_index.exists()
+
+
+def test_demo_command_reruns_fresh(tmp_path: Path) -> None:
+    target = tmp_path / "d"
+    for _ in range(2):  # a second run starts from a fresh database
+        r = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
+        assert r.exit_code == 0, r.output
+        assert "Demo built" in r.output and "stories" in r.output
+    r = CliRunner().invoke(
+        cli, ["--db", str(target / "infomachine.db"), "history", "--format", "json",
+              _main_slug(target)]
+    )
+    versions = json.loads(r.output)["versions"]
+    assert versions[0]["change_summary"] == "first version" and len(versions) >= 3
+
+
+def _main_slug(target: Path) -> str:
+    store = SQLiteStore(target / "infomachine.db")
+    try:
+        return max(store.list_stories(), key=lambda s: s.item_count).slug
+    finally:
+        store.close()
