@@ -1,0 +1,493 @@
+"""Polling: fetch the sources that are due, politely, and ingest what they give.
+
+Each due source (status ``active``, ``next_poll`` unset or past) is fetched in
+a small thread pool through ``fetch.Fetcher`` (SSRF checks, size and time
+caps) with a per-host concurrency limit (``fetch.HostLimiter``):
+
+* conditional GET with the stored ETag / Last-Modified (a 304 costs nothing);
+* page sources obey robots.txt (``urllib.robotparser`` fed by fetch.py,
+  cached per host);
+* the next poll is ``interval`` (``metadata["interval"]`` of the source, else
+  the configured default; raised to the feed's ``<ttl>`` /
+  ``sy:updatePeriod`` or the response's ``Cache-Control: max-age``, kept in
+  ``[min_interval, max_interval]``) plus or minus ``jitter``;
+* ``Retry-After`` on 429/503 (seconds or an HTTP date) is honoured, for the
+  source and for every other source on that host in the same run;
+* other errors back off exponentially and count towards ``max_failures``
+  consecutive failures, after which the source is paused until a user
+  resumes it.
+
+Workers only fetch and parse; every database write happens on the calling
+thread (one writer).  Items carry ``source=<source id>``; items of a reactive
+search source also carry ``found_via: ["reactive:<story-slug>"]``.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
+
+from infomachine.config import load_section
+from infomachine.dedupe import canonical_url
+from infomachine.errors import FetchError, HTTPStatusError, InfomachineError
+from infomachine.fetch import DEFAULT_MAX_BYTES, USER_AGENT, Fetcher, FetchResult, HostLimiter
+from infomachine.ingest import Ingestor
+from infomachine.models import IngestProblem, Record, Source, utcnow
+from infomachine.store import SQLiteStore
+
+POLLED_KINDS = ("feed", "page", "query")
+RETRY_AFTER_CAP = 7 * 86400  # never wait longer than a week for a Retry-After
+ROBOTS_TTL = 86400.0
+
+_TTL = re.compile(rb"<ttl>\s*(\d{1,7})\s*</ttl>", re.I)
+_SY_PERIOD = re.compile(rb"<sy:updatePeriod>\s*(\w+)\s*</sy:updatePeriod>", re.I)
+_SY_FREQ = re.compile(rb"<sy:updateFrequency>\s*(\d{1,6})\s*</sy:updateFrequency>", re.I)
+_MAX_AGE = re.compile(r"(?:^|[,\s])(?:s-)?max-age\s*=\s*\"?(\d+)", re.I)
+PERIODS = {"hourly": 3600, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400,
+           "yearly": 365 * 86400}
+
+
+@dataclass
+class PollConfig:
+    """Polling settings: ``[poll]`` in infomachine.toml or ``INFOMACHINE_POLL_*``."""
+
+    allow_private: bool = False  # allow loopback/private/link-local addresses (tests, intranets)
+    allow_networks: str = ""  # comma-separated non-public networks to allow, e.g. "10.1.0.0/16"
+    interval: int = 3600  # default seconds between polls of a source
+    min_interval: int = 300  # no source is polled more often than this
+    max_interval: int = 86400  # ... nor less often than this (unless Retry-After says so)
+    jitter: float = 0.1  # +/- this fraction of the interval, spreads load
+    max_failures: int = 5  # consecutive failures before a source is paused
+    per_host: int = 2  # concurrent requests to one host
+    workers: int = 8  # fetch threads
+    timeout: float = 10.0  # connect/read timeout, seconds
+    total_timeout: float = 30.0  # whole-request time cap, seconds (slow drip)
+    max_bytes: int = DEFAULT_MAX_BYTES  # body cap after decompression
+    robots: bool = True  # obey robots.txt for page sources
+    user_agent: str = USER_AGENT
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> PollConfig:
+    return load_section("poll", PollConfig, overrides)
+
+
+@dataclass
+class SourceOutcome:
+    """What polling one source did."""
+
+    source_id: str
+    url: str
+    status: str  # "fetched", "not_modified", "error", "deferred", "paused"
+    http_status: int | None = None
+    new: int = 0
+    duplicate: int = 0
+    error: str | None = None
+    next_poll: datetime | None = None
+    item_ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PollReport:
+    """What one ``poll`` call did."""
+
+    due: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    failed: int = 0
+    deferred: int = 0
+    paused: list[str] = field(default_factory=list)
+    new_items: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    outcomes: list[SourceOutcome] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "due": self.due, "fetched": self.fetched, "not_modified": self.not_modified,
+            "failed": self.failed, "deferred": self.deferred, "paused": self.paused,
+            "new_items": self.new_items, "duplicates": self.duplicates, "seconds": self.seconds,
+        }
+
+
+@dataclass
+class _Fetched:
+    """A worker's result: the response (or error) and parsed records."""
+
+    source: Source
+    result: FetchResult | None = None
+    records: list[Record | IngestProblem] = field(default_factory=list)
+    error: Exception | None = None
+    hint: int | None = None  # refresh hint in seconds (ttl, max-age)
+
+
+# --------------------------------------------------------------------------- hints
+
+
+def feed_refresh_hint(data: bytes) -> int | None:
+    """Seconds a feed asks to wait between polls (``<ttl>`` minutes, ``sy:updatePeriod``)."""
+    head = data[:65536]
+    hints: list[int] = []
+    m = _TTL.search(head)
+    if m:
+        hints.append(int(m.group(1)) * 60)
+    p = _SY_PERIOD.search(head)
+    if p:
+        period = PERIODS.get(p.group(1).decode("ascii", "replace").lower())
+        if period:
+            f = _SY_FREQ.search(head)
+            freq = max(1, int(f.group(1))) if f else 1
+            hints.append(period // freq)
+    return max(hints) if hints else None
+
+
+def cache_max_age(headers: dict[str, str]) -> int | None:
+    """``Cache-Control: max-age`` in seconds (None when absent or no-store/no-cache)."""
+    value = headers.get("cache-control", "")
+    if not value or "no-store" in value.lower():
+        return None
+    m = _MAX_AGE.search(value)
+    return int(m.group(1)) if m else None
+
+
+def clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+# --------------------------------------------------------------------------- robots
+
+
+class RobotsCache:
+    """robots.txt per scheme+host, fetched through fetch.py, kept ``ttl`` seconds."""
+
+    def __init__(self, fetcher: Fetcher, user_agent: str, ttl: float = ROBOTS_TTL) -> None:
+        self.fetcher = fetcher
+        self.agent = user_agent.split("/", 1)[0]
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._cache: dict[str, tuple[float, RobotFileParser]] = {}
+
+    def allowed(self, url: str) -> bool:
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}".lower()
+        with self._lock:
+            host_lock = self._host_locks.setdefault(key, threading.Lock())
+        with host_lock:  # one robots.txt fetch per host, however many pages
+            cached = self._cache.get(key)
+            if cached is None or time.monotonic() - cached[0] > self.ttl:
+                cached = (time.monotonic(), self._load(key))
+                self._cache[key] = cached
+        return cached[1].can_fetch(self.agent, url)
+
+    def _load(self, base: str) -> RobotFileParser:
+        parser = RobotFileParser(base + "/robots.txt")
+        try:
+            result = self.fetcher.fetch(base + "/robots.txt", raise_for_status=False)
+        except FetchError:
+            parser.disallow_all = True  # type: ignore[attr-defined]  # unreachable: assume disallowed (RFC 9309 §2.3.1.4)
+            return parser
+        if result.status >= 500:
+            parser.disallow_all = True  # type: ignore[attr-defined]
+        elif result.status >= 400:
+            parser.allow_all = True  # type: ignore[attr-defined]
+        else:
+            parser.parse(result.content.decode("utf-8", "replace").splitlines())
+        return parser
+
+
+# --------------------------------------------------------------------------- poller
+
+
+def is_due(source: Source, now: datetime) -> bool:
+    return (
+        source.status == "active"
+        and source.kind in POLLED_KINDS
+        and (source.next_poll is None or source.next_poll <= now)
+    )
+
+
+class Poller:
+    """Holds the fetcher, host limiter and robots cache across polls (run loop)."""
+
+    def __init__(
+        self,
+        config: PollConfig | None = None,
+        *,
+        fetcher: Fetcher | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.config = config or load_config()
+        cfg = self.config
+        self.limiter = HostLimiter(cfg.per_host)
+        networks = [n.strip() for n in cfg.allow_networks.split(",") if n.strip()]
+        self.fetcher = fetcher or Fetcher(
+            allow_private=cfg.allow_private,
+            allow_networks=networks,
+            timeout=cfg.timeout,
+            total_timeout=cfg.total_timeout,
+            max_bytes=cfg.max_bytes,
+            user_agent=cfg.user_agent,
+            limiter=self.limiter,
+        )
+        self.robots = RobotsCache(self.fetcher, cfg.user_agent)
+        self.rng = rng or random.Random()
+        self.host_block: dict[str, datetime] = {}  # host -> no request before (Retry-After)
+
+    def close(self) -> None:
+        self.fetcher.close()
+
+    def __enter__(self) -> Poller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- schedule
+
+    def base_interval(self, source: Source, hint: int | None = None) -> float:
+        cfg = self.config
+        override = source.metadata.get("interval")  # a per-source setting, else the default
+        base = float(override) if isinstance(override, int | float) and override > 0 else float(cfg.interval)
+        if hint:
+            base = max(base, float(hint))
+        return clamp(base, cfg.min_interval, cfg.max_interval)
+
+    def jittered(self, seconds: float) -> float:
+        j = self.config.jitter
+        return seconds * (1.0 + self.rng.uniform(-j, j)) if j > 0 else seconds
+
+    def backoff(self, source: Source, failures: int) -> float:
+        """Exponential: min_interval, 2x, 4x … capped at max_interval."""
+        cfg = self.config
+        first = max(1.0, float(cfg.min_interval))
+        return min(float(cfg.max_interval), first * 2 ** max(0, failures - 1))
+
+    # ---------------------------------------------------------------- fetching
+
+    def fetch_source(self, source: Source) -> _Fetched:
+        """Fetch and parse one source (runs in a worker; no database access)."""
+        out = _Fetched(source)
+        try:
+            if source.kind == "page" and self.config.robots and not self.robots.allowed(source.url):
+                raise FetchError(f"robots.txt disallows {source.url}")
+            accept = None
+            if source.kind == "feed":
+                accept = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+            result = self.fetcher.fetch(
+                source.url, etag=source.etag, last_modified=source.last_modified, accept=accept
+            )
+            out.result = result
+            if result.not_modified:
+                return out
+            hints = [h for h in (cache_max_age(result.headers), _feed_hint(source, result)) if h]
+            out.hint = max(hints) if hints else None
+            out.records = parse_response(source, result)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded on the source
+            out.error = exc
+        return out
+
+    # ---------------------------------------------------------------- polling
+
+    def poll(
+        self,
+        store: SQLiteStore,
+        *,
+        now: datetime | None = None,
+        sources: list[Source] | None = None,
+        on_source: Callable[[SourceOutcome], Any] | None = None,
+        ingestor: Ingestor | None = None,
+    ) -> PollReport:
+        """Poll every due source (or ``sources``), ingest, update schedules."""
+        started = time.perf_counter()
+        now = now or utcnow()
+        report = PollReport()
+        due = sources if sources is not None else [s for s in store.list_sources() if is_due(s, now)]
+        report.due = len(due)
+        if not due:
+            return report
+        todo: list[Source] = []
+        for source in due:
+            block = self.host_block.get(_host(source.url))
+            if block is not None and block > now:
+                store.update_source(source.id, next_poll=block)
+                outcome = SourceOutcome(source.id, source.url, "deferred", next_poll=block)
+                report.deferred += 1
+                report.outcomes.append(outcome)
+                if on_source:
+                    on_source(outcome)
+            else:
+                todo.append(source)
+        ing = ingestor or Ingestor(store)
+        workers = max(1, min(self.config.workers, len(todo) or 1))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
+            futures = [pool.submit(self.fetch_source, s) for s in todo]
+            for future in as_completed(futures):
+                outcome = self._apply(store, ing, future.result(), now, report)
+                report.outcomes.append(outcome)
+                if on_source:
+                    on_source(outcome)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _apply(
+        self, store: SQLiteStore, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
+    ) -> SourceOutcome:
+        source = got.source
+        result = got.result
+        if got.error is None and result is not None:
+            usable = [r for r in got.records if isinstance(r, Record)]
+            if not result.not_modified and got.records and not usable:
+                first = got.records[0]
+                got.error = FetchError(first.message if isinstance(first, IngestProblem) else "no items")
+        if got.error is not None:
+            return self._failed(store, source, got.error, now, report)
+        assert result is not None
+        interval = self.base_interval(source, got.hint)
+        next_poll = now + timedelta(seconds=self.jittered(interval))
+        fields: dict[str, Any] = {
+            "last_fetch": now, "last_status": result.status, "last_error": None,
+            "error_count": 0, "next_poll": next_poll, "interval": int(interval),
+            "etag": result.etag, "last_modified": result.last_modified,
+        }
+        meta = dict(source.metadata)
+        if got.hint:
+            meta["refresh_hint"] = got.hint
+        if meta != source.metadata:
+            fields["metadata"] = meta
+        outcome = SourceOutcome(source.id, source.url, "fetched", http_status=result.status,
+                                next_poll=next_poll)
+        if result.not_modified:
+            outcome.status = "not_modified"
+            report.not_modified += 1
+            store.update_source(source.id, **fields)
+            return outcome
+        report.fetched += 1
+        with store.transaction():  # items and the new validators commit together
+            sub = ing.ingest(got.records)
+            label = reactive_label(source)
+            if label:
+                for item_id in dict.fromkeys(sub.item_ids):
+                    store.merge_item_metadata(item_id, {"found_via": [label]})
+            store.update_source(source.id, **fields)
+        outcome.new, outcome.duplicate = sub.new, sub.duplicate
+        outcome.item_ids = list(dict.fromkeys(sub.item_ids))
+        report.new_items += sub.new
+        report.duplicates += sub.duplicate
+        return outcome
+
+    def _failed(
+        self, store: SQLiteStore, source: Source, error: Exception, now: datetime, report: PollReport
+    ) -> SourceOutcome:
+        cfg = self.config
+        status = error.status if isinstance(error, HTTPStatusError) else None
+        retry_after = error.retry_after if isinstance(error, HTTPStatusError) else None
+        message = str(error) or type(error).__name__
+        if not isinstance(error, InfomachineError):
+            message = f"{type(error).__name__}: {message}"
+        fields: dict[str, Any] = {"last_fetch": now, "last_status": status, "last_error": message[:500]}
+        outcome = SourceOutcome(source.id, source.url, "error", http_status=status, error=message)
+        report.failed += 1
+        if status in (429, 503) and retry_after is not None:
+            # A polite "come back later", not the source's fault: honour it, don't count it.
+            wait = clamp(retry_after, 1.0, RETRY_AFTER_CAP)
+            next_poll = now + timedelta(seconds=wait)
+            self.host_block[_host(source.url)] = next_poll
+        else:
+            failures = source.error_count + 1
+            fields["error_count"] = failures
+            next_poll = now + timedelta(seconds=self.jittered(self.backoff(source, failures)))
+            if failures >= cfg.max_failures:
+                fields["status"] = "paused"
+                meta = dict(source.metadata)
+                meta["paused_reason"] = f"{failures} consecutive failures; last: {message[:200]}"
+                fields["metadata"] = meta
+                outcome.status = "paused"
+                report.paused.append(source.id)
+        fields["next_poll"] = next_poll
+        outcome.next_poll = next_poll
+        store.update_source(source.id, **fields)
+        return outcome
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def reactive_label(source: Source) -> str | None:
+    slug = source.metadata.get("reactive")
+    return f"reactive:{slug}" if slug else None
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
+
+
+def _feed_hint(source: Source, result: FetchResult) -> int | None:
+    if source.kind == "page":
+        return None
+    return feed_refresh_hint(result.content)
+
+
+def parse_response(source: Source, result: FetchResult) -> list[Record | IngestProblem]:
+    """Records from a fetched source, by kind (feed, page, query provider)."""
+    origin = source.url
+    records: list[Record | IngestProblem]
+    if source.kind == "query":
+        from infomachine.queries import parse_query_response
+
+        records = parse_query_response(source, result)
+    elif source.kind == "page":
+        from infomachine.sources.pages import parse_page
+
+        records = list(parse_page(result.content, origin, url=result.final_url, source=source.id,
+                                  charset=result.charset))
+    else:
+        from infomachine.sources.feeds import parse_feed
+
+        records = parse_feed(result.content, origin, source=source.id, base_url=result.final_url).records
+    label = reactive_label(source)
+    guids: dict[str, str | None] = {}
+    for rec in records:
+        if isinstance(rec, Record):
+            rec.source = source.id
+            if label:
+                rec.metadata["found_via"] = [label, source.id]
+            _guard_guid(rec, guids)
+    return records
+
+
+def _guard_guid(rec: Record, seen: dict[str, str | None]) -> None:
+    """A GUID reused in one document for a *different* link is not an identity.
+
+    Some feeds give every entry the same GUID (or recycle them); the entry
+    with another link keeps its own identity (its URL) instead of being
+    merged into the first one.
+    """
+    if not rec.guid:
+        return
+    url = canonical_url(rec.url)
+    if rec.guid not in seen:
+        seen[rec.guid] = url
+    elif seen[rec.guid] != url and url:
+        rec.metadata["guid_conflict"] = rec.guid
+        rec.guid = None
+
+
+def poll(
+    store: SQLiteStore,
+    config: PollConfig | None = None,
+    *,
+    now: datetime | None = None,
+    on_source: Callable[[SourceOutcome], Any] | None = None,
+) -> PollReport:
+    """Poll every due source once with a throw-away ``Poller``."""
+    with Poller(config) as poller:
+        return poller.poll(store, now=now, on_source=on_source)

@@ -1,0 +1,318 @@
+"""Search feeds: a query run against a search provider, polled like a feed.
+
+Providers are registered in ``PROVIDERS`` (``register_provider`` adds one):
+
+* ``hn`` — the Hacker News Algolia search API (JSON, ``search_by_date``);
+* ``gnews`` — Google News RSS search;
+* ``arxiv`` — the arXiv API (Atom);
+* ``template`` — a user-defined URL with a ``{query}`` placeholder whose
+  answer is read as a feed (RSS, Atom or JSON Feed).
+
+Base URLs come from ``[queries]`` in the config (so tests point them at
+127.0.0.1).  A query source is a ``Source`` of kind ``query`` whose URL is
+the provider URL for the query, with ``metadata = {"provider", "query"}``.
+
+Reactive search feeds: when a story reaches ``reactive_size`` items,
+``spawn_reactive`` derives a query from its key terms (capitalised phrases
+and the top TF-IDF words of its items' titles) and creates one query source
+per provider in ``reactive_providers`` with ``metadata["reactive"] = <slug>``;
+the poller labels what they find ``reactive:<slug>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from infomachine.config import load_section
+from infomachine.errors import InputError
+from infomachine.extract import html_to_text
+from infomachine.fetch import FetchResult
+from infomachine.models import IngestProblem, Record, Source, Story
+from infomachine.store import SQLiteStore
+
+
+@dataclass
+class QueriesConfig:
+    """Search providers and reactive feeds: ``[queries]`` / ``INFOMACHINE_QUERIES_*``."""
+
+    hn_url: str = "https://hn.algolia.com/api/v1"
+    gnews_url: str = "https://news.google.com"
+    gnews_locale: str = "hl=en-US&gl=US&ceid=US:en"
+    arxiv_url: str = "https://export.arxiv.org/api"
+    template: str = ""  # default URL template for provider "template", with {query}
+    results: int = 30  # results asked of a provider
+    interval: int = 3600  # poll interval of a query source, seconds
+    reactive: bool = True  # spawn search feeds for growing stories
+    reactive_size: int = 8  # story size (items) that spawns reactive feeds
+    reactive_providers: str = "hn,gnews"  # comma-separated provider names
+    reactive_terms: int = 4  # words in a derived query
+    max_reactive: int = 100  # reactive sources in total, at most
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> QueriesConfig:
+    return load_section("queries", QueriesConfig, overrides)
+
+
+Parser = Callable[[bytes, str, str], list[Record | IngestProblem]]
+
+
+@dataclass
+class Provider:
+    """A search provider: how to build its URL and read its answer."""
+
+    name: str
+    build_url: Callable[[str, QueriesConfig, str | None], str]
+    parse: Parser
+    description: str = ""
+
+
+PROVIDERS: dict[str, Provider] = {}
+
+
+def register_provider(provider: Provider) -> Provider:
+    PROVIDERS[provider.name] = provider
+    return provider
+
+
+def get_provider(name: str) -> Provider:
+    try:
+        return PROVIDERS[name]
+    except KeyError:
+        raise InputError(f"unknown search provider {name!r} (known: {', '.join(sorted(PROVIDERS))})") from None
+
+
+# --------------------------------------------------------------------------- parsers
+
+
+def parse_feed_answer(data: bytes, origin: str, source: str) -> list[Record | IngestProblem]:
+    from infomachine.sources.feeds import parse_feed
+
+    return parse_feed(data, origin, source=source).records
+
+
+def parse_hn(data: bytes, origin: str, source: str) -> list[Record | IngestProblem]:
+    """Hacker News Algolia ``search``/``search_by_date`` JSON: ``{"hits": [...]}``."""
+    try:
+        obj = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [IngestProblem(origin, f"not Algolia JSON: {exc}")]
+    hits = obj.get("hits") if isinstance(obj, dict) else None
+    if not isinstance(hits, list):
+        return [IngestProblem(origin, "Algolia answer has no hits list")]
+    out: list[Record | IngestProblem] = []
+    for n, hit in enumerate(hits):
+        where = f"{origin}#{n + 1}"
+        if not isinstance(hit, dict) or not hit.get("objectID"):
+            out.append(IngestProblem(where, "hit without objectID"))
+            continue
+        oid = str(hit["objectID"])
+        title = hit.get("title") or hit.get("story_title") or ""
+        discussion = f"https://news.ycombinator.com/item?id={oid}"
+        body = html_to_text(hit["story_text"]) if hit.get("story_text") else ""
+        points, comments = hit.get("points"), hit.get("num_comments")
+        if not body:
+            body = f"{title} ({points or 0} points, {comments or 0} comments on Hacker News)"
+        out.append(
+            Record(
+                origin=where,
+                url=hit.get("url") or discussion,
+                guid=f"hn:{oid}",
+                title=str(title) or None,
+                text=body,
+                author=hit.get("author"),
+                publisher="Hacker News",
+                published=hit.get("created_at"),
+                source=source,
+                metadata={"hn_id": oid, "discussion": discussion, "points": points,
+                          "num_comments": comments},
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- URLs
+
+
+def _hn_url(query: str, cfg: QueriesConfig, template: str | None) -> str:
+    return (f"{cfg.hn_url.rstrip('/')}/search_by_date?query={quote_plus(query)}"
+            f"&tags=story&hitsPerPage={cfg.results}")
+
+
+def _gnews_url(query: str, cfg: QueriesConfig, template: str | None) -> str:
+    return f"{cfg.gnews_url.rstrip('/')}/rss/search?q={quote_plus(query)}&{cfg.gnews_locale}"
+
+
+def _arxiv_url(query: str, cfg: QueriesConfig, template: str | None) -> str:
+    words = [w for w in re.split(r"\s+", query.strip()) if w]
+    search = "+AND+".join(f"all:{quote(w, safe='')}" for w in words) or "all:*"
+    return (f"{cfg.arxiv_url.rstrip('/')}/query?search_query={search}"
+            f"&sortBy=submittedDate&sortOrder=descending&max_results={cfg.results}")
+
+
+def _template_url(query: str, cfg: QueriesConfig, template: str | None) -> str:
+    tpl = template or cfg.template
+    if not tpl or "{query}" not in tpl:
+        raise InputError("the template provider needs a URL template containing {query}")
+    if not tpl.startswith(("http://", "https://")):
+        raise InputError(f"URL template must be http(s): {tpl}")
+    return tpl.replace("{query}", quote_plus(query))
+
+
+register_provider(Provider("hn", _hn_url, parse_hn, "Hacker News (Algolia search API)"))
+register_provider(Provider("gnews", _gnews_url, parse_feed_answer, "Google News RSS search"))
+register_provider(Provider("arxiv", _arxiv_url, parse_feed_answer, "arXiv API (Atom)"))
+register_provider(Provider("template", _template_url, parse_feed_answer, "your URL template, read as a feed"))
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def query_source_id(provider: str, url: str) -> str:
+    return "query-" + hashlib.sha256(f"{provider}\n{url}".encode()).hexdigest()[:12]
+
+
+def query_source(
+    query: str,
+    provider: str = "hn",
+    *,
+    config: QueriesConfig | None = None,
+    template: str | None = None,
+    reactive: str | None = None,
+) -> Source:
+    """A new query ``Source`` (store it with ``store.upsert_source``)."""
+    cfg = config or load_config()
+    query = " ".join(query.split())
+    if not query:
+        raise InputError("empty query")
+    prov = get_provider(provider)
+    url = prov.build_url(query, cfg, template)
+    meta: dict[str, Any] = {"provider": provider, "query": query, "interval": cfg.interval}
+    if template:
+        meta["template"] = template
+    if reactive:
+        meta["reactive"] = reactive
+    name = f"reactive:{reactive} {provider}" if reactive else f"{provider}: {query}"
+    return Source(id=query_source_id(provider, url), kind="query", url=url, name=name,
+                  interval=cfg.interval, metadata=meta)
+
+
+def add_query(store: SQLiteStore, query: str, provider: str = "hn", *,
+              template: str | None = None, config: QueriesConfig | None = None) -> Source:
+    return store.upsert_source(query_source(query, provider, config=config, template=template))
+
+
+def parse_query_response(source: Source, result: FetchResult) -> list[Record | IngestProblem]:
+    """Records from a provider's answer (called by the poller)."""
+    provider = get_provider(str(source.metadata.get("provider") or "template"))
+    return provider.parse(result.content, source.url, source.id)
+
+
+# --------------------------------------------------------------------------- reactive
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]+")
+_CAP_PHRASE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)*)")
+STOP = set(
+    """a an and are as at be but by for from has have he her his how in into is it its
+    new not of on or over says said she than that the their them they this to up was we
+    were what when where which who why will with after about amid more most why you your
+    could would should may can just first year years week day report reports news update""".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower().strip("'’-") for w in _WORD.findall(text)]
+
+
+def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[str]:
+    """A story's key terms: its most frequent capitalised phrase, then top TF-IDF words."""
+    docs = max(1, len(corpus_titles))
+    df: Counter[str] = Counter()
+    for title in corpus_titles:
+        df.update(set(_words(title)))
+    tf: Counter[str] = Counter()
+    for title in titles:
+        tf.update(w for w in set(_words(title)) if w not in STOP and len(w) > 2)
+    phrases: Counter[str] = Counter()
+    for title in titles:
+        seen = set()
+        for match in _CAP_PHRASE.finditer(title):
+            phrase = match.group(1)
+            words = phrase.split()
+            if match.start() == 0 and len(words) == 1:
+                continue  # a capitalised first word is just the sentence start
+            if phrase.lower() in STOP or phrase in seen:
+                continue
+            seen.add(phrase)
+            phrases[phrase] += 1
+    terms: list[str] = []
+    used: set[str] = set()
+    top = [(p, c) for p, c in phrases.most_common() if c >= 2]
+    if top:
+        best = max(top, key=lambda pc: (pc[1], len(pc[0].split()), pc[0]))[0]
+        terms.extend(best.split()[:3])
+        used.update(w.lower() for w in best.split())
+
+    def tfidf(word: str) -> float:
+        return tf[word] * math.log((1 + docs) / (1 + df[word]))
+
+    for word in sorted(tf, key=lambda w: (-tfidf(w), w)):
+        if len(terms) >= n:
+            break
+        if word in used or tf[word] < 2:
+            continue
+        terms.append(word)
+        used.add(word)
+    return terms[:n]
+
+
+def derive_query(store: SQLiteStore, story: Story, n: int = 4, corpus_limit: int = 5000) -> str:
+    titles = [i.title for i in store.list_items(story_id=story.id) if i.title]
+    rows = store.execute("SELECT title FROM items ORDER BY rowid DESC LIMIT ?", (corpus_limit,))
+    corpus = [r[0] for r in rows if r[0]]
+    return " ".join(key_terms(titles, corpus, n))
+
+
+def reactive_sources(store: SQLiteStore) -> list[Source]:
+    return [s for s in store.list_sources(kind="query") if s.metadata.get("reactive")]
+
+
+def spawn_reactive(store: SQLiteStore, config: QueriesConfig | None = None) -> list[Source]:
+    """Create reactive search sources for stories that reached the configured size.
+
+    A story gets them once: the derived query is kept in the story's metadata
+    (``reactive_query``), so sources a user removed do not come back.
+    """
+    cfg = config or load_config()
+    if not cfg.reactive:
+        return []
+    existing = reactive_sources(store)
+    done = {str(s.metadata["reactive"]) for s in existing}
+    budget = cfg.max_reactive - len(existing)
+    providers = [p.strip() for p in cfg.reactive_providers.split(",") if p.strip()]
+    created: list[Source] = []
+    for story in store.list_stories():
+        if budget <= 0:
+            break
+        if story.item_count < cfg.reactive_size or story.slug in done:
+            continue
+        if story.metadata.get("reactive_query"):
+            continue
+        query = derive_query(store, story, cfg.reactive_terms)
+        if not query:
+            continue
+        for provider in providers:
+            if budget <= 0:
+                break
+            src = query_source(query, provider, config=cfg, reactive=story.slug)
+            created.append(store.upsert_source(src))
+            budget -= 1
+        store.update_story(story.id, metadata={**story.metadata, "reactive_query": query})
+    return created
