@@ -181,7 +181,7 @@ def run_demo(directory: Path | str = "demo") -> DemoResult:
 def story_rows(store: SQLiteStore) -> list[dict[str, Any]]:
     """One row per story: slug, title, items, latest version, what changed."""
     latest = store.latest_versions()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for story in store.list_stories():
         v = latest.get(story.id, {})
         rows.append(
@@ -193,7 +193,7 @@ def story_rows(store: SQLiteStore) -> list[dict[str, Any]]:
                 "changed": v.get("change_summary") or "",
             }
         )
-    rows.sort(key=lambda r: (-(r["items"] or 0), r["slug"]))
+    rows.sort(key=lambda r: (-int(r["items"] or 0), str(r["slug"])))
     return rows
 
 

@@ -37,7 +37,7 @@ def default_synthesizer() -> Synthesizer:
         from infomachine.synth.extractive import synthesize
     except ImportError as exc:  # pragma: no cover - present once synth lands
         raise SynthesisError(f"the extractive synthesizer is not available: {exc}") from exc
-    return synthesize  # type: ignore[return-value]
+    return synthesize
 
 
 def found_via_label(item: Item) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -16,7 +17,7 @@ from infomachine.models import Brief
 STORIES = click.argument("stories", nargs=-1)
 
 
-def _synthesizer(state: Context, base_url: str | None, model: str | None):  # type: ignore[no-untyped-def]
+def _synthesizer(state: Context, base_url: str | None, model: str | None) -> Any:
     if not base_url and not model:
         return None
     try:
@@ -66,7 +67,7 @@ def synthesize(
             results.append((story, brief, written))
     else:
         results = synthesize_all(store, synthesizer=synth, force=force)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "story": story.slug,
             "version": brief.version,
@@ -102,7 +103,7 @@ def _version(state: Context, story_id: str, slug: str, version: int | None) -> B
         raise NotFoundError(f"story {slug!r} has no version {version}") from None
 
 
-def render_html(brief: Brief, versions: list[dict] | None = None) -> str:  # type: ignore[type-arg]
+def render_html(brief: Brief, versions: list[dict[str, Any]] | None = None) -> str:
     try:
         html = importlib.import_module("infomachine.publish.html")
     except ImportError as exc:
