@@ -10,6 +10,7 @@ response carries a strict Content-Security-Policy.  See docs/web.md.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from importlib import resources
@@ -220,6 +221,35 @@ def index(request: Request, store: SQLiteStore) -> Response:
     return _html(html.render_index(pages.index_rows(store), urls=URLS))
 
 
+class PageCache:
+    """Rendered story pages keyed by (story id, latest version).
+
+    Versions are append-only rows, so a page rendered for the latest version
+    stays correct until a new version appears (which changes the key).
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int], make: Callable[[], str]) -> str:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                return page
+        page = make()
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+
+STORY_PAGES = PageCache()
+
+
 def story_page(request: Request, store: SQLiteStore) -> Response:
     story = _story(request, store)
     if isinstance(story, Response):
@@ -227,7 +257,12 @@ def story_page(request: Request, store: SQLiteStore) -> Response:
     versions = store.list_versions(story.id)
     if not versions:
         return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
-    return _html(html.render_brief(store.get_brief(story.id), versions=versions, urls=URLS))
+    key = (f"{store.path}:{story.id}", int(versions[-1]["version"]))
+    return _html(
+        STORY_PAGES.get(
+            key, lambda: html.render_brief(store.get_brief(story.id), versions=versions, urls=URLS)
+        )
+    )
 
 
 def history_page(request: Request, store: SQLiteStore) -> Response:

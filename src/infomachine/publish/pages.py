@@ -187,19 +187,9 @@ def search_rows(store: SQLiteStore, query: str, limit: int = 50) -> list[dict[st
 
 
 def opml_text(store: SQLiteStore) -> str:
-    """The sources as OPML, from ``sources.opml`` when the sources engineer's exporter exists."""
+    """The sources as OPML: ``sources.opml.export_opml``, or a minimal fallback."""
     try:
-        from infomachine.sources import opml as opml_mod
+        from infomachine.sources.opml import export_opml
     except ImportError:
-        opml_mod = None  # type: ignore[assignment]
-    for name in ("export_opml", "to_opml", "export", "dumps"):
-        fn = getattr(opml_mod, name, None) if opml_mod else None
-        if callable(fn):
-            try:
-                out = fn(store.list_sources())
-            except TypeError:
-                out = fn(store)
-            return out if isinstance(out, str) else out.decode("utf-8")
-    from infomachine.publish.atom import sources_opml
-
-    return sources_opml(store.list_sources())
+        from infomachine.publish.atom import sources_opml as export_opml
+    return export_opml(store.list_sources())
