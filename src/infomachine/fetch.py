@@ -193,7 +193,7 @@ class SafeTransport(httpx.HTTPTransport):
     ) -> None:
         super().__init__(trust_env=False, proxy=None, **kwargs)
         backend = SafeNetworkBackend(allow_private, allowed)
-        self._pool._network_backend = backend  # type: ignore[union-attr]
+        self._pool._network_backend = backend
 
 
 def check_url(
@@ -493,6 +493,31 @@ class Fetcher:
             raise FetchError(f"{label}: timed out ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{label}: {type(exc).__name__}: {exc}") from exc
+
+    def post_json(self, url: str, payload: typing.Any) -> int:
+        """POST ``payload`` as JSON (a webhook) under the same address checks.
+
+        Redirects are not followed; the answer body is read up to the size cap
+        and dropped.  Returns the status; raises like ``fetch``.
+        """
+        import json as _json
+
+        deadline = time.monotonic() + self.total_timeout
+        parsed = check_url(url, allow_private=self.allow_private, allowed=self.allowed)
+        body = _json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
+        try:
+            with self.client.stream(
+                "POST", parsed, content=body, headers={"Content-Type": "application/json"}
+            ) as response:
+                _read_body(response, max_bytes=self.max_bytes, deadline=deadline, url=url)
+                status = response.status_code
+        except httpx.TimeoutException as exc:
+            raise FetchError(f"{url}: timed out ({type(exc).__name__})") from exc
+        except httpx.HTTPError as exc:
+            raise FetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
+        if status >= 400:
+            raise HTTPStatusError(f"HTTP {status} from {url}", status=status)
+        return status
 
 
 @contextmanager

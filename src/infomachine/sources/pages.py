@@ -52,6 +52,7 @@ def parse_page(
         yield IngestProblem(origin, "empty page")
         return
     doc: Any = None
+    problem: str | None = None
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=True
@@ -59,8 +60,6 @@ def parse_page(
     except Exception as exc:  # trafilatura must never lose the batch
         doc = None
         problem = f"{type(exc).__name__}: {exc}"
-    else:
-        problem = None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
     if not text:
         text = html_to_text(html)
