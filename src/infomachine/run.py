@@ -1,0 +1,264 @@
+"""The run loop: poll -> ingest -> cluster -> reactive feeds -> synthesize -> publish.
+
+``run_cycle`` does one pass; ``run_loop`` repeats it every ``interval``
+seconds until asked to stop (SIGINT / SIGTERM set a flag: the current batch
+finishes, the loop exits cleanly).  Each cycle logs what changed and calls
+``on_event(stage, message)`` so the CLI can show progress.
+
+After synthesis every *new* brief version is published: the static site is
+re-exported (``[run] site_dir``, default ./site, including Atom feeds) and,
+when a webhook URL is set, a JSON summary of each new version is POSTed to
+it through ``fetch.Fetcher.post_json`` (same address checks as fetching).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from infomachine.config import load_section
+from infomachine.errors import FetchError, InfomachineError
+from infomachine.models import Brief, Story
+from infomachine.poll import Poller, PollReport
+from infomachine.queries import QueriesConfig, spawn_reactive
+from infomachine.queries import load_config as load_queries_config
+from infomachine.store import SQLiteStore
+
+log = logging.getLogger("infomachine.run")
+
+Event = Callable[[str, str], Any]
+
+
+@dataclass
+class RunConfig:
+    """Run-loop settings: ``[run]`` in infomachine.toml or ``INFOMACHINE_RUN_*``."""
+
+    interval: float = 300.0  # seconds between cycles
+    site_dir: str = "site"  # where the static site is exported ("" to skip)
+    webhook: str = ""  # URL that receives a JSON POST per new brief version
+    cluster: bool = True
+    synthesize: bool = True
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> RunConfig:
+    return load_section("run", RunConfig, overrides)
+
+
+@dataclass
+class CycleReport:
+    """What one cycle did."""
+
+    poll: PollReport = field(default_factory=PollReport)
+    clustered: int = 0
+    stories_created: int = 0
+    reactive_sources: list[str] = field(default_factory=list)
+    new_versions: list[dict[str, Any]] = field(default_factory=list)
+    published: str | None = None
+    webhooks_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "poll": self.poll.as_dict(), "clustered": self.clustered,
+            "stories_created": self.stories_created, "reactive_sources": self.reactive_sources,
+            "new_versions": self.new_versions, "published": self.published,
+            "webhooks_sent": self.webhooks_sent, "errors": self.errors, "seconds": self.seconds,
+        }
+
+
+def version_summary(story: Story, brief: Brief) -> dict[str, Any]:
+    """The JSON a webhook receives for one new brief version."""
+    summary = " ".join(s.text for s in brief.what.summary)
+    return {
+        "event": "brief.version",
+        "story": {"id": story.id, "slug": story.slug, "title": brief.story.title},
+        "version": brief.version,
+        "generated_at": brief.generated_at.isoformat(),
+        "item_count": brief.item_count,
+        "summary": summary,
+        "change_summary": brief.change_summary,
+        "sources": len(brief.sources),
+    }
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM; the loop checks it between stages and sleeps on it."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signal: int | None = None
+
+    def set(self, signum: int | None = None) -> None:
+        self.signal = signum
+        self.event.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        return self.event.wait(max(0.0, seconds))
+
+
+@contextmanager
+def stop_on_signals(flag: StopFlag) -> Iterator[StopFlag]:
+    """Install SIGINT/SIGTERM handlers that set ``flag`` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        log.info("signal %s: finishing the current batch, then stopping", signum)
+        flag.set(signum)
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+class Runner:
+    """One store, one poller; ``cycle()`` runs every stage once."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        poller: Poller,
+        config: RunConfig | None = None,
+        *,
+        queries: QueriesConfig | None = None,
+        on_event: Event | None = None,
+        stop: StopFlag | None = None,
+    ) -> None:
+        self.store = store
+        self.poller = poller
+        self.config = config or load_config()
+        self.queries = queries or load_queries_config()
+        self.on_event = on_event
+        self.stop = stop or StopFlag()
+
+    def emit(self, stage: str, message: str) -> None:
+        log.info("%s: %s", stage, message)
+        if self.on_event:
+            self.on_event(stage, message)
+
+    def cycle(self) -> CycleReport:
+        started = time.perf_counter()
+        report = CycleReport()
+        self.emit("poll", "polling due sources")
+        report.poll = self.poller.poll(self.store, on_source=self._on_source)
+        p = report.poll
+        self.emit("poll", f"{p.due} due, {p.fetched} fetched, {p.not_modified} unchanged, "
+                          f"{p.failed} failed, {p.new_items} new items")
+        if self.config.cluster and not self.stop.stopped:
+            self._cluster(report)
+        if not self.stop.stopped:
+            self._reactive(report)
+        written: list[tuple[Story, Brief]] = []
+        if self.config.synthesize and not self.stop.stopped:
+            written = self._synthesize(report)
+        if written or (report.poll.new_items and self.config.site_dir):
+            self._publish(report, written)
+        report.seconds = round(time.perf_counter() - started, 3)
+        return report
+
+    def _on_source(self, outcome: Any) -> None:
+        if outcome.status == "fetched" and outcome.new:
+            self.emit("poll", f"{outcome.url}: {outcome.new} new")
+        elif outcome.status in ("error", "paused"):
+            self.emit("poll", f"{outcome.url}: {outcome.status}: {outcome.error}")
+
+    def _cluster(self, report: CycleReport) -> None:
+        from infomachine.cluster import cluster_items
+
+        try:
+            res = cluster_items(self.store)
+        except InfomachineError as exc:
+            report.errors.append(f"cluster: {exc}")
+            self.emit("cluster", f"failed: {exc}")
+            return
+        report.clustered = res.items
+        report.stories_created = res.new_stories
+        if report.clustered:
+            self.emit("cluster", f"{report.clustered} items clustered, {report.stories_created} new stories")
+
+    def _reactive(self, report: CycleReport) -> None:
+        try:
+            created = spawn_reactive(self.store, self.queries)
+        except InfomachineError as exc:
+            report.errors.append(f"reactive: {exc}")
+            return
+        for src in created:
+            report.reactive_sources.append(src.id)
+            self.emit("reactive", f"new search feed {src.name} ({src.metadata.get('query')})")
+
+    def _synthesize(self, report: CycleReport) -> list[tuple[Story, Brief]]:
+        from infomachine.pipeline import synthesize_all
+
+        written: list[tuple[Story, Brief]] = []
+        try:
+            results = synthesize_all(self.store)
+        except InfomachineError as exc:
+            report.errors.append(f"synthesize: {exc}")
+            self.emit("synthesize", f"failed: {exc}")
+            return written
+        for story, brief, was_written in results:
+            if was_written:
+                written.append((story, brief))
+                report.new_versions.append(version_summary(story, brief))
+                self.emit("synthesize", f"{story.slug}: version {brief.version}"
+                                        + (f" ({brief.change_summary})" if brief.change_summary else ""))
+        return written
+
+    def _publish(self, report: CycleReport, written: list[tuple[Story, Brief]]) -> None:
+        if self.config.site_dir:
+            from infomachine.publish.site import export_site
+
+            try:
+                index = export_site(self.store, Path(self.config.site_dir))
+                report.published = str(index)
+                self.emit("publish", f"site written to {index.parent}")
+            except (InfomachineError, OSError) as exc:
+                report.errors.append(f"publish: {exc}")
+                self.emit("publish", f"failed: {exc}")
+        if self.config.webhook:
+            for story, brief in written:
+                try:
+                    self.poller.fetcher.post_json(self.config.webhook, version_summary(story, brief))
+                    report.webhooks_sent += 1
+                except FetchError as exc:
+                    report.errors.append(f"webhook: {exc}")
+                    self.emit("webhook", f"failed: {exc}")
+            if written:
+                self.emit("webhook", f"{report.webhooks_sent} of {len(written)} sent")
+
+
+def run_loop(
+    runner: Runner, *, once: bool = False, interval: float | None = None,
+    on_cycle: Callable[[CycleReport], Any] | None = None,
+) -> list[CycleReport]:
+    """Run cycles until stopped (or one, with ``once``); returns their reports."""
+    wait = runner.config.interval if interval is None else interval
+    reports: list[CycleReport] = []
+    with stop_on_signals(runner.stop):
+        while True:
+            report = runner.cycle()
+            reports.append(report)
+            if on_cycle:
+                on_cycle(report)
+            if once or runner.stop.stopped:
+                break
+            if runner.stop.wait(wait):
+                break
+    return reports

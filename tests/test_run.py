@@ -1,0 +1,172 @@
+"""The run loop and the sources CLI, against real HTTP servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from httpserver import LocalServer, server_fixture
+
+from infomachine.cli import cli
+from infomachine.sources.feeds import feed_source
+from infomachine.store import SQLiteStore
+
+local_server = server_fixture()
+ROOT = Path(__file__).resolve().parent.parent
+
+TOPIC = [
+    ("Harbor Authority approves Northport bridge expansion",
+     "The Harbor Authority approved the Northport bridge expansion on Monday. Mayor Ellen Price said "
+     "the Northport bridge expansion would cut traffic. Critics argue the bridge budget is too high."),
+    ("Northport bridge expansion budget questioned by council",
+     "City council members questioned the Northport bridge expansion budget. Council member Raj Patel "
+     "argues that the bridge expansion costs were underestimated by the Harbor Authority."),
+    ("Construction of Northport bridge expansion to start in May",
+     "Construction of the Northport bridge expansion will start in May, the Harbor Authority said. "
+     "Mayor Ellen Price said the bridge expansion is on schedule."),
+]
+
+
+def feed(items: list[tuple[str, str]]) -> bytes:
+    body = "".join(
+        f"<item><guid>n{n}</guid><link>http://example.org/news/{n}</link><title>{t}</title>"
+        f"<description>{d}</description><pubDate>Mon, 0{n + 3} Mar 2025 09:00:00 GMT</pubDate></item>"
+        for n, (t, d) in enumerate(items)
+    )
+    return (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Northport News</title>"
+            f"{body}</channel></rss>").encode()
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, object]] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        size = int(self.headers.get("Content-Length", "0"))
+        self.received.append(json.loads(self.rfile.read(size)))
+        self.send_response(204)
+        self.end_headers()
+
+
+@pytest.fixture
+def webhook() -> Iterator[tuple[str, list[dict[str, object]]]]:
+    received: list[dict[str, object]] = []
+    handler = type("Hook", (_Hook,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+    server.server_close()
+
+
+def test_run_once_polls_clusters_synthesizes_publishes_and_posts(
+    tmp_path: Path, local_server: LocalServer, webhook: tuple[str, list[dict[str, object]]]
+) -> None:
+    hook_url, received = webhook
+    local_server.route("/news.xml", body=feed(TOPIC), headers={"Content-Type": "application/rss+xml"})
+    db = tmp_path / "run.db"
+    with SQLiteStore(db) as store:
+        src = store.upsert_source(feed_source(local_server.url("/news.xml")))
+    site = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["--db", str(db), "run", "--once", "--allow-private",
+                                      "--webhook", hook_url, "--site-dir", str(site)])
+    assert result.exit_code == 0, result.output
+    assert "3 new items" in result.output and "new brief versions" in result.output
+    with SQLiteStore(db) as store:
+        items = store.list_items()
+        assert len(items) == 3 and {i.source for i in items} == {src.id}
+        assert all(i.story_id for i in items)
+        stories = [s for s in store.list_stories() if s.item_count]
+        versions = sum(len(store.list_versions(s.id)) for s in stories)
+    assert (site / "index.html").exists() and (site / "feed.atom").exists()
+    assert versions >= 1 and len(received) == versions
+    payload = received[0]
+    assert payload["event"] == "brief.version" and payload["version"] == 1
+    assert payload["item_count"] and isinstance(payload["story"], dict)
+
+    # a second cycle: nothing due, nothing new, no webhook
+    again = CliRunner().invoke(cli, ["--db", str(db), "run", "--once", "--allow-private",
+                                     "--webhook", hook_url, "--site-dir", str(site)])
+    assert again.exit_code == 0 and "0 new items" in again.output
+    assert len(received) == versions
+
+
+def test_webhook_to_private_address_refused_without_allow_private(
+    tmp_path: Path, webhook: tuple[str, list[dict[str, object]]]
+) -> None:
+    from infomachine.errors import UnsafeURLError
+    from infomachine.fetch import Fetcher
+
+    hook_url, received = webhook
+    with Fetcher() as fetcher, pytest.raises(UnsafeURLError):
+        fetcher.post_json(hook_url, {"x": 1})
+    with Fetcher(allow_private=True) as fetcher:
+        assert fetcher.post_json(hook_url, {"x": 1}) == 204
+    assert received == [{"x": 1}]
+
+
+def test_sources_commands_pause_resume_remove_add_query(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", db, "add-query", "open weights", "--provider", "arxiv"])
+    assert out.exit_code == 0, out.output
+    qid = out.output.split()[0]
+    assert qid.startswith("query-") and "search_query=all:open+AND+all:weights" in out.output
+    with SQLiteStore(db) as store:
+        store.update_source(qid, error_count=4, last_error="boom", status="paused",
+                            metadata={**store.get_source(qid).metadata, "paused_reason": "x"})
+    assert runner.invoke(cli, ["--db", db, "resume", qid]).exit_code == 0
+    with SQLiteStore(db) as store:
+        s = store.get_source(qid)
+        assert (s.status, s.error_count, s.last_error, s.next_poll) == ("active", 0, None, None)
+        assert "paused_reason" not in s.metadata
+    assert runner.invoke(cli, ["--db", db, "pause", qid]).exit_code == 0
+    with SQLiteStore(db) as store:
+        assert store.get_source(qid).status == "paused"
+    assert runner.invoke(cli, ["--db", db, "remove", qid]).exit_code == 0
+    gone = runner.invoke(cli, ["--db", db, "remove", qid])
+    assert gone.exit_code != 0 and "no source" in gone.output
+    bad = runner.invoke(cli, ["--db", db, "add-query", "x", "--provider", "template", "--template", "ftp://x/{query}"])
+    assert bad.exit_code != 0
+
+
+def test_sigterm_stops_the_loop_cleanly(tmp_path: Path, local_server: LocalServer) -> None:
+    local_server.route("/news.xml", body=feed(TOPIC[:1]), headers={"Content-Type": "application/rss+xml"})
+    db = tmp_path / "loop.db"
+    with SQLiteStore(db) as store:
+        store.upsert_source(feed_source(local_server.url("/news.xml")))
+    env = {**os.environ, "INFOMACHINE_DB": str(db), "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "infomachine", "run", "--interval", "30", "--allow-private",
+         "--site-dir", str(tmp_path / "site")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp_path, text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + 20
+    lines = []
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        lines.append(line)
+        if line.startswith("cycle") or not line:
+            break
+    assert any(line.startswith("cycle") for line in lines), lines
+    proc.send_signal(signal.SIGTERM)
+    rest, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0, rest
+    assert "stopped" in rest
+    with SQLiteStore(db) as store:
+        assert store.count_items() == 1
+        assert store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
