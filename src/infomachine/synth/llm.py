@@ -24,7 +24,6 @@ One brief is made like this:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -152,7 +151,7 @@ class LLMSynthesizer:
         tag = P.new_tag()
         blocks = P.make_blocks(items, numbers, tag)
         texts = {b.n: f"{b.title}\n{b.text}" for b in blocks}
-        prev_text = _previous_text(previous, numbers) if previous else None
+        prev_text = P.previous_text(previous, numbers) if previous else None
         schema = P.json_schema(P.LLMBrief)
 
         blocks = self._fit(story, blocks, texts, tag, prev_text, schema)
@@ -161,7 +160,7 @@ class LLMSynthesizer:
         )
         answer, parsed, repaired = self._ask(messages, P.LLMBrief, story.id, tag, schema)
         assert isinstance(parsed, P.LLMBrief)
-        sources = _sources(items, numbers, found_via)
+        sources = P.source_refs(items, numbers, found_via)
         brief, screened, report = self._check(story, parsed, sources, texts, previous)
         if (report.dropped or screened.total) and self.config.repair and not repaired:
             retry = P.repair_messages(messages, answer, screened.problems + report.problems)
@@ -175,7 +174,7 @@ class LLMSynthesizer:
                     brief, screened, report = second
                     brief.notes.append("One repair round was needed to support every sentence.")
         self._fallback(brief, story, items, numbers, found_via, now, report, screened)
-        _compact(brief, items, numbers, found_via)
+        P.compact(brief, items, numbers, found_via)
         brief.item_count = all_count
         brief.generated_at = now or utcnow()
         brief.dropped_sentences = report.dropped + screened.total
@@ -314,7 +313,7 @@ class LLMSynthesizer:
                     story=BriefStory(id=story.id, slug=story.slug, title=story.title)
                 )
                 mapping = {s.n: numbers[s.item_id] for s in offline.sources if s.item_id in numbers}
-                _remap(offline, mapping)
+                P.remap(offline, mapping)
             if _empty(offline, name):
                 if empty and name not in brief.omitted:
                     brief.omitted[name] = offline.omitted.get(
@@ -476,101 +475,6 @@ def _evolution(ev: P.LLMEvolution, actor: str, before: set[str], incremental: bo
     if P.unsafe_text(note):
         note = ""
     return Evolution(status=status if status in _EVOLUTION - {"new"} else "consistent", note=note)  # type: ignore[arg-type]
-
-
-def _previous_text(previous: Brief, numbers: dict[str, int]) -> str:
-    """The prior version, renumbered to this request's sources, as compact JSON."""
-    mapping = {s.n: numbers[s.item_id] for s in previous.sources if s.item_id in numbers}
-    prev = previous.model_copy(deep=True)
-    _remap(prev, mapping)
-
-    def sents(items: list[Sentence]) -> list[dict[str, Any]]:
-        return [{"text": s.text, "cites": s.cites} for s in items]
-
-    data = {
-        "version": previous.version,
-        "summary": sents(prev.what.summary),
-        "bullets": sents(prev.what.bullets),
-        "why_it_matters": sents(prev.why_it_matters),
-        "narrative": [sents(p) for p in prev.narrative],
-        "timeline": [{"date": e.date, "text": e.text, "cites": e.cites} for e in prev.timeline],
-        "perspectives": [
-            {"actor": p.actor, "stance": sents(p.stance), "evolution": p.evolution.status}
-            for p in prev.perspectives
-        ],
-    }
-    return P.sanitize_untrusted(json.dumps(data, ensure_ascii=False))
-
-
-def _sources(
-    items: list[Item], numbers: dict[str, int], found_via: Mapping[str, str] | None
-) -> list[SourceRef]:
-    refs = []
-    for item in items:
-        via = (found_via or {}).get(item.id) or item.source
-        refs.append(
-            SourceRef(
-                n=numbers[item.id],
-                item_id=item.id,
-                title=item.title or (item.url or item.id),
-                publisher=item.publisher,
-                published=item.published.date().isoformat() if item.published else None,
-                url=item.url if item.url and item.url.startswith(("http://", "https://")) else None,
-                found_via=via,
-            )
-        )
-    return refs
-
-
-def _remap(node: Any, mapping: Mapping[int, int]) -> None:
-    """Renumber every citation under ``node`` in place (unmapped ones are removed)."""
-    if isinstance(node, list):
-        for value in node:
-            _remap(value, mapping)
-        return
-    if not isinstance(node, BaseModel) or isinstance(node, SourceRef):
-        return
-    if isinstance(node, Evidence):
-        node.n = mapping.get(node.n, -1)
-        return
-    for name in type(node).model_fields:
-        value = getattr(node, name)
-        if name == "cites" and isinstance(value, list):
-            setattr(node, name, [mapping[n] for n in value if n in mapping])
-        elif name == "evidence" and isinstance(value, list):
-            setattr(node, name, [e for e in value if e.n in mapping])
-            for e in getattr(node, name):
-                e.n = mapping[e.n]
-        elif name != "sources":
-            _remap(value, mapping)
-
-
-def _cited(node: Any, out: dict[int, None]) -> None:
-    if isinstance(node, list):
-        for value in node:
-            _cited(value, out)
-    elif isinstance(node, BaseModel) and not isinstance(node, SourceRef):
-        for name in type(node).model_fields:
-            value = getattr(node, name)
-            if name == "cites" and isinstance(value, list):
-                out.update(dict.fromkeys(value))
-            elif name != "sources":
-                _cited(value, out)
-
-
-def _compact(
-    brief: Brief, items: list[Item], numbers: dict[str, int], found_via: Mapping[str, str] | None
-) -> None:
-    """Keep only cited sources, numbered in order of first citation."""
-    used: dict[int, None] = {}
-    _cited(brief, used)
-    mapping = {old: new for new, old in enumerate(used, 1)}
-    refs = {s.n: s for s in _sources(items, numbers, found_via)}
-    _remap(brief, mapping)
-    brief.sources = []
-    for old, new in mapping.items():
-        if old in refs:
-            brief.sources.append(refs[old].model_copy(update={"n": new}))
 
 
 def _empty(brief: Brief, name: str) -> bool:

@@ -18,13 +18,13 @@ import json
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infomachine.models import Item
+from infomachine.models import Brief, Evidence, Item, Sentence, SourceRef
 
 # --------------------------------------------------------------------------- sanitising
 
@@ -358,3 +358,101 @@ def extract_json(content: str) -> str:
     if start == -1 or end < start:
         return text
     return text[start : end + 1]
+
+
+# --------------------------------------------------------------------------- brief trees
+
+
+def previous_text(previous: Brief, numbers: dict[str, int]) -> str:
+    """The prior version, renumbered to this request's sources, as compact JSON."""
+    mapping = {s.n: numbers[s.item_id] for s in previous.sources if s.item_id in numbers}
+    prev = previous.model_copy(deep=True)
+    remap(prev, mapping)
+
+    def sents(items: list[Sentence]) -> list[dict[str, Any]]:
+        return [{"text": s.text, "cites": s.cites} for s in items]
+
+    data = {
+        "version": previous.version,
+        "summary": sents(prev.what.summary),
+        "bullets": sents(prev.what.bullets),
+        "why_it_matters": sents(prev.why_it_matters),
+        "narrative": [sents(p) for p in prev.narrative],
+        "timeline": [{"date": e.date, "text": e.text, "cites": e.cites} for e in prev.timeline],
+        "perspectives": [
+            {"actor": p.actor, "stance": sents(p.stance), "evolution": p.evolution.status}
+            for p in prev.perspectives
+        ],
+    }
+    return sanitize_untrusted(json.dumps(data, ensure_ascii=False))
+
+
+def source_refs(
+    items: list[Item], numbers: dict[str, int], found_via: Mapping[str, str] | None
+) -> list[SourceRef]:
+    refs = []
+    for item in items:
+        via = (found_via or {}).get(item.id) or item.source
+        refs.append(
+            SourceRef(
+                n=numbers[item.id],
+                item_id=item.id,
+                title=item.title or (item.url or item.id),
+                publisher=item.publisher,
+                published=item.published.date().isoformat() if item.published else None,
+                url=item.url if item.url and item.url.startswith(("http://", "https://")) else None,
+                found_via=via,
+            )
+        )
+    return refs
+
+
+def remap(node: Any, mapping: Mapping[int, int]) -> None:
+    """Renumber every citation under ``node`` in place (unmapped ones are removed)."""
+    if isinstance(node, list):
+        for value in node:
+            remap(value, mapping)
+        return
+    if not isinstance(node, BaseModel) or isinstance(node, SourceRef):
+        return
+    if isinstance(node, Evidence):
+        node.n = mapping.get(node.n, -1)
+        return
+    for name in type(node).model_fields:
+        value = getattr(node, name)
+        if name == "cites" and isinstance(value, list):
+            setattr(node, name, [mapping[n] for n in value if n in mapping])
+        elif name == "evidence" and isinstance(value, list):
+            setattr(node, name, [e for e in value if e.n in mapping])
+            for e in getattr(node, name):
+                e.n = mapping[e.n]
+        elif name != "sources":
+            remap(value, mapping)
+
+
+def cited(node: Any, out: dict[int, None]) -> None:
+    if isinstance(node, list):
+        for value in node:
+            cited(value, out)
+    elif isinstance(node, BaseModel) and not isinstance(node, SourceRef):
+        for name in type(node).model_fields:
+            value = getattr(node, name)
+            if name == "cites" and isinstance(value, list):
+                out.update(dict.fromkeys(value))
+            elif name != "sources":
+                cited(value, out)
+
+
+def compact(
+    brief: Brief, items: list[Item], numbers: dict[str, int], found_via: Mapping[str, str] | None
+) -> None:
+    """Keep only cited sources, numbered in order of first citation."""
+    used: dict[int, None] = {}
+    cited(brief, used)
+    mapping = {old: new for new, old in enumerate(used, 1)}
+    refs = {s.n: s for s in source_refs(items, numbers, found_via)}
+    remap(brief, mapping)
+    brief.sources = []
+    for old, new in mapping.items():
+        if old in refs:
+            brief.sources.append(refs[old].model_copy(update={"n": new}))
