@@ -4,12 +4,13 @@
 #
 # llama-cpp-python is built from source (no prebuilt wheel is fetched): about
 # 10 minutes on a 2-core machine. GGML_NATIVE=OFF keeps the build portable.
-# Usage: scripts/install-llm-test-deps.sh [PYTHON]   (default: .venv/bin/python)
+# Usage: scripts/install-llm-test-deps.sh [VENV_DIR | PYTHON]   (default: .venv)
 set -euo pipefail
 
 LLAMA_CPP_VERSION="0.3.36"
 MODEL_PACKAGE_VERSION="1.0.0"
-PY="${1:-${PYTHON:-.venv/bin/python}}"
+PY="${1:-${PYTHON:-.venv}}"
+if [ -d "$PY" ]; then PY="$PY/bin/python"; fi
 
 have() {
   "$PY" - "$LLAMA_CPP_VERSION" "$MODEL_PACKAGE_VERSION" <<'PYEOF'
