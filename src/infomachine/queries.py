@@ -138,6 +138,29 @@ def parse_hn(data: bytes, origin: str, source: str) -> list[Record | IngestProbl
     return out
 
 
+def parse_arxiv(data: bytes, origin: str, source: str) -> list[Record | IngestProblem]:
+    """arXiv API Atom: a feed, with every author of a paper (feedparser keeps one)."""
+    records = parse_feed_answer(data, origin, source)
+    try:
+        import defusedxml.ElementTree as DET
+
+        root = DET.fromstring(data, forbid_dtd=True)
+    except Exception:  # noqa: BLE001 - the feed parser already reported what it could
+        return records
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    authors: dict[str, str] = {}
+    for entry in root.findall("a:entry", ns):
+        eid = (entry.findtext("a:id", default="", namespaces=ns) or "").strip()
+        names = [(n.text or "").strip() for n in entry.findall("a:author/a:name", ns)]
+        if eid and names:
+            authors[eid] = ", ".join(n for n in names if n)
+    for rec in records:
+        if isinstance(rec, Record) and rec.guid in authors:
+            rec.author = authors[rec.guid]
+            rec.publisher = "arXiv"
+    return records
+
+
 # --------------------------------------------------------------------------- URLs
 
 
@@ -168,7 +191,7 @@ def _template_url(query: str, cfg: QueriesConfig, template: str | None) -> str:
 
 register_provider(Provider("hn", _hn_url, parse_hn, "Hacker News (Algolia search API)"))
 register_provider(Provider("gnews", _gnews_url, parse_feed_answer, "Google News RSS search"))
-register_provider(Provider("arxiv", _arxiv_url, parse_feed_answer, "arXiv API (Atom)"))
+register_provider(Provider("arxiv", _arxiv_url, parse_arxiv, "arXiv API (Atom)"))
 register_provider(Provider("template", _template_url, parse_feed_answer, "your URL template, read as a feed"))
 
 
