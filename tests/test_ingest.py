@@ -116,3 +116,15 @@ def test_db_from_environment(tmp_path: Path, monkeypatch) -> None:  # type: igno
     path = _write_jsonl(tmp_path / "items.jsonl", _rows()[2:])
     assert CliRunner().invoke(cli, ["ingest", str(path)]).exit_code == 0
     assert SQLiteStore(db).count_items() == 1
+
+
+def test_pinning_twice_by_name_reuses_the_story(store: SQLiteStore) -> None:
+    ingest_records(store, [Record(origin="t", title="One", text="First item.")], story="Valley dam")
+    ingest_records(store, [Record(origin="t", title="Two", text="Second item.")], story="Valley dam")
+    assert [s.slug for s in store.list_stories()] == ["valley-dam"]
+    assert store.get_story("valley-dam").item_count == 2
+
+
+def test_entities_in_titles_are_decoded(store: SQLiteStore) -> None:
+    ingest_records(store, [Record(origin="t", title="Gemma 4 &amp; others", text="Body.")])
+    assert store.list_items()[0].title == "Gemma 4 & others"

@@ -8,6 +8,7 @@ and styles are dropped); dates are normalised to UTC; identity fields
 from __future__ import annotations
 
 import email.utils
+import html
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -104,8 +105,9 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
     text = clean_text(text)
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
-    title = clean_text(html_to_text(record.title) if record.title and "<" in record.title else record.title or "")
-    title = " ".join(title.split())
+    raw_title = record.title or ""
+    title = html_to_text(raw_title) if "<" in raw_title else html.unescape(raw_title)
+    title = " ".join(clean_text(title).split())
     if not title and text:
         title = _first_line_title(text)
     if not text and title:

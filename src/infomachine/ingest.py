@@ -16,13 +16,14 @@ from infomachine.errors import InfomachineError
 from infomachine.extract import extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
 from infomachine.store import SQLiteStore
+from infomachine.store.sqlite_stories import slugify
 
 BATCH_SIZE = 500
 
 
 def pin_story(store: SQLiteStore, name: str) -> Story:
     """The story named ``name`` (id, slug or alias), created and pinned if new."""
-    existing = store.find_story_by_slug(name)
+    existing = store.find_story_by_slug(name) or store.find_story_by_slug(slugify(name))
     if existing is not None:
         if not existing.pinned:
             store.update_story(existing.id, pinned=True)

@@ -53,7 +53,7 @@ class BriefsMixin:
                 (story_id, version),
             ).fetchone()
         if row is None:
-            what = f"version {version}" if version is not None else "a brief"
+            what = f"version {version}" if version is not None else "brief yet"
             raise NotFoundError(f"story {story_id!r} has no {what}")
         return Brief.model_validate_json(row[0])
 
