@@ -274,6 +274,8 @@ def test_schema_refused_steps_down_to_json_object() -> None:
         brief = synth(llm)(make_story(), make_items(), now=NOW)
     assert llm.requests[0]["response_format"]["type"] == "json_schema"
     assert llm.requests[1]["response_format"] == {"type": "json_object"}
+    assert "JSON schema of the answer" not in llm.prompt(0)
+    assert "JSON schema of the answer" in llm.prompt(1)
     assert brief.synthesizer == "llm:test-model"
 
 

@@ -155,9 +155,7 @@ class LLMSynthesizer:
         schema = P.json_schema(P.LLMBrief)
 
         blocks = self._fit(story, blocks, texts, tag, prev_text, schema)
-        messages = P.brief_messages(
-            story.title, blocks, tag, previous=prev_text, schema=self._schema_in_prompt(schema)
-        )
+        messages = P.brief_messages(story.title, blocks, tag, previous=prev_text)
         answer, parsed, repaired = self._ask(messages, P.LLMBrief, story.id, tag, schema)
         assert isinstance(parsed, P.LLMBrief)
         sources = P.source_refs(items, numbers, found_via)

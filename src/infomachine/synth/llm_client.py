@@ -248,7 +248,10 @@ class ChatClient:
         """The assistant's answer text for ``messages`` (cached, budgeted, retried)."""
         while True:
             mode = self.json_mode
-            payload = self._payload(messages, schema, name, mode)
+            sent = messages
+            if mode != "schema" and schema is not None:  # no structured output: say it in words
+                sent = _with_schema(messages, schema)
+            payload = self._payload(sent, schema, name, mode)
             key = request_hash(payload, redact)
             cached = self._lookup(key)
             if cached is not None:
@@ -260,7 +263,7 @@ class ChatClient:
                     cached=True,
                     request_hash=key,
                 )
-            prompt_text = "".join(m["content"] for m in messages)
+            prompt_text = "".join(m["content"] for m in sent)
             self.budget.check(estimate_tokens(prompt_text))
             try:
                 data = self._post(payload)
@@ -353,6 +356,18 @@ class ChatClient:
             self.usage.retries += 1
             self._sleep(min(delay, self.config.max_backoff))
         raise LLMError(f"the LLM endpoint failed after {attempts} attempt(s): {last}")
+
+
+def _with_schema(messages: list[dict[str, str]], schema: dict[str, Any]) -> list[dict[str, str]]:
+    """The messages with the JSON schema appended to the last user message."""
+    out = [dict(m) for m in messages]
+    for m in reversed(out):
+        if m["role"] == "user":
+            m["content"] += "\n\nJSON schema of the answer: " + json.dumps(
+                schema, separators=(",", ":")
+            )
+            break
+    return out
 
 
 class _FormatRefused(Exception):
