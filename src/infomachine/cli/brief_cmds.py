@@ -104,11 +104,9 @@ def _version(state: Context, story_id: str, slug: str, version: int | None) -> B
 
 
 def render_html(brief: Brief, versions: list[dict[str, Any]] | None = None) -> str:
-    try:
-        html = importlib.import_module("infomachine.publish.html")
-    except ImportError as exc:
-        raise ConfigError("HTML output is not available in this installation") from exc
-    return str(html.render_brief(brief, versions=versions))
+    from infomachine.publish import html
+
+    return html.render_brief(brief, versions=versions, standalone=True)
 
 
 @click.command()
@@ -252,10 +250,8 @@ def timeline(
     """
     if max_dates < 1:
         raise InputError("--max-dates must be at least 1")
-    try:
-        select_dates = importlib.import_module("infomachine.synth.timeline").select_dates
-    except ImportError as exc:
-        raise ConfigError("timeline selection is not available in this installation") from exc
+    from infomachine.synth.timeline import select_dates
+
     found = state.store.get_story(story)
     items = state.store.list_items(story_id=found.id)
     events = select_dates(

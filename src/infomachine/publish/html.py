@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -217,11 +218,13 @@ def render_brief(
     versions: list[dict[str, Any]] | None = None,
     urls: Urls = WEB_URLS,
     latest_version: int | None = None,
+    standalone: bool = False,
 ) -> str:
     """The full HTML page of a story brief, laid out like the seed page.
 
     ``versions`` (``store.list_versions``) adds the change summary and the
     version count to the header; ``latest_version`` marks an older version.
+    ``standalone`` embeds the stylesheet so the page reads well as a lone file.
     """
     versions = versions or []
     latest = latest_version or (versions[-1]["version"] if versions else brief.version)
@@ -236,7 +239,15 @@ def render_brief(
         latest_version=latest,
         is_old=bool(latest and brief.version and brief.version < latest),
         feed_url=urls.story_feed(brief.story.slug),
+        inline_css=_stylesheet() if standalone else None,
     )
+
+
+@lru_cache(maxsize=1)
+def _stylesheet() -> Markup:
+    """Our own CSS file, trusted, for standalone pages."""
+    css = resources.files("infomachine.publish").joinpath("static/style.css").read_text("utf-8")
+    return Markup(css.replace("</", "<\\/"))
 
 
 def render_index(stories: list[dict[str, Any]], *, urls: Urls = WEB_URLS) -> str:
