@@ -76,6 +76,8 @@ def test_synthesize_history_show_diff(db: Path) -> None:
     assert json.loads(r.output)["version"] == 1
     r = run(db, "show", "osk-dam", "--format", "html")
     assert r.exit_code == 0 and "<html" in r.output.lower()
+    # A standalone file: the stylesheet is embedded, not linked to a server path.
+    assert "<style>" in r.output and 'rel="stylesheet"' not in r.output
 
     r = run(db, "diff", "osk-dam", "1", "2")
     assert r.exit_code == 0 and "version 1 → 2" in r.output and "## New sources" in r.output
