@@ -266,17 +266,25 @@ def test_budget_is_per_run_across_stories() -> None:
 
 
 def test_schema_refused_steps_down_to_json_object() -> None:
+    refused = '{"error": "response_format json_schema unsupported"}'
     script = [
-        Reply(status=400, body='{"error": "response_format json_schema unsupported"}'),
+        Reply(status=400, body=refused),
+        # llama-cpp-python answers a request it cannot validate with HTTP 500
+        Reply(status=500, body='{"error": {"message": "Input should be ... response_format"}}'),
         ok(valid_answer()),
     ]
     with ScriptedLLM(script) as llm:
-        brief = synth(llm)(make_story(), make_items(), now=NOW)
-    assert llm.requests[0]["response_format"]["type"] == "json_schema"
-    assert llm.requests[1]["response_format"] == {"type": "json_object"}
+        s = synth(llm)
+        brief = s(make_story(), make_items(), now=NOW)
+    formats = [r["response_format"] for r in llm.requests]
+    assert formats[0]["type"] == "json_schema"
+    assert formats[1]["type"] == "json_object" and formats[1]["schema"]["type"] == "object"
+    assert formats[2] == {"type": "json_object"}
     assert "JSON schema of the answer" not in llm.prompt(0)
-    assert "JSON schema of the answer" in llm.prompt(1)
+    assert "JSON schema of the answer" not in llm.prompt(1)
+    assert "JSON schema of the answer" in llm.prompt(2)
     assert brief.synthesizer == "llm:test-model"
+    assert s.client.json_mode == "object"  # remembered for the rest of the run
 
 
 def test_incremental_update_sends_previous_and_keeps_evolution() -> None:

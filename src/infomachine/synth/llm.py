@@ -184,7 +184,7 @@ class LLMSynthesizer:
         return brief
 
     def _schema_in_prompt(self, schema: dict[str, Any]) -> dict[str, Any] | None:
-        return None if self.client.json_mode == "schema" else schema
+        return schema if self.client.json_mode in ("object", "none") else None
 
     def _ask(
         self,

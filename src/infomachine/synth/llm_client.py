@@ -32,6 +32,10 @@ import httpx
 from infomachine.errors import ConfigError, LLMError
 
 JSON_MODES = ("schema", "object", "none")
+# What the client tries, in order, from the configured mode down:
+# OpenAI-style json_schema; json_object carrying the schema (llama-cpp-python
+# turns it into a grammar); plain json_object; no response_format.
+_LADDER = ("schema", "object+schema", "object", "none")
 API_KEY_VARS = ("INFOMACHINE_LLM_API_KEY", "OPENAI_API_KEY")
 CHARS_PER_TOKEN = 4
 
@@ -230,7 +234,9 @@ class ChatClient:
                 "type": "json_schema",
                 "json_schema": {"name": name, "schema": schema, "strict": True},
             }
-        elif mode in ("schema", "object"):
+        elif mode == "object+schema" and schema is not None:
+            payload["response_format"] = {"type": "json_object", "schema": schema}
+        elif mode in ("schema", "object+schema", "object"):
             payload["response_format"] = {"type": "json_object"}
         return payload
 
@@ -249,7 +255,9 @@ class ChatClient:
         while True:
             mode = self.json_mode
             sent = messages
-            if mode != "schema" and schema is not None:  # no structured output: say it in words
+            if (
+                mode in ("object", "none") and schema is not None
+            ):  # no structured output: say it in words
                 sent = _with_schema(messages, schema)
             payload = self._payload(sent, schema, name, mode)
             key = request_hash(payload, redact)
@@ -270,7 +278,7 @@ class ChatClient:
             except _FormatRefused:
                 if mode == "none":
                     raise LLMError("the LLM endpoint refused the request (HTTP 400)") from None
-                self.json_mode = "object" if mode == "schema" else "none"
+                self.json_mode = _LADDER[_LADDER.index(mode) + 1]
                 continue
             result = self._parse(data, key, prompt_text)
             self.usage.json_modes.append(mode)
@@ -342,7 +350,9 @@ class ChatClient:
                     if not isinstance(data, dict):
                         raise LLMError("the LLM endpoint answered with a non-object")
                     return data
-                if status in (400, 422) and "response_format" in payload:
+                if "response_format" in payload and (
+                    status in (400, 422) or (status >= 500 and "response_format" in response.text)
+                ):  # llama-cpp-python answers a refused response_format with 500
                     raise _FormatRefused()
                 if status != 429 and status < 500:
                     raise LLMError(f"the LLM endpoint answered HTTP {status}: {_snippet(response)}")
