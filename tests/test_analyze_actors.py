@@ -65,3 +65,48 @@ def test_uncertainty_cues_and_question_span() -> None:
     assert uncertainty("The council approved the plan.") == 0
     text = "The plan passed; whether the courts will allow it remains to be seen."
     assert question_span(text) == "whether the courts will allow it remains to be seen."
+
+
+def test_x_of_y_is_person_with_affiliation() -> None:
+    a = attributions(sent("Mira Castell of Northwind Labs argues that rent caps will cut new building."))[0]
+    assert (a.actor, a.affiliation) == ("Mira Castell", "Northwind Labs")
+    b = attributions(sent("The Bank of Ostria says that it will keep rates on hold for longer."))[0]
+    assert (b.actor, b.affiliation) == ("Bank of Ostria", None)
+    c = attributions(sent("Mira Castell (Northwind Labs) says the cap is too blunt to help tenants."))[0]
+    assert (c.actor, c.affiliation) == ("Mira Castell", "Northwind Labs")
+
+
+def test_surname_resolves_to_full_name_seen_in_story() -> None:
+    texts = ["U.S. District Judge Orla Penhallow heard final arguments on Friday."]
+    canon = canonical_actors(["Penhallow", "Dario Venn"], texts)
+    assert canon["Penhallow"] == "Orla Penhallow"
+    # two people share the surname: leave it alone rather than guess
+    canon = canonical_actors(["Venn", "Dario Venn", "Alma Venn"])
+    assert canon["Venn"] == "Venn"
+
+
+def test_acts_and_generic_subjects_are_not_actors() -> None:
+    assert attributions(sent("Ostria has declared a state of emergency, with troops on standby.")) == []
+    assert attributions(sent("The claim supports Mira Castell's argument that caps change supply.")) == []
+    # "declared that" is still a claim
+    assert attributions(sent("Ostria declared that the port would stay closed until Monday."))[0].actor == "Ostria"
+
+
+def test_partial_disagreement_is_attributed() -> None:
+    a = attributions(sent("Dario Venn disagrees in part: he accepts the data but holds that the lead is real."))[0]
+    assert a.actor == "Dario Venn" and a.disagrees
+
+
+def test_place_after_preposition_and_demonym_prefix() -> None:
+    assert attributions(sent("Local authorities in Ostria reported damage to the harbour and roads.")) == []
+    assert clean_name("Kestreler Dana Whitfield") == "Dana Whitfield"
+    canon = canonical_actors(["U.S. Weather Service", "US Weather Service", "U.S. Weather Service"])
+    assert canon["US Weather Service"] == "U.S. Weather Service"
+
+
+def test_one_person_never_in_tension_with_itself() -> None:
+    a = attributions(sent("Dario Venn of Ai7 argues that the rent levy will not push tenants out.", 0))
+    b = attributions(sent("Venn says that the rent levy will push tenants out of the old town.", 1))
+    atts = a + b
+    canon = canonical_actors([x.actor for x in atts])
+    assert find_tensions(atts, canon) == []

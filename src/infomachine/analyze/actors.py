@@ -31,12 +31,35 @@ VERBS = (
     "reports|reported|explains|explained|declared|declares|cautioned|cautions|testified|"
     "asserts|asserted|admits|admitted|stressed|stresses|emphasized|emphasised|thinks|"
     "agreed|agrees|objected|objects|questioned|questions|challenged|challenges|replied|"
-    "responded|described|describes|called|calls|urged|urges|recalled|confirmed|confirms"
+    "responded|described|describes|called|calls|urged|urges|recalled|confirmed|confirms|"
+    "disagrees|disagreed|accepts|accepted|holds that|held that"
 )
 DISAGREE_VERBS = {
     "disputes", "disputed", "rejects", "rejected", "denies", "denied", "counters",
     "countered", "criticized", "criticised", "criticizes", "criticises", "objected",
     "objects", "questioned", "questions", "challenged", "challenges", "insists", "insisted",
+    "disagrees", "disagreed",
+}
+# Verbs that also name an act ("declared a state of emergency", "announced the
+# deployment"): an attribution only with "that" or a quote, not with an object.
+_ACT_VERBS = {
+    "declared", "declares", "announced", "announces", "called", "calls", "described",
+    "describes", "confirmed", "confirms", "reported", "reports", "questioned", "questions",
+    "challenged", "challenges", "accepts", "accepted",
+}
+_PREPOSITIONS = {"in", "on", "at", "from", "of", "for", "with", "by", "to", "into", "across", "near"}
+_OBJECT_START = re.compile(r"^(?:a|an|the|its|his|her|their|our|this|these|that|those)\s", re.IGNORECASE)
+# Words that make a capitalised run an organisation (or place), not a person.
+ORG_WORDS = {
+    "AI", "Inc", "Inc.", "Corp", "Corp.", "Ltd", "LLC", "Labs", "Lab", "Association", "Ministry",
+    "Bank", "Council", "Agency", "University", "Institute", "Center", "Centre", "Department",
+    "Court", "Service", "Office", "Group", "Fund", "Survey", "Commission", "Committee",
+    "Authority", "Union", "Party", "Company", "Foundation", "Together", "Times", "News", "Post",
+    "Journal", "Review", "Network", "Systems", "Technologies", "Capital", "Partners", "Board",
+    "Government", "Administration", "Parliament", "Congress", "Senate", "House", "Police",
+    "Army", "Navy", "Trust", "Society", "College", "School", "Hospital", "Club", "League",
+    "Federation", "Organization", "Organisation", "Alliance", "Coalition", "Project", "Team",
+    "Research", "Media", "Press", "Wire", "Index", "Guild", "Exchange", "Reserve", "Treasury",
 }
 _STOP_FIRST = {
     "The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "You",
@@ -61,7 +84,11 @@ _NOT_A_CLAIM = re.compile(
     r"itself|themselves)\b",
     re.IGNORECASE,
 )
-_GENERIC_LAST = {"Says", "Said", "Report", "Reports", "Statement", "Today"}
+_GENERIC_LAST = {
+    "Says", "Said", "Report", "Reports", "Statement", "Today", "Claim", "Claims", "Study",
+    "Result", "Results", "Data", "Analysis", "Paper", "Evaluation", "Assessment", "Benchmark",
+    "Benchmarks", "Reporting", "Article", "Figures", "Numbers", "Estimate",
+}
 _TOK = r"[A-Z][\w'\u2019&.-]*"
 NAME = rf"(?:{_TOK}(?:\s+(?:of|de|van|von|al|bin|for|and|the)\s+{_TOK}|\s+{_TOK}){{0,4}})"
 _APPOS = r"(?:\s*,\s*(?P<appos>[^,\"\u201c\u201d]{3,90}?)\s*,)?"
@@ -70,7 +97,7 @@ _BRACKET = r"(?:\s*\((?P<bracket>[^()]{2,60})\))?"
 SUBJECT_VERB = re.compile(
     rf"(?:^|[\s(\"\u201c])(?:the\s+)?(?P<name>{NAME}){_BRACKET}{_APPOS}\s+"
     rf"(?:also\s+|has\s+|have\s+|had\s+|further\s+|previously\s+)?(?P<verb>{VERBS})\b"
-    rf"(?:\s+that)?[\s,:]+(?P<claim>.+)$"
+    rf"(?:\s+(?:in part|partly|strongly))?(?:\s+that)?[\s,:]+(?P<claim>.+)$"
 )
 QUOTE_VERB = re.compile(
     rf"^(?P<claim>[\"\u201c].+?[,.!?]?[\"\u201d]),?\s+(?:(?P<verb1>{VERBS})\s+(?:the\s+)?(?P<name1>{NAME})"
@@ -123,6 +150,8 @@ def clean_name(name: str) -> str | None:
         parts = parts[1:]
     if not parts or parts[-1] in _GENERIC_LAST or parts[-1].lower() in {"of", "and", "the", "for"}:
         return None
+    if len(parts) >= 3 and parts[0].endswith("er") and is_person(" ".join(parts[1:])):
+        parts = parts[1:]  # "Googler Tim Craycroft"
     name = " ".join(parts)
     if len(name) < 2 or not name[0].isupper() or name.isupper() and len(name) > 12:
         return None
@@ -141,29 +170,64 @@ def _affiliation(appos: str | None, bracket: str | None) -> str | None:
     return None
 
 
+def is_person(name: str) -> bool:
+    """Looks like a personal name: 2-4 capitalised words, no organisation word."""
+    parts = name.split()
+    if not 2 <= len(parts) <= 4 or any(p in ORG_WORDS for p in parts):
+        return False
+    return all(re.fullmatch(r"[A-Z][a-z\u00e0-\u00ff'\u2019-]+\.?|[A-Z]\.", p) for p in parts)
+
+
+def split_affiliation(name: str) -> tuple[str, str | None]:
+    """ "Nathan Lambert of Ai2" -> ("Nathan Lambert", "Ai2"); "Bank of Norland" unchanged."""
+    m = re.match(r"^(?P<person>.+?)\s+(?:of|at|from|for)\s+(?:the\s+)?(?P<org>[A-Z].*)$", name)
+    if m and is_person(m["person"]):
+        return m["person"], m["org"]
+    return name, None
+
+
+def _make(name: str | None, sent: Sent, verb: str, claim: str, aff: str | None) -> Attribution | None:
+    if not name:
+        return None
+    person, org = split_affiliation(name)
+    return Attribution(person, sent, verb, claim, aff or org)
+
+
+def _is_act(verb: str, claim: str, text: str) -> bool:
+    """ "Hawaii declared a state of emergency": an act, not a claim."""
+    if verb.lower() not in _ACT_VERBS:
+        return False
+    return bool(_OBJECT_START.match(claim)) and not re.search(rf"\b{verb}\s+that\b", text)
+
+
 def attributions(sent: Sent) -> list[Attribution]:
     """Who the sentence attributes a claim to (usually zero or one)."""
     text = sent.text
     found: list[Attribution] = []
     m = QUOTE_VERB.match(text) or TRAILING.match(text)
     if m:
-        name = clean_name(m["name1"] or m["name2"] or "")
         verb = m["verb1"] or m["verb2"] or ""
-        if name:
-            found.append(Attribution(name, sent, verb, m["claim"].strip()))
+        att = _make(clean_name(m["name1"] or m["name2"] or ""), sent, verb, m["claim"].strip(), None)
+        if att:
+            found.append(att)
     m2 = ACCORDING.search(text)
     if m2:
-        name = clean_name(m2["name"])
-        if name:
-            found.append(Attribution(name, sent, "according to", m2["claim"].strip(), _affiliation(m2["appos"], None)))
+        att = _make(clean_name(m2["name"]), sent, "according to", m2["claim"].strip(),
+                    _affiliation(m2["appos"], None))
+        if att:
+            found.append(att)
     if not found:
         m3 = SUBJECT_VERB.search(text)
         if m3:
             name = clean_name(m3["name"])
             claim = m3["claim"].strip()
-            if name and len(claim) >= 15 and not _NOT_A_CLAIM.match(claim):
-                aff = _affiliation(m3["appos"], m3["bracket"])
-                found.append(Attribution(name, sent, m3["verb"], claim, aff))
+            before = text[: m3.start("name")].split()
+            governed = bool(before) and before[-1].lower() in _PREPOSITIONS  # "in Kamchatka reported"
+            if (name and len(claim) >= 15 and not _NOT_A_CLAIM.match(claim) and not governed
+                    and not _is_act(m3["verb"], claim, text)):
+                att = _make(name, sent, m3["verb"], claim, _affiliation(m3["appos"], m3["bracket"]))
+                if att:
+                    found.append(att)
     return found
 
 
@@ -180,16 +244,45 @@ def affiliations_in(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def canonical_actors(names: Iterable[str]) -> dict[str, str]:
-    """Map each name to its fullest form ("Lambert" -> "Nathan Lambert")."""
+_RUN = re.compile(r"[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){1,5}")
+
+
+def full_names(texts: Iterable[str]) -> Counter[str]:
+    """Personal names (2-3 capitalised words) written out in ``texts``."""
+    seen: Counter[str] = Counter()
+    for text in texts:
+        for m in _RUN.finditer(text):
+            parts = m.group().split()
+            for k in (3, 2):
+                name = clean_name(" ".join(parts[-k:]))
+                if name and is_person(name):
+                    seen[name] += 1
+                    break
+    return seen
+
+
+def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[str, str]:
+    """Map each name to its fullest form ("Lambert" -> "Nathan Lambert").
+
+    A one-word name resolves to the single full name ending with it among the
+    attributed names, else among personal names written out in ``texts``;
+    when two different people share the surname it stays as it is.
+    """
     counts = Counter(names)
-    full = sorted(counts, key=lambda n: (-len(n.split()), -counts[n], n))
+    written = full_names(texts)
+    spelled: dict[str, str] = {}  # "US Geological Survey" and "U.S. Geological Survey"
+    for name in sorted(counts, key=lambda n: (-counts[n], n)):
+        spelled.setdefault(name.replace(".", "").lower(), name)
     out: dict[str, str] = {}
     for name in counts:
-        out[name] = name
-        if len(name.split()) == 1:
-            for cand in full:
-                if cand != name and cand.split()[-1] == name and len(cand.split()) <= 3:
-                    out[name] = cand
-                    break
+        out[name] = spelled[name.replace(".", "").lower()]
+        if len(name.split()) != 1:
+            continue
+        for pool in (counts, written):
+            cands = {c for c in pool if c != name and c.split()[-1] == name and len(c.split()) <= 3}
+            if len(cands) == 1:
+                out[name] = cands.pop()
+                break
+            if len(cands) > 1:
+                break
     return out

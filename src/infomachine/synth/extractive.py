@@ -24,6 +24,7 @@ from infomachine.analyze.claims import (
     find_tensions,
     question_span,
     significance,
+    split_contrast,
     uncertainty,
 )
 from infomachine.analyze.sentences import Sent, item_sentences
@@ -152,6 +153,18 @@ def _narrative(a: _Analysis, idx: list[int]) -> list[list[Sentence]]:
     return paragraphs
 
 
+def _own_half(text: str, actor: str) -> str:
+    """The half of "A says X, while B says Y" that holds ``actor``'s claim."""
+    halves = split_contrast(text)
+    if not halves:
+        return text
+    key = actor.split()[-1]
+    has = [key in h for h in halves]
+    if has[0] == has[1]:
+        return text
+    return halves[0] if has[0] else halves[1]
+
+
 def _perspectives(a: _Analysis, atts: list[Attribution], canon: dict[str, str]) -> list[Perspective]:
     affil = affiliations_in(s.text for s in a.sents)
     grouped: dict[str, list[Attribution]] = {}
@@ -170,7 +183,8 @@ def _perspectives(a: _Analysis, atts: list[Attribution], canon: dict[str, str]) 
             if att.sent in seen:
                 continue
             seen.add(att.sent)
-            stance.append(_sentence(att.sent.text, [(att.sent.item, att.sent.text)]))
+            quote = _own_half(att.sent.text, att.actor)
+            stance.append(_sentence(quote, [(att.sent.item, quote)]))
             if len(stance) == 2:
                 break
         affiliation = next((x.affiliation for x in chosen if x.affiliation), None) or affil.get(actor)
@@ -237,7 +251,7 @@ def synthesize(
         brief.omitted["timeline"] = "no dated events (no dates in the text and no publication dates)"
 
     atts = [att for s in a.sents for att in attributions(s)]
-    canon = canonical_actors(att.actor for att in atts)
+    canon = canonical_actors((att.actor for att in atts), (s.text for s in a.sents))
     brief.perspectives = _perspectives(a, atts, canon)
     if not brief.perspectives:
         brief.omitted["perspectives"] = "no named actor is quoted or attributed a claim"
