@@ -150,10 +150,11 @@ def test_pinned_story_respected(store: SQLiteStore) -> None:
 
 
 def test_merge_keeps_aliases(store: SQLiteStore) -> None:
-    cfg = replace(ClusterConfig(), threshold=0.99, merge_threshold=0.0)
+    cfg = replace(ClusterConfig(), threshold=0.99, headline_threshold=0.99, merge_threshold=0.0,
+                  headline_merge_threshold=0.0)
     recs = records()
     ingest(store, recs[:3])
-    cluster_items(store, replace(cfg, merge_threshold=1.1))  # no merges: three stories
+    cluster_items(store, replace(cfg, merge_threshold=1.1, headline_merge_threshold=1.1))  # three stories
     old = {s.id: s.slug for s in store.list_stories()}
     assert len(old) == 3
     ingest(store, recs[3:4])

@@ -35,6 +35,7 @@ from typing import Any
 from infomachine.cluster_features import (
     DocumentFrequencies,
     Vector,
+    body_words_count,
     dot,
     normalised,
     raw_features,
@@ -54,12 +55,15 @@ class ClusterConfig:
     other half and on the realnews dev set (see docs/clustering.md).
     """
 
-    threshold: float = 0.13  # min decayed cosine(item, story centroid) to join a story
+    threshold: float = 0.22  # min decayed cosine(item, story centroid) to join a story
     merge_threshold: float = 0.50  # min cosine(centroid, centroid) to merge two stories
-    title_weight: float = 2.0  # title terms count this much more than body terms
+    headline_threshold: float = 0.13  # ``threshold`` for headline-only items
+    headline_merge_threshold: float = 0.50  # ``merge_threshold`` for headline stories
+    headline_words: int = 25  # items with fewer body words than this are headline-only
+    title_weight: float = 1.0  # title terms count this much more than body terms
     entity_weight: float = 0.5  # entity-like features, relative to a word in the same field
     bigram_weight: float = 0.0  # title bigrams, relative to a title word
-    body_words: int = 150  # only the first N body words are read
+    body_words: int = 400  # only the first N body words are read
     half_life_days: float = 3.0  # similarity halves for every N days of gap ...
     grace_days: float = 1.0  # ... beyond this gap since the story's last item
     max_gap_days: float = 30.0  # stories idle longer than this are no longer candidates
@@ -88,11 +92,17 @@ class StoryState:
     last_ts: float = 0.0
     titles: list[list[Any]] = field(default_factory=list)  # [item_id, title, score]
     pinned: bool = False
+    n_long: int = 0  # members with a body (not headline-only)
     norm: float = 0.0
     dense: list[float] | None = None
 
     def cosine(self, vec: Vector) -> float:
         return dot(vec, self.centroid) / self.norm if self.norm else 0.0
+
+    @property
+    def headline(self) -> bool:
+        """Mostly headline-only members: similarities run lower than for full texts."""
+        return 2 * self.n_long < self.n
 
 
 @dataclass
@@ -190,7 +200,7 @@ class Clusterer:
     # ------------------------------------------------------------ updates
 
     def absorb(self, st: StoryState, item_id: str, title: str, vec: Vector, ts: float,
-               sim: float, dense: list[float] | None = None) -> None:
+               sim: float, dense: list[float] | None = None, long: bool = True) -> None:
         """Add an item's vector to a story's centroid and index its new terms."""
         cent = st.centroid
         for t, w in vec.items():
@@ -206,6 +216,7 @@ class Clusterer:
         if dense is not None:
             st.dense = dense if st.dense is None else [a + b for a, b in zip(st.dense, dense, strict=True)]
         st.n += 1
+        st.n_long += long
         st.first_ts = min(st.first_ts, ts) if st.n > 1 else ts
         st.last_ts = max(st.last_ts, ts)
         if title:
@@ -237,6 +248,7 @@ class Clusterer:
                 a + b for a, b in zip(dst.dense, src.dense, strict=True)
             ]
         dst.n += src.n
+        dst.n_long += src.n_long
         dst.first_ts = min(dst.first_ts, src.first_ts)
         dst.last_ts = max(dst.last_ts, src.last_ts)
         dst.titles = sorted(dst.titles + src.titles, key=lambda r: (-r[2], r[0]))[
@@ -253,23 +265,25 @@ class Clusterer:
         vec = self.vectorise(title, text)
         dense = self._embed(title, text)
         when = ts if dated else None
+        long = self.is_long(title, text)
+        threshold = self.cfg.threshold if long else self.cfg.headline_threshold
         scored = sorted(
             ((self.score(st, vec, when, dense), st.id) for st in self.candidates(vec, when)),
             key=lambda r: (-r[0], r[1]),
         )
-        if not scored or scored[0][0] < self.cfg.threshold:
+        if not scored or scored[0][0] < threshold:
             st = StoryState(id=self._new_id(item_id), first_ts=ts, last_ts=ts)
             self.stories[st.id] = st
-            self.absorb(st, item_id, title, vec, ts, 1.0, dense)
+            self.absorb(st, item_id, title, vec, ts, 1.0, dense, long)
             return st.id, True, None
         best = self.stories[scored[0][1]]
-        self.absorb(best, item_id, title, vec, ts, scored[0][0], dense)
+        self.absorb(best, item_id, title, vec, ts, scored[0][0], dense, long)
         merged = None
-        if len(scored) > 1 and scored[1][0] >= self.cfg.threshold:
+        if len(scored) > 1 and scored[1][0] >= threshold:
             other = self.stories[scored[1][1]]
             if best.norm and other.norm:
                 sim = dot(best.centroid, other.centroid) / (best.norm * other.norm)
-                if sim >= self.cfg.merge_threshold:
+                if sim >= self.merge_threshold(best, other):
                     pair = self._merge_order(best, other)
                     if pair is not None:
                         self.merge(*pair)
@@ -284,13 +298,13 @@ class Clusterer:
             st = self.stories.get(sid)
             if st is None or not st.norm:
                 continue
-            best, best_sim = None, self.cfg.merge_threshold
+            best, best_sim = None, 0.0
             for other in self.candidates(normalised(st.centroid), st.last_ts):
                 if other.id == sid or not other.norm:
                     continue
                 sim = dot(st.centroid, other.centroid) / (st.norm * other.norm)
                 sim *= self.decay(other, st.first_ts) if other.last_ts < st.first_ts else 1.0
-                if sim >= best_sim:
+                if sim >= self.merge_threshold(st, other) and sim >= best_sim:
                     best, best_sim = other, sim
             if best is not None:
                 pair = self._merge_order(st, best)
@@ -298,6 +312,16 @@ class Clusterer:
                     self.merge(*pair)
                     merged.append(pair[0].id)
         return merged
+
+    def is_long(self, title: str, text: str) -> bool:
+        """Does the item have a body (else it is headline-only)?"""
+        return body_words_count(title, text, self.cfg.headline_words) >= self.cfg.headline_words
+
+    def merge_threshold(self, a: StoryState, b: StoryState) -> float:
+        """Two headline stories merge at ``headline_merge_threshold``, others at ``merge_threshold``."""
+        if a.headline and b.headline:
+            return self.cfg.headline_merge_threshold
+        return self.cfg.merge_threshold
 
     def follow(self, story_id: str, item_id: str, title: str, text: str, ts: float) -> None:
         """An item whose story is already decided (pinned, near-duplicate)."""
@@ -307,7 +331,7 @@ class Clusterer:
             st = StoryState(id=story_id, first_ts=ts, last_ts=ts)
             self.stories[story_id] = st
         self.absorb(st, item_id, title, vec, ts, st.cosine(vec) if st.norm else 1.0,
-                    self._embed(title, text))
+                    self._embed(title, text), self.is_long(title, text))
 
     def _merge_order(self, a: StoryState, b: StoryState) -> tuple[StoryState, StoryState] | None:
         """(source, target): pinned stories survive; else the larger, then the older."""

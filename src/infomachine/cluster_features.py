@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from typing import Any
 
 Vector = dict[str, float]
 
@@ -55,11 +56,26 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
+_SNOWBALL: dict[str, str] = {}
+try:
+    import Stemmer as _pystemmer  # type: ignore[import-not-found]
+
+    _STEMMER: Any = _pystemmer.Stemmer("english")
+except ImportError:  # pragma: no cover
+    _STEMMER = None
+USE_SNOWBALL = False
+
+
 def stem(word: str) -> str:
     """Lower-case and fold the commonest English inflections (cheap, not Porter)."""
     w = word.lower().strip("'’").replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
+    if USE_SNOWBALL and _STEMMER is not None and w.isalpha():
+        got = _SNOWBALL.get(w)
+        if got is None:
+            got = _SNOWBALL[w] = _STEMMER.stemWord(w)
+        return got
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and not w[-2].isdigit():
@@ -137,6 +153,18 @@ def title_bigrams(title_terms: list[str]) -> list[str]:
     return ["b:" + a + " " + b for a, b in zip(title_terms, title_terms[1:], strict=False)]
 
 
+def body_words_count(title: str, text: str, cap: int = 64) -> int:
+    """Words of the body beyond the title (up to ``cap``): 0 for headline-only items."""
+    body = _strip_title(title, text or "")
+    return len(words(body[: cap * 12])[:cap])
+
+
+def _strip_title(title: str, body: str) -> str:
+    if normalise(body).strip().lower().startswith(normalise(title).strip().lower()):
+        return body[len(title) :]
+    return body
+
+
 def raw_features(
     title: str,
     text: str,
@@ -149,9 +177,7 @@ def raw_features(
     """Weighted term frequencies of one item (before IDF)."""
     title_words = words(title)
     title_terms = terms(title_words)
-    body = text or ""
-    if normalise(body).strip().lower().startswith(normalise(title).strip().lower()):
-        body = body[len(title) :]
+    body = _strip_title(title, text or "")
     body_tokens = words(body[: body_words * 12])[:body_words]
     counts: Counter[str] = Counter()
     weights: dict[str, float] = {}

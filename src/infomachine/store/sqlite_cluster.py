@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from infomachine.cluster_features import DocumentFrequencies
 
 
+LONG_KEY = "#long"  # stored inside the centroid JSON: members with a body
+
+
 @dataclass
 class PendingItem:
     """The columns the clusterer reads of an item it has not seen."""
@@ -92,12 +95,15 @@ class ClusterMixin:
     def _state(self, row: tuple[Any, ...]) -> StoryState:
         from infomachine.cluster import StoryState
 
+        centroid = json.loads(row[4])
+        n_long = int(centroid.pop(LONG_KEY, 0))  # terms never start with "#"
         return StoryState(
             id=row[0],
             n=int(row[1]),
+            n_long=n_long,
             first_ts=float(row[2]),
             last_ts=float(row[3]),
-            centroid=json.loads(row[4]),
+            centroid=centroid,
             titles=json.loads(row[5] or "[]"),
             dense=json.loads(row[6]) if row[6] else None,
             pinned=bool(row[7]),
@@ -129,7 +135,10 @@ class ClusterMixin:
                     st.n,
                     st.first_ts,
                     st.last_ts,
-                    json.dumps({t: round(w, 6) for t, w in st.centroid.items()}, ensure_ascii=False),
+                    json.dumps(
+                        {LONG_KEY: st.n_long, **{t: round(w, 6) for t, w in st.centroid.items()}},
+                        ensure_ascii=False,
+                    ),
                     json.dumps(st.titles, ensure_ascii=False),
                     json.dumps(st.dense) if st.dense is not None else None,
                 ),
