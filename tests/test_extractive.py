@@ -131,3 +131,12 @@ def test_adversarial_sentence_never_appears() -> None:
     by_id = {it.id: it for it in items}
     verify_brief(brief, {s.n: by_id[s.item_id].title + "\n" + by_id[s.item_id].text for s in brief.sources})
     assert injected not in [s.text for s in brief.what.bullets]
+
+
+def test_open_questions_are_short_questions_not_their_context() -> None:
+    brief = synthesize(STORY, make_items(), now=NOW)
+    assert brief.open_questions
+    for q in brief.open_questions:
+        assert q.question.endswith("?")
+        assert all(q.question != s.text for s in q.context)
+        assert len(q.question) < max(len(s.text) for s in q.context)

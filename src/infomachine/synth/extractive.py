@@ -22,9 +22,9 @@ from infomachine.analyze.actors import Attribution, affiliations_in, attribution
 from infomachine.analyze.claims import (
     contrast_tensions,
     find_tensions,
-    question_span,
     significance,
     split_contrast,
+    to_question,
     uncertainty,
 )
 from infomachine.analyze.sentences import Sent, item_sentences
@@ -231,11 +231,22 @@ def synthesize(
 
     unc = np.array([uncertainty(s.text) for s in a.sents])
     q_pool = [j for j in range(len(a.sents)) if unc[j] >= 2.0]
-    for j in a.mmr(QUESTIONS_N, q_pool, weight=1 + 0.5 * unc):
+    asked: set[str] = set()
+    for j in a.mmr(len(q_pool), q_pool, weight=1 + 0.5 * unc):
         s = a.sents[j]
+        question = to_question(s.text)
+        context = j
+        if question and s.text.rstrip(" \"'\u201d\u2019").endswith("?"):
+            # a question asked in the source: its lead-in sentence is the context
+            context = a.pos.get(a.by_item[s.item][s.index - 1], -1) if s.index > 0 else -1
+        if not question or context < 0 or question.lower() in asked:
+            continue
+        asked.add(question.lower())
         brief.open_questions.append(
-            OpenQuestion(question=question_span(s.text), context=[_cited(a, j, corroborate=False)])
+            OpenQuestion(question=question, context=[_cited(a, context, corroborate=False)])
         )
+        if len(brief.open_questions) >= QUESTIONS_N:
+            break
     if not brief.open_questions:
         brief.omitted["open_questions"] = "no source flags anything as unclear or unresolved"
 
