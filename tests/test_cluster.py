@@ -185,11 +185,13 @@ def test_quality_floor_on_shared_dev_data(shared_data) -> None:  # type: ignore[
 
     real = eval_clusters(shared_data / "realnews-dev.jsonl")
     uci = eval_clusters(shared_data / "uci-news-dev.jsonl")
-    assert real["bcubed"]["f1"] >= 0.90
-    assert uci["bcubed"]["f1"] >= 0.74
+    assert real["bcubed"]["f1"] >= 0.94
+    assert uci["bcubed"]["f1"] >= 0.78
 
 
-@pytest.mark.xfail(reason="issue 3 targets not reached yet (uci 0.77, realnews 0.93)", strict=False)
+@pytest.mark.xfail(
+    reason="issue 3 targets not reached yet (uci 0.80 < 0.90; realnews exactly at 0.95)", strict=False
+)
 def test_issue_quality_targets(shared_data) -> None:  # type: ignore[no-untyped-def]
     from infomachine.evaluate import eval_clusters
 

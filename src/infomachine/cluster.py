@@ -58,7 +58,7 @@ class ClusterConfig:
     threshold: float = 0.22  # min decayed cosine(item, story centroid) to join a story
     merge_threshold: float = 0.50  # min cosine(centroid, centroid) to merge two stories
     headline_threshold: float = 0.13  # ``threshold`` for headline-only items
-    headline_merge_threshold: float = 0.50  # ``merge_threshold`` for headline stories
+    headline_merge_threshold: float = 0.18  # ``merge_threshold`` between headline stories
     headline_words: int = 25  # items with fewer body words than this are headline-only
     title_weight: float = 1.0  # title terms count this much more than body terms
     entity_weight: float = 0.5  # entity-like features, relative to a word in the same field

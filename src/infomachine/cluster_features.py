@@ -20,7 +20,6 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
 
 Vector = dict[str, float]
 
@@ -56,26 +55,11 @@ def words(text: str) -> list[str]:
     return _WORD.findall(normalise(text))
 
 
-_SNOWBALL: dict[str, str] = {}
-try:
-    import Stemmer as _pystemmer  # type: ignore[import-not-found]
-
-    _STEMMER: Any = _pystemmer.Stemmer("english")
-except ImportError:  # pragma: no cover
-    _STEMMER = None
-USE_SNOWBALL = False
-
-
 def stem(word: str) -> str:
     """Lower-case and fold the commonest English inflections (cheap, not Porter)."""
     w = word.lower().strip("'’").replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
-    if USE_SNOWBALL and _STEMMER is not None and w.isalpha():
-        got = _SNOWBALL.get(w)
-        if got is None:
-            got = _SNOWBALL[w] = _STEMMER.stemWord(w)
-        return got
     if len(w) > 4 and w.endswith("ies"):
         return w[:-3] + "y"
     if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and not w[-2].isdigit():
