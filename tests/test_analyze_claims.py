@@ -46,3 +46,44 @@ def test_question_from_uncertain_clause(text: str, question: str) -> None:
 )
 def test_no_clean_question_means_none(text: str) -> None:
     assert to_question(text) is None
+
+
+def _pairs(*texts: str) -> set[frozenset[str]]:
+    atts = [a for k, t in enumerate(texts) for a in attributions(sent(t, k))]
+    canon = canonical_actors([a.actor for a in atts])
+    return {frozenset({canon[p.a.actor], canon[p.b.actor]}) for p in find_tensions(atts, canon)}
+
+
+def test_unrelated_claims_are_not_a_tension() -> None:
+    assert _pairs(
+        "Harlow Motors says its new trucks are competitive with rival models on hill climbs.",
+        "Petra Lind argues that the agency's test method is flawed because it skips wet roads.",
+    ) == set()
+    assert _pairs(
+        "Harlow Motors says that it will not open a plant in the north this year.",
+        "Petra Lind says that the ferry timetable will change in the spring.",
+    ) == set()
+
+
+def test_opposite_trends_on_the_same_gap_are_a_tension() -> None:
+    pairs = _pairs(
+        "The Ridge Institute says that the wage gap has been relatively stable since 2019.",
+        "Kolm Bureau concludes that the wage gap is widening.",
+    )
+    assert pairs == {frozenset({"Ridge Institute", "Kolm Bureau"})}
+
+
+def test_criticism_by_name_is_a_tension() -> None:
+    pairs = _pairs(
+        "Kolm Bureau concludes that regional incomes are falling behind the capital.",
+        "Petra Lind argues that Kolm Bureau's method is misleading because it ignores rents.",
+    )
+    assert pairs == {frozenset({"Kolm Bureau", "Petra Lind"})}
+
+
+def test_dispute_verb_over_the_same_words_is_a_tension() -> None:
+    pairs = _pairs(
+        "Mayor Ilka Berg said that the toll is the only way to keep the bridge open.",
+        "Jon Sand disputes that the toll will keep the bridge open.",
+    )
+    assert pairs == {frozenset({"Ilka Berg", "Jon Sand"})}

@@ -47,7 +47,10 @@ _ACT_VERBS = {
     "describes", "confirmed", "confirms", "reported", "reports", "questioned", "questions",
     "challenged", "challenges", "accepts", "accepted",
 }
-_PREPOSITIONS = {"in", "on", "at", "from", "of", "for", "with", "by", "to", "into", "across", "near"}
+_TRAILING_TAIL = re.compile(r"^(?!\s+that\b)(?:\s+[^\s.]+){0,5}\s*[.!?][\"\u201d]?$")
+_CLAUSE_START = re.compile(r"^(?:may|might|could|would|will|can|is|are|was|were|has|have|had)\b")
+_PREPOSITIONS = {"in", "on", "at", "from", "of", "for", "with", "by", "to", "into", "across", "near",
+                 "that", "which"}
 _OBJECT_START = re.compile(r"^(?:a|an|the|its|his|her|their|our|this|these|that|those)\s", re.IGNORECASE)
 # Words that make a capitalised run an organisation (or place), not a person.
 ORG_WORDS = {
@@ -205,6 +208,8 @@ def attributions(sent: Sent) -> list[Attribution]:
     text = sent.text
     found: list[Attribution] = []
     m = QUOTE_VERB.match(text) or TRAILING.match(text)
+    if m and m.re is TRAILING and not _TRAILING_TAIL.match(text[m.end("verb1") if m["verb1"] else m.end("verb2"):]):
+        m = None  # "In its earlier analysis, Epoch AI estimated that ...": the claim follows
     if m:
         verb = m["verb1"] or m["verb2"] or ""
         att = _make(clean_name(m["name1"] or m["name2"] or ""), sent, verb, m["claim"].strip(), None)
@@ -222,7 +227,8 @@ def attributions(sent: Sent) -> list[Attribution]:
             name = clean_name(m3["name"])
             claim = m3["claim"].strip()
             before = text[: m3.start("name")].split()
-            governed = bool(before) and before[-1].lower() in _PREPOSITIONS  # "in Kamchatka reported"
+            # "in Kamchatka reported", "the gap that CAISI reports may ...": not the subject
+            governed = bool(before) and before[-1].lower() in _PREPOSITIONS or bool(_CLAUSE_START.match(claim))
             if (name and len(claim) >= 15 and not _NOT_A_CLAIM.match(claim) and not governed
                     and not _is_act(m3["verb"], claim, text)):
                 att = _make(name, sent, m3["verb"], claim, _affiliation(m3["appos"], m3["bracket"]))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from infomachine.analyze.actors import Attribution, attributions
+from infomachine.analyze.actors import Attribution, attributions, is_person
 from infomachine.analyze.sentences import Sent, words
 
 STRONG_UNCERTAINTY = re.compile(
@@ -107,31 +107,111 @@ def split_contrast(text: str) -> tuple[str, str] | None:
     return left, right
 
 
-def _polar(att: Attribution) -> bool:
-    return att.disagrees or bool(NEGATION.search(att.claim)) or bool(CONTRAST.search(att.sent.text))
+# Opposing poles: a claim holding one pole (and not the other) opposes a claim
+# holding the other.  Wording only; the pair must also share its topic.
+AXES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (re.compile(rf"\b(?:{up})\b", re.IGNORECASE), re.compile(rf"\b(?:{down})\b", re.IGNORECASE))
+    for up, down in (
+        # trend of a gap, a figure, a risk
+        (r"widen\w*|grow\w*|larger|bigger|increas\w*|ris(?:e|es|ing)|worsen\w*|more than|accelerat\w*",
+         r"stable|steady|narrow\w*|shrink\w*|smaller|shorter|decreas\w*|fall(?:s|ing)?|clos(?:er|ing)|"
+         r"less than|slow\w*|flat"),
+        # standing: behind vs level
+        (r"lag\w*|trail\w*|behind|inferior|weaker|worse",
+         r"competitive|rival\w*|on par|match(?:es|ing)?|closer|catch\w* up|ahead|superior|better|outperform\w*"),
+        # validity of a method, figure or claim
+        (r"flawed|wrong|misleading|overstat\w*|understat\w*|exaggerat\w*|inaccurate|unreliable|biased|"
+         r"artifact|false|mismeasur\w*",
+         r"sound|accurate|reliable|valid|correct|robust|real|fair"),
+        # support vs opposition to a measure
+        (r"support\w*|favou?r\w*|back(?:s|ed|ing)?|welcom\w*|benefit\w*|necessary|justified",
+         r"oppos\w*|against|harm\w*|punish\w*|unfair|unnecessary|unjustified|illegal|block\w*"),
+    )
+)
+CRITICAL = re.compile(
+    r"\b(?:flawed|wrong|misleading|overstat\w*|understat\w*|exaggerat\w*|inaccurate|unreliable|"
+    r"biased|false|mistaken|disput\w*|reject\w*|den(?:y|ies|ied)|counter\w*|disagree\w*|"
+    r"challeng\w*|criticis\w*|criticiz\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _poles(text: str) -> list[tuple[bool, bool]]:
+    return [(bool(up.search(text)), bool(down.search(text))) for up, down in AXES]
+
+
+AXIS_WEIGHTS = (1.5, 0.75, 1.0, 1.0)  # a trend reversal is the most specific opposition
+STRICT_NEGATION = re.compile(r"\b(?:not|no|never|cannot|won't|isn't|aren't|doesn't|didn't)\b|n't\b",
+                             re.IGNORECASE)
+
+
+def opposition(a_text: str, b_text: str) -> float:
+    """Weight of the strongest axis on which the two texts take opposite poles (0: none)."""
+    best = 0.0
+    for (au, ad), (bu, bd), w in zip(_poles(a_text), _poles(b_text), AXIS_WEIGHTS, strict=True):
+        if (au and not ad and bd and not bu) or (ad and not au and bu and not bd):
+            best = max(best, w)
+    return best
+
+
+def opposing(a_text: str, b_text: str) -> bool:
+    """True when the two texts take opposite poles on some axis."""
+    return opposition(a_text, b_text) > 0
+
+
+def _names(actor: str) -> set[str]:
+    """The actor's name and, for a person, the surname ("Moonshot AI" is not "AI")."""
+    parts = actor.split()
+    return {actor, parts[-1]} if is_person(actor) else {actor}
+
+
+def _mentions(text: str, actor: str) -> bool:
+    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in _names(actor))
 
 
 def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[TensionPair]:
-    """Conflicting claims between two different named actors, best first."""
+    """Conflicting claims between two different named actors, best first.
+
+    A pair is a tension only when both claims are about the same thing (they
+    share a key term, or one names the other actor) and they oppose each
+    other: opposite poles on an axis (widening vs stable, lag vs competitive,
+    flawed vs sound, support vs oppose), one side criticising or disputing
+    the other by name, or one negating what the other asserts (with more
+    shared terms).  Story-wide words ("open", "models") are not key terms.
+    """
+    claim_words = [content_words(x.claim) for x in atts]
+    df: dict[str, int] = {}
+    for ws in claim_words:
+        for w in ws:
+            df[w] = df.get(w, 0) + 1
+    common = {w for w, n in df.items() if len(atts) >= 6 and n > 0.4 * len(atts)}
     pairs: list[TensionPair] = []
     for i, a in enumerate(atts):
-        for b in atts[i + 1 :]:
+        for j in range(i + 1, len(atts)):
+            b = atts[j]
             actor_a, actor_b = canon.get(a.actor, a.actor), canon.get(b.actor, b.actor)
-            if actor_a == actor_b:
+            if actor_a == actor_b or _names(actor_a) & _names(actor_b):
                 continue
             if a.sent == b.sent:
                 halves = split_contrast(a.sent.text)
-                if halves:
+                if halves and opposing(*halves):
                     pairs.append(TensionPair(a, b, halves[0], halves[1], 3.0))
                 continue
-            shared = content_words(a.claim) & content_words(b.claim)
-            if len(shared) < 2:
+            shared = (claim_words[i] & claim_words[j]) - common
+            a_on_b = _mentions(a.claim, actor_b)
+            b_on_a = _mentions(b.claim, actor_a)
+            critic = (a_on_b and (a.disagrees or bool(CRITICAL.search(a.claim)))) or (
+                b_on_a and (b.disagrees or bool(CRITICAL.search(b.claim)))
+            )
+            # "X disputes that <what Y says>": a disagreement verb over the same words
+            disputes = (a.disagrees or b.disagrees) and len(shared) >= 2
+            poles = opposition(a.claim, b.claim) if shared or a_on_b or b_on_a else 0.0
+            negated = len(shared) >= 3 and (
+                bool(STRICT_NEGATION.search(a.claim)) != bool(STRICT_NEGATION.search(b.claim))
+            )
+            if not (critic or disputes or poles or negated):
                 continue
-            pa, pb = _polar(a), _polar(b)
-            mentions = actor_a.split()[-1] in b.sent.text or actor_b.split()[-1] in a.sent.text
-            if pa == pb and not (mentions and (a.disagrees or b.disagrees)):
-                continue
-            score = len(shared) / 4 + (1.5 if mentions else 0) + (1 if a.disagrees or b.disagrees else 0)
+            score = len(shared) / 4 + 1.5 * (a_on_b or b_on_a) + 1.5 * critic + max(poles, 1.0 * disputes)
             if a.sent.item != b.sent.item:
                 score += 0.5
             pairs.append(TensionPair(a, b, a.sent.text, b.sent.text, score))
