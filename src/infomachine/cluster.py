@@ -11,6 +11,10 @@ time-decayed similarity clears ``threshold``; otherwise it starts a story.
 * Candidates: an inverted index term -> stories over the centroids' terms;
   only stories sharing one of the item's strongest terms are scored, and
   only while they are active (last item within ``max_gap_days``).
+* Two regimes: headline-only items (no body) and stories made of them use
+  ``headline_threshold`` / ``headline_merge_threshold``, since headline
+  cosines run far lower than full-text ones; other items use ``threshold`` /
+  ``merge_threshold``.
 * Time decay: similarity is multiplied by ``0.5 ** (gap / half_life)`` where
   gap is the time since the story's last item, beyond ``grace_days``.
 * Merge step: when an item matches two stories and their centroids have
