@@ -147,3 +147,17 @@ def test_history_and_json_outputs() -> None:
     md = diff_markdown(d)
     assert md.startswith("# Island Ferry Strike: version 3 → 4")
     assert "- + Talks resumed on 9 May. [2]" in md
+
+
+def test_evolution_note_does_not_repeat_status_and_keeps_citations() -> None:
+    from infomachine.models import Evolution
+
+    brief = full_brief()
+    brief.perspectives[0].evolution = Evolution(
+        status="shifted", note="Shifted: in version 4, “it was fine” [2]; now: “it is not” [1].", cites=[1, 2]
+    )
+    md = render_markdown(brief)
+    line = next(x for x in md.splitlines() if x.startswith("*Evolution:*"))
+    assert line.startswith("*Evolution:* Shifted — In version 4,")
+    assert "Shifted — Shifted" not in md
+    assert "[2]" in line and "\\[2\\]" not in line

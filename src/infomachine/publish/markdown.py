@@ -97,6 +97,19 @@ def source_line(ref: SourceRef) -> str:
     return line
 
 
+_STATUS_PREFIX = re.compile(r"^\s*(?:new|consistent|shifted)\s*(?:[:\u2014\u2013-]\s*|\.\s+|$)", re.IGNORECASE)
+
+
+def evolution_note(status: str, note: str | None) -> str:
+    """The note without a repeat of its status ("Shifted: in version 4, …" -> "In version 4, …")."""
+    text = (note or "").strip()
+    m = _STATUS_PREFIX.match(text)
+    if m and text[: m.end()].strip(" :\u2014\u2013-.").lower() == status.lower():
+        text = text[m.end() :].strip()
+        text = text[:1].upper() + text[1:]
+    return text
+
+
 def _omitted(brief: Brief, section: str) -> str:
     reason = brief.omitted.get(section) or DEFAULT_OMITTED
     return f"_Section omitted: {escape(reason)}._"
@@ -130,7 +143,7 @@ def _section(brief: Brief, name: str) -> list[str]:
             body += [f"### {head}", "", sentences(p.stance), ""]
             evo = p.evolution
             # citation markers in the note stay markers (digits only: never a link)
-            note = _CITE_ESCAPED.sub(r"[\1]", escape(evo.note)) if evo.note else ""
+            note = _CITE_ESCAPED.sub(r"[\1]", escape(evolution_note(evo.status, evo.note)))
             marks = cites(evo.cites) if evo.cites and not _CITE.search(note) else ""
             line = f"*Evolution:* {evo.status.capitalize()}" + (f" — {note}" if note else "")
             body += [f"{line} {marks}".rstrip(), ""]
