@@ -35,7 +35,7 @@ _VERB = re.compile(
     re.IGNORECASE,
 )
 _JUNK = re.compile(
-    r"(subscribe|sign up|sign in|log in|newsletter|cookie|advertisement|all rights reserved|"
+    r"(subscribe|sign up|sign in|log in|(?:our|free|daily|weekly) newsletters?|cookie|advertisement|all rights reserved|"
     r"copyright|click here|read more|share this|follow us|related articles?|"
     r"privacy policy|terms of (use|service)|skip to|download the app|watch live|"
     r"this story has been|photo:|image:|getty images|reuters/|ap photo)",

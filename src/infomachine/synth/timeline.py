@@ -21,6 +21,7 @@ positions in the ``items`` list given.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -28,6 +29,7 @@ from datetime import date, timedelta
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from infomachine.analyze.actors import attributions, canonical_actors, full_names, is_person
 from infomachine.analyze.dates import DateMention, find_dates
 from infomachine.analyze.sentences import Sent, item_sentences
 from infomachine.models import Evidence, Item, TimelineEvent
@@ -127,28 +129,73 @@ def rank_dates(
     return sorted(chosen, key=lambda c: c.day)
 
 
+# A sentence whose subject is a bare pronoun ("In an essay published on April
+# 11, he writes ...") does not say who acted; prefer one that names them.
+_PRONOUN_LED = re.compile(
+    r"^(?:[^,]{0,90},\s+){0,2}(?:he|she|they|it|his|her|their|its|this|these)\b", re.IGNORECASE
+)
+_PERSONAL = re.compile(r"^(?:[^,]{0,90},\s+){0,2}(?:he|she|his|her)\b", re.IGNORECASE)
+
+
+def pronoun_led(text: str) -> bool:
+    return bool(_PRONOUN_LED.match(text))
+
+
+def _named_before(sent: Sent, sentences: list[list[Sent]]) -> tuple[str, Sent] | None:
+    """The one person the item names before ``sent`` (with the sentence naming them), if unambiguous."""
+    earlier = [x for x in sentences[sent.item] if x.index < sent.index]
+    people: dict[str, Sent] = {}
+    for x in earlier:
+        for att in attributions(x):
+            people.setdefault(att.actor, x)
+        for name in full_names([x.text]):
+            people.setdefault(name, x)
+    canon = canonical_actors(list(people))
+    named = {canon[n] for n in people if is_person(canon[n])}
+    if len(named) != 1:
+        return None
+    person = named.pop()
+    return person, people.get(person) or next(people[n] for n in people if canon[n] == person)
+
+
 def _describe(
     cand: DateCandidate, items: list[Item], sentences: list[list[Sent]]
-) -> tuple[Sent, float] | None:
+) -> tuple[Sent, float, tuple[str, Sent] | None] | None:
+    """The date's most central sentence, preferring one that names its actor.
+
+    When every candidate opens with a pronoun, the event is kept only if the
+    item names exactly one person before it (then returned as the actor,
+    with the sentence that names them); otherwise the date has no event.
+    """
     pool = [s for s, _ in cand.mentions]
     if not pool:
         pool = [s for i in cand.published for s in sentences[i][:3]]
     if not pool:
         return None
     uniq = list(dict.fromkeys(pool))
-    if len(uniq) == 1:
-        return uniq[0], 1.0
-    vec = TfidfVectorizer(stop_words="english", sublinear_tf=True)
-    try:
-        m = vec.fit_transform([s.text for s in uniq])
-    except ValueError:
-        return uniq[0], 0.0
-    centroid = np.asarray(m.mean(axis=0)).ravel()
-    sims = m @ centroid
-    # prefer central sentences, then earlier sentences of earlier items (determinism)
-    order = sorted(range(len(uniq)), key=lambda j: (-round(float(sims[j]), 9), uniq[j].item, uniq[j].index))
+    sims = [1.0] * len(uniq)
+    if len(uniq) > 1:
+        vec = TfidfVectorizer(stop_words="english", sublinear_tf=True)
+        try:
+            m = vec.fit_transform([s.text for s in uniq])
+            centroid = np.asarray(m.mean(axis=0)).ravel()
+            sims = [float(x) for x in np.asarray(m @ centroid).ravel()]
+        except ValueError:
+            sims = [0.0] * len(uniq)
+    # prefer sentences naming their subject, then central ones, then earlier ones (determinism)
+    order = sorted(
+        range(len(uniq)),
+        key=lambda j: (pronoun_led(uniq[j].text), -round(sims[j], 9), uniq[j].item, uniq[j].index),
+    )
     best = uniq[order[0]]
-    return best, float(sims[order[0]])
+    if not pronoun_led(best.text):
+        return best, sims[order[0]], None
+    for j in order:
+        if _PERSONAL.match(uniq[j].text):
+            named = _named_before(uniq[j], sentences)
+            if named:
+                return uniq[j], sims[j], named
+    return None
 
 
 def select_dates(
@@ -175,14 +222,19 @@ def select_dates(
         described = _describe(cand, items, sentences)
         if described is None:
             continue
-        sent, _ = described
+        sent, _, named = described
         n = sent.item + 1
+        evidence = [Evidence(n=n, quote=sent.text)]
+        text = sent.text
+        if named:  # "Nathan Lambert: In an essay ..., he writes ..." (the naming sentence is evidence too)
+            text = f"{named[0]}: {sent.text}"
+            evidence.append(Evidence(n=n, quote=named[1].text))
         events.append(
             TimelineEvent(
                 date=cand.day.isoformat(),
-                text=sent.text,
+                text=text,
                 cites=[n],
-                evidence=[Evidence(n=n, quote=sent.text)],
+                evidence=evidence,
                 importance=round(cand.score, 3),
             )
         )
