@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import chain
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from infomachine.cli import Context, pass_state
@@ -61,7 +62,11 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         f"near-duplicate {report.near_duplicate} · failed {report.failed}"
     )
     for problem in report.problems[:20]:
-        out.print(f"  [red]failed[/red] {problem.origin}: {problem.message}", markup=True)
+        out.print(
+            f"  [red]failed[/red] {escape(problem.origin)}: {escape(problem.message)}",
+            markup=True,
+            soft_wrap=True,
+        )
     if len(report.problems) > 20:
         out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)")
 
