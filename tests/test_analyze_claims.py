@@ -87,3 +87,14 @@ def test_dispute_verb_over_the_same_words_is_a_tension() -> None:
         "Jon Sand disputes that the toll will keep the bridge open.",
     )
     assert pairs == {frozenset({"Ilka Berg", "Jon Sand"})}
+
+
+def test_significance_needs_a_statement_of_consequence() -> None:
+    from infomachine.analyze.claims import significance
+
+    assert significance("Whether the toll stays has direct consequences for island families.") >= 2
+    assert significance("The ruling raises the stakes for every port on the coast.") >= 2
+    assert significance("The levy matters because it funds the only freight pier.") >= 2
+    assert significance("The rule could cost members up to 8% of orders.") >= 2
+    assert significance("Fans gathered at the historic landmark to celebrate.") < 2
+    assert significance("The council voted because the pier was closed.") < 2

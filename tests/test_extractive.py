@@ -140,3 +140,16 @@ def test_open_questions_are_short_questions_not_their_context() -> None:
         assert q.question.endswith("?")
         assert all(q.question != s.text for s in q.context)
         assert len(q.question) < max(len(s.text) for s in q.context)
+
+
+def test_what_bullets_cover_different_actors_and_summary_is_corroborated() -> None:
+    from infomachine.analyze.actors import attributions, canonical_actors
+    from infomachine.analyze.sentences import Sent
+
+    brief = synthesize(STORY, make_items(), now=NOW)
+    texts = [s.text for s in brief.what.bullets]
+    atts = [a for t in texts for a in attributions(Sent(0, 0, t, 0, len(t)))]
+    canon = canonical_actors([a.actor for a in atts])
+    actors = [canon[a.actor] for a in atts]
+    assert len(actors) == len(set(actors))
+    assert len(brief.what.summary[0].cites) >= 2  # said by more than one source

@@ -99,7 +99,7 @@ _BRACKET = r"(?:\s*\((?P<bracket>[^()]{2,60})\))?"
 
 SUBJECT_VERB = re.compile(
     rf"(?:^|[\s(\"\u201c])(?:the\s+)?(?P<name>{NAME}){_BRACKET}{_APPOS}\s+"
-    rf"(?:also\s+|has\s+|have\s+|had\s+|further\s+|previously\s+)?(?P<verb>{VERBS})\b"
+    rf"(?:also\s+|has\s+|have\s+|had\s+|further\s+|previously\s+|now\s+|still\s+)?(?P<verb>{VERBS})\b"
     rf"(?:\s+(?:in part|partly|strongly))?(?:\s+that)?[\s,:]+(?P<claim>.+)$"
 )
 QUOTE_VERB = re.compile(

@@ -4,8 +4,9 @@ matters), contrast and disagreement (tensions).
 Everything here looks at wording only; the synthesizer combines these cues
 with salience.  A tension is two attributed claims by different named
 actors that either (a) share one sentence split by a contrast marker, or
-(b) talk about the same thing (shared content words) while one side uses a
-disagreement verb, a contrast marker or a negation the other lacks.
+(b) are about the same thing (a shared key term, or one names the other)
+and oppose each other (see ``find_tensions``).  An open question is a short
+question rebuilt from the uncertain clause (``to_question``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,22 @@ STRONG_UNCERTAINTY = re.compile(
 )
 WEAK_UNCERTAINTY = re.compile(r"\b(could|might|may|whether|possibly|potentially|if)\b")
 QUESTION_WORD = re.compile(r"\b(whether|how|when|why|what|who|which|if)\b", re.IGNORECASE)
+# Statements of consequence or stakes ("has direct consequences for", "raises
+# the stakes", "matters because", "means that") count fully; superlatives and
+# hedges ("could", "first", "major") only add up.
 SIGNIFICANCE = re.compile(
-    r"\b(significant|important|major|first|largest|biggest|strongest|historic|landmark|"
-    r"unprecedented|implications?|consequences?|impact|means|matters?|stakes|threat|risks?|"
-    r"could reshape|sets? a precedent|signals?|marks?|turning point|boldest|critical|"
-    r"because|key|crucial|pivotal|record)\b",
+    r"\b(consequences?|implications?|stakes|at stake|matters? (?:because|for|to)|why it matters|"
+    r"means that|would mean|raises? (?:the )?(?:stakes|questions?|concerns?|pressure)|"
+    r"could (?:reshape|change|transform|upend|determine|decide)|sets? a precedent|turning point|"
+    r"(?:could|would|will|may) (?:cost|force|lead to|delay|hurt|push|mean|leave|decide|determine)|"
+    r"threat(?:ens)?|at risk|risks?|pivotal|crucial|critical|significant(?:ly)?|"
+    r"unprecedented|influence|affects?|shapes?|depends? on|so that|leav(?:e|es|ing) .{0,40} in limbo|"
+    r"would remain|inflection point|precedent)\b",
+    re.IGNORECASE,
+)
+WEAK_SIGNIFICANCE = re.compile(
+    r"\b(could|would|may|might|first|largest|biggest|strongest|major|key|signals?|marks?|because|"
+    r"record|boldest|impact|important|if|historic|landmark)\b",
     re.IGNORECASE,
 )
 CONTRAST = re.compile(
@@ -69,7 +81,13 @@ def uncertainty(text: str) -> float:
 
 
 def significance(text: str) -> float:
-    return float(min(3, len(SIGNIFICANCE.findall(text))))
+    """0 .. 3: how plainly the sentence states a consequence or what is at stake.
+
+    2 per strong cue, 0.5 per weak one; the Why section needs >= 2 (one
+    strong cue, or four weak ones).
+    """
+    score = 2.0 * len(SIGNIFICANCE.findall(text)) + 0.5 * len(WEAK_SIGNIFICANCE.findall(text))
+    return float(min(3.0, score))
 
 
 def question_span(text: str) -> str:

@@ -48,6 +48,7 @@ from infomachine.synth.verify import verify_brief
 
 CORROBORATE = 0.6
 MMR_LAMBDA = 0.7
+BULLET_LAMBDA = 0.6  # What bullets lean further toward covering different sub-topics
 SUMMARY_N, BULLETS_N, WHY_N, QUESTIONS_N, NARRATIVE_N = 1, 4, 2, 4, 10
 TIMELINE_N, PERSPECTIVES_N, TENSIONS_N = 8, 6, 4
 MAX_SENTS_PER_ITEM = 60
@@ -87,7 +88,7 @@ class _Analysis:
         self.salience = np.asarray(central).ravel() + 0.5 * support + 0.15 * lead
 
     def mmr(self, k: int, pool: list[int] | None = None, avoid: set[int] | None = None,
-            weight: np.ndarray | None = None) -> list[int]:
+            weight: np.ndarray | None = None, lambda_: float = MMR_LAMBDA) -> list[int]:
         """Up to ``k`` salient, mutually non-redundant sentence indices."""
         cand = list(range(len(self.sents))) if pool is None else list(pool)
         avoid = set(avoid or ())
@@ -98,7 +99,7 @@ class _Analysis:
         while cand and len(chosen) < k:
             def value(j: int) -> tuple[float, int]:
                 red = max((self.sim[j, c] for c in against), default=0.0)
-                return (MMR_LAMBDA * float(score[j]) - (1 - MMR_LAMBDA) * float(red), -j)
+                return (lambda_ * float(score[j]) - (1 - lambda_) * float(red), -j)
 
             best = max(cand, key=value)
             cand.remove(best)
@@ -151,6 +152,25 @@ def _narrative(a: _Analysis, idx: list[int]) -> list[list[Sentence]]:
         paragraphs[-1].append(_cited(a, j))
         last_day = day
     return paragraphs
+
+
+def _what(a: _Analysis, actor_of: dict[int, str]) -> list[int]:
+    """Summary, then bullets: the most salient sentence that another source
+    corroborates (else the most salient), then MMR-diverse bullets on other
+    sub-topics, at most one per attributed actor."""
+    ranked = sorted(range(len(a.sents)), key=lambda j: (-float(a.salience[j]), j))
+    corroborated = [j for j in ranked[:30] if a.corroborators(j)]
+    summary = (corroborated or ranked)[:SUMMARY_N]
+    bullets: list[int] = []
+    actors = {actor_of[j] for j in summary if j in actor_of}
+    for j in a.mmr(BULLETS_N * 4, avoid=set(summary), lambda_=BULLET_LAMBDA):
+        if j in actor_of and actor_of[j] in actors:
+            continue
+        bullets.append(j)
+        actors |= {actor_of[j]} if j in actor_of else set()
+        if len(bullets) == BULLETS_N:
+            break
+    return summary + bullets
 
 
 def _own_half(text: str, actor: str) -> str:
@@ -214,7 +234,9 @@ def synthesize(
             brief.omitted[section] = "no prose sentences in the story's items"
         return brief
 
-    top = a.mmr(SUMMARY_N + BULLETS_N)
+    atts = [att for s in a.sents for att in attributions(s)]
+    canon = canonical_actors((att.actor for att in atts), (s.text for s in a.sents))
+    top = _what(a, {a.pos[att.sent]: canon[att.actor] for att in reversed(atts)})
     brief.what = What(
         summary=[_cited(a, j) for j in top[:SUMMARY_N]],
         bullets=[_cited(a, j) for j in top[SUMMARY_N:]],
@@ -222,7 +244,7 @@ def synthesize(
     used = set(top)
 
     sig = np.array([significance(s.text) for s in a.sents])
-    why_pool = [j for j in range(len(a.sents)) if sig[j] > 0]
+    why_pool = [j for j in range(len(a.sents)) if sig[j] >= 2.0]
     why = a.mmr(WHY_N, why_pool, avoid=used, weight=1 + 0.3 * sig)
     brief.why_it_matters = [_cited(a, j) for j in why]
     if not why:
@@ -261,8 +283,6 @@ def synthesize(
     if not brief.timeline:
         brief.omitted["timeline"] = "no dated events (no dates in the text and no publication dates)"
 
-    atts = [att for s in a.sents for att in attributions(s)]
-    canon = canonical_actors((att.actor for att in atts), (s.text for s in a.sents))
     brief.perspectives = _perspectives(a, atts, canon)
     if not brief.perspectives:
         brief.omitted["perspectives"] = "no named actor is quoted or attributed a claim"
