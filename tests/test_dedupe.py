@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from infomachine.dedupe import (
     NearDuplicateIndex,
+    band_keys,
     canonical_url,
     content_hash,
     item_id,
@@ -9,6 +10,8 @@ from infomachine.dedupe import (
     signature_bytes,
     signature_from_bytes,
 )
+from infomachine.models import Item
+from infomachine.store import SQLiteStore
 
 STORY = (
     "The regional water authority said on Tuesday that the reservoir had fallen to its lowest "
@@ -36,15 +39,30 @@ def test_item_id_prefers_url_then_guid_then_hash() -> None:
     assert content_hash("Title", "Some  text.") == content_hash("title", "some text")
 
 
-def test_near_duplicates_found_and_signature_roundtrip() -> None:
+def test_near_duplicates_found_through_the_persisted_index(store: SQLiteStore) -> None:
     copy = "Updated: " + STORY + " Reporting by a wire service."
     unrelated = STORY.replace("reservoir", "stadium").split(".")[0] + ". " + " ".join(
         f"word{i}" for i in range(80)
     )
-    index = NearDuplicateIndex()
     sig = signature(STORY)
     assert sig is not None
-    index.add("orig", signature_from_bytes(signature_bytes(sig)))
+    assert signature_from_bytes(signature_bytes(sig)).jaccard(sig) == 1.0
+    store.insert_item(
+        Item(id="orig", title="t", text=STORY, content_hash="h"), signature_bytes(sig), band_keys(sig)
+    )
+    index = NearDuplicateIndex(store)
     assert index.query(signature(copy)) == "orig"  # type: ignore[arg-type]
     assert index.query(signature(unrelated)) is None  # type: ignore[arg-type]
     assert signature("too short to judge") is None
+
+
+def test_backfill_migration_indexes_older_signatures(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    store = SQLiteStore(tmp_path / "old.db")
+    sig = signature(STORY)
+    assert sig is not None
+    store.insert_item(Item(id="orig", title="t", text=STORY, content_hash="h"), signature_bytes(sig))
+    # As a database written before band keys were stored: no LSH rows yet.
+    store.execute("DELETE FROM schema_migrations WHERE name = '0032_item_lsh_backfill'")
+    assert store.execute("SELECT COUNT(*) FROM item_lsh").fetchone()[0] == 0
+    assert store.migrate() == ["0032_item_lsh_backfill"]
+    assert NearDuplicateIndex(store).query(signature("Updated: " + STORY)) == "orig"  # type: ignore[arg-type]

@@ -12,12 +12,14 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
+from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
 
 TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid",
@@ -143,32 +145,45 @@ def signature_from_bytes(raw: bytes) -> MinHash:
     return _new_minhash(np.frombuffer(raw, dtype=np.uint64))
 
 
+# LSH banding for the persisted index: b bands of r rows, chosen by datasketch
+# for our threshold and permutation count (false positives and negatives
+# weighted equally).  A band's key is a signed 64-bit hash, so SQLite can
+# index it as an INTEGER.
+BANDS, ROWS = _optimal_param(NEAR_DUP_THRESHOLD, NUM_PERM, 0.5, 0.5)
+
+
+def band_keys(sig: MinHash) -> list[int]:
+    """The LSH bucket keys of a signature, one per band."""
+    values = np.asarray(sig.hashvalues, dtype=np.uint64)
+    keys = []
+    for band in range(BANDS):
+        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
+        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big", signed=True))
+    return keys
+
+
+class CandidateSource(Protocol):
+    def lsh_candidates(self, keys: list[int]) -> Iterable[tuple[str, bytes]]: ...
+
+
 class NearDuplicateIndex:
-    """MinHash LSH over stored items; answers 'which earlier item is this a copy of?'."""
+    """MinHash LSH over stored items, persisted in the store.
 
-    def __init__(self, threshold: float = NEAR_DUP_THRESHOLD) -> None:
+    Band keys live in the store (``item_lsh``), so nothing is rebuilt in
+    memory when a process starts: a query looks up the items sharing a band
+    with the new signature and confirms them by estimated Jaccard similarity.
+    """
+
+    def __init__(self, store: CandidateSource, threshold: float = NEAR_DUP_THRESHOLD) -> None:
+        self.store = store
         self.threshold = threshold
-        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        self.sigs: dict[str, MinHash] = {}
-
-    @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[str, bytes]]) -> NearDuplicateIndex:
-        index = cls()
-        for key, raw in pairs:
-            index.add(key, signature_from_bytes(raw))
-        return index
-
-    def add(self, key: str, sig: MinHash) -> None:
-        if key in self.sigs:
-            return
-        self.sigs[key] = sig
-        self.lsh.insert(key, sig)
 
     def query(self, sig: MinHash) -> str | None:
-        """The most similar indexed item above the threshold, if any."""
+        """The most similar stored item at or above the threshold (ties: smallest id)."""
         best, best_sim = None, self.threshold
-        for key in self.lsh.query(sig):
-            sim = sig.jaccard(self.sigs[key])
-            if sim >= best_sim and (best is None or sim > best_sim or key < best):
+        for key, raw in self.store.lsh_candidates(band_keys(sig)):
+            sim = sig.jaccard(signature_from_bytes(raw))
+            if sim > best_sim or (sim == best_sim and (best is None or key < best)):
                 best, best_sim = key, sim
         return best

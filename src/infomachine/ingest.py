@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
-from infomachine.dedupe import NearDuplicateIndex, signature, signature_bytes
+from infomachine.dedupe import NearDuplicateIndex, band_keys, signature, signature_bytes
 from infomachine.errors import InfomachineError
 from infomachine.extract import extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
@@ -35,7 +35,7 @@ def pin_story(store: SQLiteStore, name: str) -> Story:
 
 
 class Ingestor:
-    """Holds the near-duplicate index across batches of one ingest run."""
+    """One ingest run: extraction, duplicate checks and storage, batch by batch."""
 
     def __init__(
         self,
@@ -46,7 +46,7 @@ class Ingestor:
     ) -> None:
         self.store = store
         self.story = story
-        self.near = NearDuplicateIndex.from_pairs(store.iter_signatures()) if near_duplicates else None
+        self.near = NearDuplicateIndex(store) if near_duplicates else None
 
     def ingest(
         self,
@@ -122,9 +122,10 @@ class Ingestor:
         elif item.duplicate_of:
             original_story = self.store.get_item(item.duplicate_of).story_id
             item.story_id = original_story
-        self.store.insert_item(item, signature_bytes(sig) if sig is not None else None)
-        if sig is not None and self.near is not None:
-            self.near.add(item.id, sig)
+        if sig is not None:
+            self.store.insert_item(item, signature_bytes(sig), band_keys(sig))
+        else:
+            self.store.insert_item(item)
         if not item.duplicate_of:
             report.new += 1
         report.item_ids.append(item.id)

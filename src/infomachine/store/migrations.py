@@ -6,7 +6,27 @@ in its own transaction and recorded in ``schema_migrations``.
 
 from __future__ import annotations
 
-MIGRATIONS: list[tuple[str, str]] = [
+import sqlite3
+from collections.abc import Callable
+
+
+def backfill_item_lsh(conn: sqlite3.Connection) -> None:
+    """Band keys for signatures stored before the LSH index was persisted."""
+    from infomachine.dedupe import band_keys, signature_from_bytes
+
+    rows = conn.execute(
+        "SELECT item_id, minhash FROM item_signatures "
+        "WHERE item_id NOT IN (SELECT item_id FROM item_lsh)"
+    ).fetchall()
+    for item_id, raw in rows:
+        conn.executemany(
+            "INSERT INTO item_lsh(band_key, item_id) VALUES (?, ?)",
+            [(key, item_id) for key in band_keys(signature_from_bytes(raw))],
+        )
+
+
+# Each migration is SQL, or a Python function run inside the migration's transaction.
+MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     (
         "0001_items",
         """
@@ -169,4 +189,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX llm_calls_story ON llm_calls(story_id);
         """,
     ),
+    (
+        "0031_item_lsh",
+        """
+        CREATE TABLE item_lsh (
+            band_key INTEGER NOT NULL,
+            item_id TEXT NOT NULL
+        );
+        CREATE INDEX item_lsh_key ON item_lsh(band_key);
+        """,
+    ),
+    ("0032_item_lsh_backfill", backfill_item_lsh),
 ]

@@ -194,8 +194,11 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
                 continue
             try:
                 with self.transaction() as conn:
-                    for statement in _split_sql(sql):
-                        conn.execute(statement)
+                    if callable(sql):
+                        sql(conn)
+                    else:
+                        for statement in _split_sql(sql):
+                            conn.execute(statement)
                     conn.execute(
                         "INSERT INTO schema_migrations(name, applied_at) VALUES (?, ?)",
                         (name, to_db_time(utcnow())),
@@ -223,7 +226,10 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
     def has_item(self, item_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone() is not None
 
-    def insert_item(self, item: Item, signature: bytes | None = None) -> None:
+    def insert_item(
+        self, item: Item, signature: bytes | None = None, bands: Sequence[int] = ()
+    ) -> None:
+        """Store a new item, with its MinHash signature and LSH band keys if any."""
         with self.transaction() as conn:
             conn.execute(
                 f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({','.join('?' * 17)})",
@@ -233,6 +239,10 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
                 conn.execute(
                     "INSERT OR REPLACE INTO item_signatures(item_id, minhash) VALUES (?, ?)",
                     (item.id, signature),
+                )
+                conn.executemany(
+                    "INSERT INTO item_lsh(band_key, item_id) VALUES (?, ?)",
+                    [(key, item.id) for key in bands],
                 )
 
     def get_item(self, item_id: str) -> Item:
@@ -314,8 +324,16 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
                 (json.dumps(meta, ensure_ascii=False, default=str), item_id),
             )
 
-    def iter_signatures(self) -> Iterator[tuple[str, bytes]]:
-        yield from self.conn.execute("SELECT item_id, minhash FROM item_signatures")
+    def lsh_candidates(self, keys: list[int]) -> list[tuple[str, bytes]]:
+        """Items sharing at least one LSH band key, with their signatures."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        return self.conn.execute(
+            "SELECT s.item_id, s.minhash FROM item_signatures s WHERE s.item_id IN "
+            f"(SELECT item_id FROM item_lsh WHERE band_key IN ({marks}))",
+            keys,
+        ).fetchall()
 
     def search(self, query: str, *, limit: int = 20) -> list[tuple[Item, str]]:
         """Full-text search; returns items with a highlighted snippet."""
