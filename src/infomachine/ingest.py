@@ -92,9 +92,7 @@ class Ingestor:
         self.store.record_ingest_error(origin, message, source)
 
     def _store(self, item: Item, report: IngestReport) -> None:
-        existing = self.store.find_existing(item.canonical_url, item.guid, item.content_hash)
-        if existing is None and self.store.has_item(item.id):
-            existing = item.id
+        existing = self.store.find_existing(item.canonical_url, item.guid, item.content_hash, item.id)
         if existing is not None:
             report.duplicate += 1
             report.item_ids.append(existing)
@@ -109,8 +107,9 @@ class Ingestor:
                 self._pin(existing)
             return
         sig = signature(item.text) if self.near is not None else None
+        bands = band_keys(sig) if sig is not None else []
         if sig is not None and self.near is not None:
-            original = self.near.query(sig)
+            original = self.near.query(sig, bands)
             if original is not None:
                 item.duplicate_of = original
                 report.near_duplicate += 1
@@ -123,7 +122,7 @@ class Ingestor:
             original_story = self.store.get_item(item.duplicate_of).story_id
             item.story_id = original_story
         if sig is not None:
-            self.store.insert_item(item, signature_bytes(sig), band_keys(sig))
+            self.store.insert_item(item, signature_bytes(sig), bands)
         else:
             self.store.insert_item(item)
         if not item.duplicate_of:

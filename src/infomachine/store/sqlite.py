@@ -132,6 +132,8 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
             self.conn.execute("PRAGMA synchronous=NORMAL")
             self.conn.execute("PRAGMA foreign_keys=OFF")
             self.conn.execute("PRAGMA busy_timeout=30000")
+            self.conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+            self.conn.execute("PRAGMA temp_store=MEMORY")
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
         if migrate:
@@ -211,15 +213,20 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
     # ------------------------------------------------------------------ items
 
     def find_existing(
-        self, canonical_url: str | None, guid: str | None, content_hash: str
+        self,
+        canonical_url: str | None,
+        guid: str | None,
+        content_hash: str,
+        item_id: str | None = None,
     ) -> str | None:
-        """The id of an item that is an exact duplicate, if any (URL, then GUID, then hash)."""
+        """The id of an exact duplicate, if any: same canonical URL, GUID, content hash or id."""
         row = self.conn.execute(
             "SELECT id, 1 FROM items WHERE canonical_url = ?1 AND ?1 IS NOT NULL "
             "UNION ALL SELECT id, 2 FROM items WHERE guid = ?2 AND ?2 IS NOT NULL "
             "UNION ALL SELECT id, 3 FROM items WHERE content_hash = ?3 "
+            "UNION ALL SELECT id, 4 FROM items WHERE id = ?4 "
             "ORDER BY 2 LIMIT 1",
-            (canonical_url, guid, content_hash),
+            (canonical_url, guid, content_hash, item_id),
         ).fetchone()
         return str(row[0]) if row else None
 
