@@ -167,6 +167,39 @@ def test_merge_keeps_aliases(store: SQLiteStore) -> None:
             assert sid in store.story_aliases(survivor.id)
 
 
+def test_idf_prior_makes_common_words_cheaper_than_names() -> None:
+    """Early in a stream the background prior already knows 'files' is common."""
+    from infomachine.cluster_features import DocumentFrequencies
+    from infomachine.cluster_prior import background_df
+
+    df = DocumentFrequencies(prior=background_df(100.0), prior_docs=10000.0)
+    df.add(["bankruptcy", "sbarro", "file"])
+    assert df.idf("sbarro") > df.idf("bankruptcy") > df.idf("file")
+    assert df.idf("e:sbarro") > df.idf("file")
+
+
+def test_anchor_conflict_blocks_merge_of_two_established_stories() -> None:
+    """Two stories of >= conflict_min_n items whose heaviest terms are each
+    missing from the other stay apart even when their centroids are close."""
+    from infomachine.cluster import StoryState
+
+    eng = Clusterer(ClusterConfig())
+    shared = {"file": 2.0, "bankruptcy": 2.0}
+
+    def story(sid: str, anchor: str, n: int) -> StoryState:
+        st = StoryState(id=sid, centroid={anchor: 3.0, **shared}, n=n)
+        eng.add_story(st)
+        return st
+
+    a, b = story("a", "sbarro", 6), story("b", "gox", 9)
+    assert eng.conflict(a, b) and eng._merge_order(a, b) is None
+    small = story("c", "sbarro", 2)  # too small to have an established anchor
+    assert not eng.conflict(small, b)
+    same = story("d", "gox", 5)  # the other's anchor is present: no conflict
+    same.centroid["sbarro"] = 1.0
+    assert not eng.conflict(a, same)
+
+
 def test_time_decay_splits_distant_events() -> None:
     eng = Clusterer(ClusterConfig())
     t = T0.timestamp()
@@ -186,11 +219,11 @@ def test_quality_floor_on_shared_dev_data(shared_data) -> None:  # type: ignore[
     real = eval_clusters(shared_data / "realnews-dev.jsonl")
     uci = eval_clusters(shared_data / "uci-news-dev.jsonl")
     assert real["bcubed"]["f1"] >= 0.94
-    assert uci["bcubed"]["f1"] >= 0.78
+    assert uci["bcubed"]["f1"] >= 0.83
 
 
 @pytest.mark.xfail(
-    reason="issue 3 targets not reached yet (uci 0.80 < 0.90; realnews exactly at 0.95)", strict=False
+    reason="issue 3 targets not reached yet (uci 0.85 < 0.90; realnews exactly at 0.95)", strict=False
 )
 def test_issue_quality_targets(shared_data) -> None:  # type: ignore[no-untyped-def]
     from infomachine.evaluate import eval_clusters

@@ -28,14 +28,19 @@ time-decayed similarity clears ``threshold``; otherwise it starts a story.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from infomachine.cluster_config import (
+    ClusterConfig,
+    ClusterReport,
+    StoryState,
+    load_config,
+    story_id_for,
+)
 from infomachine.cluster_features import (
     DocumentFrequencies,
     Vector,
@@ -44,88 +49,12 @@ from infomachine.cluster_features import (
     normalised,
     raw_features,
 )
-from infomachine.config import load_section
 from infomachine.models import Story, utcnow
 from infomachine.store import SQLiteStore
 
 DAY = 86400.0
-
-
-@dataclass
-class ClusterConfig:
-    """Cluster settings: ``[cluster]`` in infomachine.toml or ``INFOMACHINE_CLUSTER_*``.
-
-    Defaults were tuned on half of the UCI dev stories and checked on the
-    other half and on the realnews dev set (see docs/clustering.md).
-    """
-
-    threshold: float = 0.22  # min decayed cosine(item, story centroid) to join a story
-    merge_threshold: float = 0.50  # min cosine(centroid, centroid) to merge two stories
-    headline_threshold: float = 0.13  # ``threshold`` for headline-only items
-    headline_merge_threshold: float = 0.18  # ``merge_threshold`` between headline stories
-    headline_words: int = 25  # items with fewer body words than this are headline-only
-    title_weight: float = 1.0  # title terms count this much more than body terms
-    entity_weight: float = 0.5  # entity-like features, relative to a word in the same field
-    bigram_weight: float = 0.0  # title bigrams, relative to a title word
-    body_words: int = 400  # only the first N body words are read
-    half_life_days: float = 3.0  # similarity halves for every N days of gap ...
-    grace_days: float = 1.0  # ... beyond this gap since the story's last item
-    max_gap_days: float = 30.0  # stories idle longer than this are no longer candidates
-    centroid_terms: int = 300  # centroid pruned to its N heaviest terms
-    query_terms: int = 16  # the item's N heaviest features look up candidates
-    max_candidates: int = 40  # at most N candidate stories are scored per item
-    max_postings: int = 64  # postings kept per term (most recent active stories)
-    title_candidates: int = 8  # items remembered per story to pick its headline
-    commit_every: int = 2000  # items per transaction
-    embedding_model: str = ""  # optional model2vec / sentence-transformers model name
-    embedding_weight: float = 0.5  # share of the dense cosine in the score when a model is set
-
-
-def load_config(overrides: dict[str, Any] | None = None) -> ClusterConfig:
-    return load_section("cluster", ClusterConfig, overrides)
-
-
-@dataclass
-class StoryState:
-    """What the clusterer remembers about a story between items and runs."""
-
-    id: str
-    centroid: Vector = field(default_factory=dict)  # sum of member vectors, pruned
-    n: int = 0
-    first_ts: float = 0.0
-    last_ts: float = 0.0
-    titles: list[list[Any]] = field(default_factory=list)  # [item_id, title, score]
-    pinned: bool = False
-    n_long: int = 0  # members with a body (not headline-only)
-    norm: float = 0.0
-    dense: list[float] | None = None
-
-    def cosine(self, vec: Vector) -> float:
-        return dot(vec, self.centroid) / self.norm if self.norm else 0.0
-
-    @property
-    def headline(self) -> bool:
-        """Mostly headline-only members: similarities run lower than for full texts."""
-        return 2 * self.n_long < self.n
-
-
-@dataclass
-class ClusterReport:
-    items: int = 0
-    joined: int = 0
-    new_stories: int = 0
-    merged: int = 0
-    followed: int = 0  # near-duplicates and pinned items placed without scoring
-    stories_touched: int = 0
-    seconds: float = 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
-def story_id_for(item_id: str) -> str:
-    """A story's id derives from the item that started it (stable across runs)."""
-    return "s-" + hashlib.sha256(("story:" + item_id).encode()).hexdigest()[:12]
+__all__ = ["ClusterConfig", "ClusterReport", "Clusterer", "StoryState", "cluster_items",
+           "load_config", "story_id_for"]
 
 
 class Clusterer:
@@ -134,6 +63,11 @@ class Clusterer:
     def __init__(self, config: ClusterConfig, df: DocumentFrequencies | None = None) -> None:
         self.cfg = config
         self.df = df or DocumentFrequencies()
+        if config.idf_prior_docs:
+            from infomachine.cluster_prior import background_df
+
+            self.df.prior = background_df(config.idf_prior_words)
+            self.df.prior_docs = config.idf_prior_docs
         self.stories: dict[str, StoryState] = {}
         self.postings: dict[str, list[str]] = {}
         self.merged_into: dict[str, str] = {}
@@ -221,6 +155,7 @@ class Clusterer:
             st.dense = dense if st.dense is None else [a + b for a, b in zip(st.dense, dense, strict=True)]
         st.n += 1
         st.n_long += long
+
         st.first_ts = min(st.first_ts, ts) if st.n > 1 else ts
         st.last_ts = max(st.last_ts, ts)
         if title:
@@ -253,6 +188,7 @@ class Clusterer:
             ]
         dst.n += src.n
         dst.n_long += src.n_long
+
         dst.first_ts = min(dst.first_ts, src.first_ts)
         dst.last_ts = max(dst.last_ts, src.last_ts)
         dst.titles = sorted(dst.titles + src.titles, key=lambda r: (-r[2], r[0]))[
@@ -337,9 +273,21 @@ class Clusterer:
         self.absorb(st, item_id, title, vec, ts, st.cosine(vec) if st.norm else 1.0,
                     self._embed(title, text), self.is_long(title, text))
 
+    def conflict(self, a: StoryState, b: StoryState) -> bool:
+        """Each story's heaviest term (its anchor) is missing from the other one."""
+        m = self.cfg.conflict_min_n
+        if not m or a.n < m or b.n < m:
+            return False
+
+        def missing(x: StoryState, y: StoryState) -> bool:
+            top_t, top_w = max(x.centroid.items(), key=lambda kv: (kv[1], kv[0]))
+            return y.centroid.get(top_t, 0.0) / y.norm < self.cfg.conflict_share * top_w / x.norm
+
+        return missing(a, b) and missing(b, a)
+
     def _merge_order(self, a: StoryState, b: StoryState) -> tuple[StoryState, StoryState] | None:
         """(source, target): pinned stories survive; else the larger, then the older."""
-        if a.pinned and b.pinned:
+        if a.pinned and b.pinned or self.conflict(a, b):
             return None
         if a.pinned or b.pinned:
             return (b, a) if a.pinned else (a, b)

@@ -19,7 +19,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 Vector = dict[str, float]
 
@@ -188,10 +188,14 @@ def raw_features(
 class DocumentFrequencies:
     """Incremental document frequencies: updated as each item arrives."""
 
-    def __init__(self, df: dict[str, int] | None = None, n_docs: int = 0) -> None:
+    def __init__(self, df: dict[str, int] | None = None, n_docs: int = 0,
+                 prior: Callable[[str], float] | None = None, prior_docs: float = 0.0) -> None:
         self.df: dict[str, int] = df or {}
         self.n_docs = n_docs
         self.changed: set[str] = set()
+        self.prior = prior  # term -> background document frequency (share of documents)
+        self.prior_docs = prior_docs if prior is not None else 0.0
+        self._prior_cache: dict[str, float] = {}
 
     def add(self, features: Iterable[str]) -> None:
         self.n_docs += 1
@@ -201,7 +205,12 @@ class DocumentFrequencies:
             self.changed.add(t)
 
     def idf(self, term: str) -> float:
-        return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+        if not self.prior_docs:
+            return math.log((self.n_docs + 1) / (self.df.get(term, 0) + 1)) + 1.0
+        pdf = self._prior_cache.get(term)
+        if pdf is None:
+            pdf = self._prior_cache[term] = self.prior_docs * self.prior(term)  # type: ignore[misc]
+        return math.log((self.n_docs + self.prior_docs + 1) / (self.df.get(term, 0) + pdf + 1)) + 1.0
 
     def vector(self, raw: dict[str, float]) -> Vector:
         """TF-IDF weights of ``raw``, L2-normalised."""
