@@ -200,6 +200,15 @@ def test_anchor_conflict_blocks_merge_of_two_established_stories() -> None:
     assert not eng.conflict(a, same)
 
 
+def test_match_on_one_common_word_does_not_count() -> None:
+    """'gas' alone links 'Ohio gas prices' to a Ukraine gas-supply story: not one event."""
+    eng = Clusterer(ClusterConfig())
+    ukraine = {"ukraine": 0.8, "gas": 0.5, "russia": 0.3}
+    assert eng.generic({"gas": 0.6, "ohio": 0.8}, ukraine)  # 'gas' is common English
+    assert not eng.generic({"sbarro": 0.7, "ohio": 0.7}, {"sbarro": 0.9, "mall": 0.4})  # a name
+    assert not eng.generic({"gas": 0.5, "ukraine": 0.8}, ukraine)  # more than one word shared
+
+
 def test_time_decay_splits_distant_events() -> None:
     eng = Clusterer(ClusterConfig())
     t = T0.timestamp()
@@ -219,11 +228,11 @@ def test_quality_floor_on_shared_dev_data(shared_data) -> None:  # type: ignore[
     real = eval_clusters(shared_data / "realnews-dev.jsonl")
     uci = eval_clusters(shared_data / "uci-news-dev.jsonl")
     assert real["bcubed"]["f1"] >= 0.94
-    assert uci["bcubed"]["f1"] >= 0.83
+    assert uci["bcubed"]["f1"] >= 0.86
 
 
 @pytest.mark.xfail(
-    reason="issue 3 targets not reached yet (uci 0.85 < 0.90; realnews exactly at 0.95)", strict=False
+    reason="issue 3 targets not reached yet (uci 0.87 < 0.90; realnews exactly at 0.95)", strict=False
 )
 def test_issue_quality_targets(shared_data) -> None:  # type: ignore[no-untyped-def]
     from infomachine.evaluate import eval_clusters

@@ -211,6 +211,8 @@ class Clusterer:
             ((self.score(st, vec, when, dense), st.id) for st in self.candidates(vec, when)),
             key=lambda r: (-r[0], r[1]),
         )
+        while scored and scored[0][0] >= threshold and self.generic(vec, self.stories[scored[0][1]].centroid):
+            scored.pop(0)  # the match rests on one common word: not evidence of one event
         if not scored or scored[0][0] < threshold:
             st = StoryState(id=self._new_id(item_id), first_ts=ts, last_ts=ts)
             self.stories[st.id] = st
@@ -285,9 +287,23 @@ class Clusterer:
 
         return missing(a, b) and missing(b, a)
 
+    def generic(self, a: Vector, b: Vector) -> bool:
+        """Is the overlap of ``a`` and ``b`` carried by one common word?"""
+        share, prior = self.cfg.generic_share, self.df.prior
+        if share >= 1.0 or prior is None:
+            return False
+        if len(a) > len(b):
+            a, b = b, a
+        parts = [(v * b[t], t) for t, v in a.items() if t in b]
+        total = sum(p for p, _ in parts)
+        if total <= 0:
+            return False
+        top, term = max(parts)
+        return top >= share * total and prior(term) >= self.cfg.generic_df
+
     def _merge_order(self, a: StoryState, b: StoryState) -> tuple[StoryState, StoryState] | None:
         """(source, target): pinned stories survive; else the larger, then the older."""
-        if a.pinned and b.pinned or self.conflict(a, b):
+        if a.pinned and b.pinned or self.conflict(a, b) or self.generic(a.centroid, b.centroid):
             return None
         if a.pinned or b.pinned:
             return (b, a) if a.pinned else (a, b)

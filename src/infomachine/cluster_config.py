@@ -41,6 +41,8 @@ class ClusterConfig:
     idf_prior_docs: float = 10000.0  # background documents behind the IDF prior (0: none)
     idf_prior_words: float = 100.0  # words per background document
     conflict_min_n: int = 5  # two stories this big whose anchors conflict never merge (0: off)
+    generic_share: float = 0.85  # a match carried this much by one common word does not count
+    generic_df: float = 0.005  # "common": in at least this share of background documents
     conflict_share: float = 0.05  # an anchor is "present" above this share of its top weight
 
 
