@@ -99,7 +99,7 @@ def test_ingest_feed_url_records_source(db: Path, local_server: LocalServer) -> 
         body=(FIXTURES / "files" / "article.html").read_bytes(),
         headers={"Content-Type": "text/html; charset=utf-8"},
     )
-    env = {"INFOMACHINE_ALLOW_PRIVATE": "1"}
+    env = {"INFOMACHINE_POLL_ALLOW_PRIVATE": "1"}
     result = run(db, "ingest", "--format", "json", local_server.url("/feed.xml"), local_server.url("/article"), env=env)
     report = json.loads(result.output)
     assert (report["new"], report["failed"]) == (4, 0)
@@ -125,7 +125,7 @@ def test_ingest_url_refuses_loopback_by_default(db: Path, local_server: LocalSer
     local_server.route("/feed.xml", body=(FIXTURES / "feeds" / "rss20.xml").read_bytes())
     result = CliRunner().invoke(
         cli, ["--db", str(db), "ingest", "--format", "json", local_server.url("/feed.xml")],
-        env={"INFOMACHINE_ALLOW_PRIVATE": ""},
+        env={"INFOMACHINE_POLL_ALLOW_PRIVATE": ""},
     )
     report = json.loads(result.output)
     assert report["failed"] == 1 and report["new"] == 0
@@ -137,7 +137,7 @@ def test_ingest_url_http_error_counts_on_known_source(db: Path, local_server: Lo
     local_server.route("/gone.xml", status=404, body=b"gone")
     url = local_server.url("/gone.xml")
     run(db, "add-feed", url)
-    env = {"INFOMACHINE_ALLOW_PRIVATE": "1"}
+    env = {"INFOMACHINE_POLL_ALLOW_PRIVATE": "1"}
     report = json.loads(run(db, "ingest", "--format", "json", url, env=env).output)
     assert report["failed"] == 1 and "HTTP 404" in report["problems"][0]["message"]
     [source] = sources_json(db)
@@ -149,7 +149,7 @@ def test_ingest_bomb_feed_url_and_good_file_together(db: Path, local_server: Loc
         "/bomb.xml", body=(FIXTURES / "feeds" / "billion-laughs.xml").read_bytes(),
         headers={"Content-Type": "application/rss+xml"},
     )
-    env = {"INFOMACHINE_ALLOW_PRIVATE": "1"}
+    env = {"INFOMACHINE_POLL_ALLOW_PRIVATE": "1"}
     report = json.loads(
         run(db, "ingest", "--format", "json", local_server.url("/bomb.xml"),
             str(FIXTURES / "feeds" / "atom.xml"), env=env).output

@@ -128,3 +128,31 @@ def test_pinning_twice_by_name_reuses_the_story(store: SQLiteStore) -> None:
 def test_entities_in_titles_are_decoded(store: SQLiteStore) -> None:
     ingest_records(store, [Record(origin="t", title="Gemma 4 &amp; others", text="Body.")])
     assert store.list_items()[0].title == "Gemma 4 & others"
+
+
+def test_same_guid_in_two_feeds_is_two_items(store: SQLiteStore) -> None:
+    a = Record(origin="a", guid="1", title="Dam inspection", text="Engineers inspected the dam.", source="feed-a")
+    b = Record(origin="b", guid="1", title="Rail strike", text="Drivers walked out at dawn.", source="feed-b")
+    again = Record(origin="a2", guid="1", title="Dam inspection (updated)", text="Engineers inspected the dam again.",
+                   source="feed-a")
+    report = ingest_records(store, [a, b, again])
+    assert (report.new, report.duplicate) == (2, 1)
+    assert sorted(i.title for i in store.list_items()) == ["Dam inspection", "Rail strike"]
+
+
+def test_url_only_and_title_only_items_are_not_merged_by_hash(store: SQLiteStore) -> None:
+    records = [
+        Record(origin="1", url="https://a.example/1"),
+        Record(origin="2", url="https://a.example/2"),
+        Record(origin="3", url="https://b.example/x", title="Fed holds rates"),
+        Record(origin="4", url="https://c.example/y", title="Fed holds rates"),
+    ]
+    report = ingest_records(store, records)
+    assert (report.new, report.duplicate) == (4, 0)
+    # Substantive identical text under two URLs is still one item.
+    body = "The central bank kept its main rate unchanged on Wednesday, citing steady inflation. " * 2
+    report = ingest_records(store, [
+        Record(origin="5", url="https://d.example/a", title="Rates", text=body),
+        Record(origin="6", url="https://e.example/b", title="Rates", text=body),
+    ])
+    assert (report.new, report.duplicate) == (1, 1)

@@ -85,7 +85,7 @@ def load_section(
         env = os.environ.get(f"INFOMACHINE_{name.upper()}_{field.name.upper()}")
         if overrides and overrides.get(field.name) is not None:
             values[field.name] = overrides[field.name]
-        elif env is not None:
+        elif env:  # an empty variable counts as unset
             values[field.name] = _coerce(env, base_kind or str, f"INFOMACHINE_{name.upper()}_{field.name.upper()}")
         elif field.name in table:
             values[field.name] = _coerce(table[field.name], base_kind or object, f"[{name}] {field.name}")

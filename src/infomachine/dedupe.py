@@ -93,15 +93,30 @@ def content_hash(title: str, text: str) -> str:
     return h.hexdigest()
 
 
-def item_id(canonical: str | None, guid: str | None, chash: str) -> str:
-    """A stable id: from the canonical URL, else the GUID, else the content hash."""
+def item_id(canonical: str | None, guid: str | None, chash: str, source: str | None = None) -> str:
+    """A stable id: from the canonical URL, else the GUID (which is only unique
+    within its feed, so it is qualified by the source), else the content hash."""
     if canonical:
         key = "url:" + canonical
     elif guid:
-        key = "guid:" + guid.strip()
+        key = f"guid:{source or ''}:{guid.strip()}"
     else:
         key = "hash:" + chash
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+MIN_IDENTIFYING_CHARS = 80
+
+
+def hash_identifies(title: str, text: str) -> bool:
+    """Whether the content hash is evidence of identity.
+
+    A title-only or near-empty item (a headline feed, a bare link) shares its
+    hash with every other item that has the same headline or no text at all;
+    such hashes must not merge items that have different URLs.
+    """
+    body = normalise_text(text)
+    return len(body) >= MIN_IDENTIFYING_CHARS and body != normalise_text(title)
 
 
 # Shingle hashing is vectorised: each word is hashed once (crc32), and the

@@ -124,7 +124,7 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
     if record.id:
         metadata.setdefault("record_id", record.id)
     return Item(
-        id=item_id(canon, guid, chash),
+        id=item_id(canon, guid, chash, record.source),
         url=record.url,
         canonical_url=canon,
         guid=guid,

@@ -11,7 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
-from infomachine.dedupe import NearDuplicateIndex, band_keys, signature, signature_bytes
+from infomachine.dedupe import (
+    NearDuplicateIndex,
+    band_keys,
+    hash_identifies,
+    signature,
+    signature_bytes,
+)
 from infomachine.errors import InfomachineError
 from infomachine.extract import extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
@@ -92,7 +98,9 @@ class Ingestor:
         self.store.record_ingest_error(origin, message, source)
 
     def _store(self, item: Item, report: IngestReport) -> None:
-        existing = self.store.find_existing(item.canonical_url, item.guid, item.content_hash, item.id)
+        existing = self.store.find_existing(
+            item, use_hash=hash_identifies(item.title, item.text)
+        )
         if existing is not None:
             report.duplicate += 1
             report.item_ids.append(existing)

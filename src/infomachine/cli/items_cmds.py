@@ -19,9 +19,21 @@ from infomachine.sources.files import collect
 @click.argument("targets", nargs=-1, required=True)
 @click.option("--story", default=None, help="Pin everything this call ingests into the named story.")
 @click.option("--source", default=None, help="Label the items' source (default: the file or feed).")
+@click.option(
+    "--allow-private/--no-allow-private",
+    default=None,
+    help="Let URL fetches reach loopback/private addresses (default: [poll] allow_private).",
+)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_state
-def ingest(state: Context, targets: tuple[str, ...], story: str | None, source: str | None, fmt: str) -> None:
+def ingest(
+    state: Context,
+    targets: tuple[str, ...],
+    story: str | None,
+    source: str | None,
+    allow_private: bool | None,
+    fmt: str,
+) -> None:
     """Ingest files, directories, feed URLs or page URLs.
 
     JSONL/JSON item files, RSS/Atom/JSON feeds, HTML pages, Markdown (with
@@ -33,7 +45,13 @@ def ingest(state: Context, targets: tuple[str, ...], story: str | None, source: 
       infomachine ingest items.jsonl notes/ https://example.org/feed.xml
       infomachine ingest --story "Open model debate" article.html
     """
-    documents = chain.from_iterable(collect(t, source, store=state.store) for t in targets)
+    if allow_private is None:
+        from infomachine.poll import load_config
+
+        allow_private = load_config().allow_private
+    documents = chain.from_iterable(
+        collect(t, source, store=state.store, allow_private=allow_private) for t in targets
+    )
     with Progress(
         SpinnerColumn(),
         TextColumn("ingesting"),

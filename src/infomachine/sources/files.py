@@ -14,7 +14,6 @@ is given.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -208,10 +207,6 @@ def parse_file(
     yield from parse_bytes(data, kind, origin, label if kind != "json" else source, store=store)
 
 
-def _env_allow_private() -> bool:
-    return os.environ.get("INFOMACHINE_ALLOW_PRIVATE", "").strip().lower() in ("1", "true", "yes")
-
-
 def _url_kind(content_type: str, data: bytes) -> Kind:
     sniffed = sniff(data)
     if sniffed in ("binary", "empty", "opml"):
@@ -233,12 +228,12 @@ def collect_url(
     *,
     store: Any | None = None,
     fetcher: Fetcher | None = None,
-    allow_private: bool | None = None,
+    allow_private: bool = False,
 ) -> Iterator[Record | IngestProblem]:
     """Fetch a URL and parse it as a feed or a page (feeds become sources)."""
     own = fetcher is None
     if fetcher is None:
-        fetcher = Fetcher(allow_private=_env_allow_private() if allow_private is None else allow_private)
+        fetcher = Fetcher(allow_private=allow_private)
     try:
         result = fetcher.fetch(url, accept=FEED_ACCEPT)
     except FetchError as exc:
@@ -297,12 +292,11 @@ def collect(
     *,
     store: Any | None = None,
     fetcher: Fetcher | None = None,
-    allow_private: bool | None = None,
+    allow_private: bool = False,
 ) -> Iterator[Record | IngestProblem]:
     """Records from a path (file or directory) or an http(s) URL.
 
-    ``allow_private`` (default: ``$INFOMACHINE_ALLOW_PRIVATE``) lets URL
-    fetches reach loopback and private networks.
+    ``allow_private`` lets URL fetches reach loopback and private networks.
     """
     if target.lower().startswith(("http://", "https://")):
         yield from collect_url(target, source, store=store, fetcher=fetcher, allow_private=allow_private)

@@ -214,24 +214,25 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
 
     def find_existing(
         self,
-        canonical_url: str | None,
-        guid: str | None,
-        content_hash: str,
-        item_id: str | None = None,
+        item: Item,
+        *,
+        use_hash: bool = True,
     ) -> str | None:
-        """The id of an exact duplicate, if any: same canonical URL, GUID, content hash or id."""
+        """The id of a stored exact duplicate of ``item``, if any.
+
+        Same id, same canonical URL, same GUID from the same source (GUIDs
+        are only unique within a feed), or, when ``use_hash``, the same
+        content hash.
+        """
         row = self.conn.execute(
-            "SELECT id, 1 FROM items WHERE canonical_url = ?1 AND ?1 IS NOT NULL "
-            "UNION ALL SELECT id, 2 FROM items WHERE guid = ?2 AND ?2 IS NOT NULL "
-            "UNION ALL SELECT id, 3 FROM items WHERE content_hash = ?3 "
-            "UNION ALL SELECT id, 4 FROM items WHERE id = ?4 "
+            "SELECT id, 0 FROM items WHERE id = ?1 "
+            "UNION ALL SELECT id, 1 FROM items WHERE canonical_url = ?2 AND ?2 IS NOT NULL "
+            "UNION ALL SELECT id, 2 FROM items WHERE guid = ?3 AND ?3 IS NOT NULL AND source IS ?4 "
+            "UNION ALL SELECT id, 3 FROM items WHERE content_hash = ?5 AND ?6 "
             "ORDER BY 2 LIMIT 1",
-            (canonical_url, guid, content_hash, item_id),
+            (item.id, item.canonical_url, item.guid, item.source, item.content_hash, int(use_hash)),
         ).fetchone()
         return str(row[0]) if row else None
-
-    def has_item(self, item_id: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM items WHERE id = ?", (item_id,)).fetchone() is not None
 
     def insert_item(
         self, item: Item, signature: bytes | None = None, bands: Sequence[int] = ()
