@@ -156,3 +156,12 @@ def test_url_only_and_title_only_items_are_not_merged_by_hash(store: SQLiteStore
         Record(origin="6", url="https://e.example/b", title="Rates", text=body),
     ])
     assert (report.new, report.duplicate) == (1, 1)
+
+
+def test_filesystem_and_database_errors_are_one_line(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bad_db = tmp_path / "not-a-dir" / "x.db"
+    bad_db.parent.write_text("a file where a folder should be")
+    result = runner.invoke(cli, ["--db", str(bad_db), "items"])
+    assert result.exit_code != 0 and result.output.startswith("error:")
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1

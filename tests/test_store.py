@@ -104,3 +104,24 @@ def test_wal_reader_sees_committed_rows(tmp_path: Path) -> None:
     store.insert_item(_item(1))
     reader = sqlite3.connect(tmp_path / "a.db")
     assert reader.execute("SELECT COUNT(*) FROM items").fetchone()[0] == 1
+
+
+def test_failed_nested_transaction_undoes_only_its_own_writes(store: SQLiteStore) -> None:
+    with store.transaction():
+        store.insert_item(_item(1))
+        with pytest.raises(RuntimeError):
+            with store.transaction():
+                store.insert_item(_item(2))
+                raise RuntimeError("inner failure")
+        store.insert_item(_item(3))
+    assert sorted(i.id for i in store.list_items()) == ["i1", "i3"]
+
+
+def test_pin_item_takes_its_near_duplicates_along(store: SQLiteStore) -> None:
+    store.insert_item(_item(1))
+    store.insert_item(_item(2, duplicate_of="i1"))
+    store.insert_item(_item(3))
+    store.pin_item("i1", "s1")
+    assert {i.id: (i.story_id, i.pinned) for i in store.list_items()} == {
+        "i1": ("s1", True), "i2": ("s1", True), "i3": (None, False)
+    }

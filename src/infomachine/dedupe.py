@@ -21,12 +21,15 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
+# Parameters that only say how a reader arrived, never which page it is.
+# Ambiguous names that some sites use as content ids (cid, ref, id, share,
+# partner, track…) are deliberately kept.
 TRACKING_PARAMS = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid",
-    "yclid", "_hsenc", "_hsmi", "mkt_tok", "ref", "ref_src", "ref_url", "cmpid", "ncid",
-    "ocid", "sr_share", "s_cid", "ito", "cid", "smid", "ns_source", "ns_mchannel", "ns_campaign",
-    "ns_linkname", "ns_fee", "rss", "partner", "spm", "share", "at_medium", "at_campaign",
-    "guccounter", "guce_referrer", "guce_referrer_sig", "__twitter_impression", "track",
+    "yclid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "cmpid", "ncid", "ocid",
+    "sr_share", "s_cid", "smid", "ns_source", "ns_mchannel", "ns_campaign", "ns_linkname",
+    "ns_fee", "at_medium", "at_campaign", "guccounter", "guce_referrer", "guce_referrer_sig",
+    "__twitter_impression",
 }
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "oly_", "vero_", "__hs", "_ga")
 DEFAULT_PORTS = {"http": 80, "https": 443}

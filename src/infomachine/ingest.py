@@ -112,7 +112,7 @@ class Ingestor:
             if extra:
                 self.store.merge_item_metadata(existing, extra)
             if self.story is not None:
-                self._pin(existing)
+                self.store.pin_item(existing, self.story.id)
             return
         sig = signature(item.text) if self.near is not None else None
         bands = band_keys(sig) if sig is not None else []
@@ -136,13 +136,6 @@ class Ingestor:
         if not item.duplicate_of:
             report.new += 1
         report.item_ids.append(item.id)
-
-    def _pin(self, item_id: str) -> None:
-        assert self.story is not None
-        self.store.execute(
-            "UPDATE items SET story_id = ?, pinned = 1 WHERE id = ?", (self.story.id, item_id)
-        )
-
 
 def ingest_records(
     store: SQLiteStore,

@@ -6,6 +6,7 @@ non-zero exit status; users never see a traceback.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,13 @@ class Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except sqlite3.Error as exc:  # e.g. "database is locked" after the busy timeout
+            click.echo(f"error: database: {exc}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            click.echo(f"error:{where}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -152,22 +152,33 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; nested calls join the outer one."""
+        """One write transaction.
+
+        A nested call is a savepoint: if it fails, only its own writes are
+        undone, so a caller that catches the error can go on with the outer
+        transaction without committing half of the inner one.
+        """
         with self._lock:
-            outer = self._depth == 0
-            if outer:
-                self.conn.execute("BEGIN IMMEDIATE")
             self._depth += 1
+            name = f"sp{self._depth}"
+            outer = self._depth == 1
+            try:
+                self.conn.execute("BEGIN IMMEDIATE" if outer else f"SAVEPOINT {name}")
+            except BaseException:
+                self._depth -= 1
+                raise
             try:
                 yield self.conn
             except BaseException:
                 self._depth -= 1
                 if outer:
                     self.conn.execute("ROLLBACK")
+                else:
+                    self.conn.execute(f"ROLLBACK TO {name}")
+                    self.conn.execute(f"RELEASE {name}")
                 raise
             self._depth -= 1
-            if outer:
-                self.conn.execute("COMMIT")
+            self.conn.execute("COMMIT" if outer else f"RELEASE {name}")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
@@ -306,6 +317,14 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
         return int(
             self.conn.execute("SELECT COUNT(*) FROM items WHERE story_id = ?", (story_id,)).fetchone()[0]
         )
+
+    def pin_item(self, item_id: str, story_id: str) -> None:
+        """Pin an item, and the near-duplicates that follow it, into a story."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE items SET story_id = ?1, pinned = 1 WHERE id = ?2 OR duplicate_of = ?2",
+                (story_id, item_id),
+            )
 
     def set_item_story(self, item_ids: Iterable[str], story_id: str | None) -> None:
         with self.transaction() as conn:
