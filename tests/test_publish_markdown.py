@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from infomachine.models import (
     Brief,
     BriefStory,
@@ -120,8 +122,8 @@ def test_item_text_cannot_inject_links_images_or_html() -> None:
     assert "[2] Sailings cancelled — reactive:ferry-strike" in md
     # real citation markers in an evolution note stay markers
     evolution = next(line for line in md.splitlines() if line.startswith("*Evolution:*"))
-    assert evolution.endswith("https://evil.example/y.png) [2]")
-    assert "\\]&#40;https://evil.example/y.png" in evolution
+    assert evolution.endswith("https\\://evil.example/y.png) [2]")
+    assert "\\]&#40;https\\://evil.example/y.png" in evolution
 
 
 def test_escape_folds_newlines_and_block_markers() -> None:
@@ -161,3 +163,40 @@ def test_evolution_note_does_not_repeat_status_and_keeps_citations() -> None:
     assert line.startswith("*Evolution:* Shifted — In version 4,")
     assert "Shifted — Shifted" not in md
     assert "[2]" in line and "\\[2\\]" not in line
+
+
+def _render_commonmark(text: str) -> str:
+    markdown_it = pytest.importorskip("markdown_it")
+    return str(markdown_it.MarkdownIt("commonmark").enable("table").render(text))
+
+
+def test_escape_covers_underscore_tilde_and_bare_urls() -> None:
+    assert escape("snake_case and _em_ and ~~gone~~") == "snake\\_case and \\_em\\_ and \\~\\~gone\\~\\~"
+    # a bare URL is not autolinked by GFM renderers, yet reads the same once rendered
+    text = "See https://evil.example/x, HTTP://a.example and www.evil.example"
+    escaped = escape(text)
+    assert "https://" not in escaped.lower() and "http://" not in escaped.lower()
+    assert "www." not in escaped.lower()
+    assert "https\\://evil.example/x" in escaped and "www\\.evil.example" in escaped
+    assert _render_commonmark(escaped) == f"<p>{text}</p>\n"
+    assert _render_commonmark(escape("a _b_ c")) == "<p>a _b_ c</p>\n"
+
+
+def test_citation_markers_stay_citations_next_to_escaped_text() -> None:
+    brief = full_brief()
+    brief.what.bullets = [s("Read https://x.example/a_b now", 1, 2)]
+    md = render_markdown(brief)
+    assert "- Read https\\://x.example/a\\_b now [1][2]" in md
+
+
+def test_history_table_escapes_pipes() -> None:
+    hist = render_history_markdown(
+        "A | B",
+        [{"version": 1, "generated_at": "2026-05-02T10:00:00+00:00", "item_count": 3,
+          "change_summary": "+1 source | -2 claims"}],
+    )
+    assert "+1 source \\| -2 claims" in hist
+    rendered = _render_commonmark(hist)
+    row = rendered.split("<tbody>")[1]
+    assert row.count("<td") == 4
+    assert "+1 source | -2 claims" in row

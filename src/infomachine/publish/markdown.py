@@ -1,9 +1,13 @@
-"""Markdown rendering of a Brief, laid out like the seed story page.
+r"""Markdown rendering of a Brief, laid out like the seed story page.
 
 Renders only: every word comes from the Brief.  Text that came from items is
 escaped so it cannot inject links, images or raw HTML: brackets, parentheses
-after brackets, ``!``, ``<``/``>``, emphasis and code markers are escaped and
-newlines folded, so a sentence always stays one inline run of text.
+after brackets, ``!``, ``<``/``>``, emphasis (``*``, ``_``, ``~``) and code
+markers are escaped and newlines folded, so a sentence always stays one inline
+run of text.  Bare URLs are not autolinked by GFM renderers: the ``:`` of
+``https://`` and the ``.`` of ``www.`` are backslash-escaped, which CommonMark
+renders invisibly.  Table cells also escape ``|``.  Citation markers ``[n]`` are added after escaping, so
+they stay citations.
 """
 
 from __future__ import annotations
@@ -26,7 +30,11 @@ SECTION_TITLES = {
     "tensions": "Tensions",
 }
 DEFAULT_OMITTED = "not enough support in the sources for this section"
-_SPECIAL = re.compile(r"([\\`*\[\]])")
+_SPECIAL = re.compile(r"([\\`*_~\[\]])")
+# GFM autolinks "scheme://" and "www." in plain text; an escaped ":" or "."
+# renders the same but is no longer a link.
+_BARE_URL = re.compile(r"(https?|ftp)://", re.IGNORECASE)
+_BARE_WWW = re.compile(r"(www)\.", re.IGNORECASE)
 _LEADING = re.compile(r"^([#+-])")
 _LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
 _SPACE = re.compile(r"\s+")
@@ -43,8 +51,15 @@ def escape(text: str | None) -> str:
     text = _SPECIAL.sub(r"\\\1", text)
     # ``![`` and ``](`` never survive, even escaped, so no renderer sees a link.
     text = text.replace("!\\[", "&#33;\\[").replace("\\](", "\\]&#40;")
+    text = _BARE_URL.sub(r"\1\\://", text)
+    text = _BARE_WWW.sub(r"\1\\.", text)
     text = _LEADING_NUMBER.sub(r"\1\\\2", text)
     return _LEADING.sub(r"\\\1", text)
+
+
+def table_cell(text: str | None) -> str:
+    """``escape`` plus ``|``, which would otherwise end a GFM table cell."""
+    return escape(text).replace("|", "\\|")
 
 
 def safe_url(url: str | None) -> str | None:
@@ -189,8 +204,8 @@ def render_history_markdown(title: str, versions: list[dict[str, Any]]) -> str:
              "|---:|---|---:|---|"]
     for v in versions:
         lines.append(
-            f"| {v['version']} | {escape(str(v['generated_at']))} | {v['item_count']} | "
-            f"{escape(v.get('change_summary') or '')} |"
+            f"| {v['version']} | {table_cell(str(v['generated_at']))} | {v['item_count']} | "
+            f"{table_cell(v.get('change_summary') or '')} |"
         )
     lines.append("")
     return "\n".join(lines)
