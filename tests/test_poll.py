@@ -348,3 +348,69 @@ def test_per_host_concurrency_limit(store: SQLiteStore, local_server: LocalServe
 def test_exponential_backoff(errors: int, expected: int) -> None:
     with Poller(cfg(min_interval=60, max_interval=3600)) as poller:
         assert poller.backoff(Source(id="x", kind="feed", url="http://x"), errors) == expected
+
+
+def _serve(req: BaseHTTPRequestHandler, body: bytes) -> None:
+    req.send_response(200)
+    req.send_header("Content-Type", "application/rss+xml")
+    req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    req.wfile.write(body)
+
+
+def test_source_removed_mid_poll_keeps_its_items_and_the_others(
+    store: SQLiteStore, local_server: LocalServer
+) -> None:
+    """A user removes a source while it is being fetched: nothing fetched is lost."""
+    other = SQLiteStore(store.path)  # the user's `infomachine remove`, another connection
+    gone: dict[str, str] = {}
+
+    def removed_while_fetched(req: BaseHTTPRequestHandler) -> None:
+        other.delete_source(gone["id"])
+        _serve(req, rss([("r1", "http://example.org/r1", "Removed source item")]))
+
+    def slow(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(0.3)  # applied after the removed one
+        _serve(req, rss([("k1", "http://example.org/k1", "Kept source item")]))
+
+    local_server.route("/removed", handler=removed_while_fetched)
+    local_server.route("/kept", handler=slow)
+    gone["id"] = add(store, local_server.url("/removed")).id
+    kept = add(store, local_server.url("/kept"))
+    try:
+        with Poller(cfg()) as poller:
+            report = poller.poll(store, now=T0)
+    finally:
+        other.close()
+    assert report.fetched == 2 and report.new_items == 2 and report.failed == 0
+    assert {i.title for i in store.list_items()} == {"Removed source item", "Kept source item"}
+    outcome = next(o for o in report.outcomes if o.source_id == gone["id"])
+    assert outcome.removed and outcome.new == 1
+    assert [s.id for s in store.list_sources()] == [kept.id]  # not re-created
+    assert store.get_source(kept.id).last_status == 200
+
+
+def test_one_source_failing_to_apply_does_not_stop_the_others(
+    store: SQLiteStore, local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infomachine.errors import StoreError
+    from infomachine.ingest import Ingestor
+
+    local_server.route("/a", body=rss([("a", "http://example.org/a", "Alpha item")]), headers=RSS)
+    local_server.route("/b", body=rss([("b", "http://example.org/b", "Beta item")]), headers=RSS)
+    a, b = add(store, local_server.url("/a")), add(store, local_server.url("/b"))
+    real = Ingestor.ingest
+
+    def flaky(self: Ingestor, records: list[object]) -> object:
+        if any(getattr(r, "title", None) == "Alpha item" for r in records):
+            raise StoreError("disk hiccup")
+        return real(self, records)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ingestor, "ingest", flaky)
+    with Poller(cfg()) as poller:
+        report = poller.poll(store, now=T0)
+    assert report.fetched == 1 and report.failed == 1 and report.new_items == 1
+    assert [i.title for i in store.list_items()] == ["Beta item"]
+    failed = store.get_source(a.id)
+    assert failed.error_count == 1 and "disk hiccup" in (failed.last_error or "")
+    assert store.get_source(b.id).error_count == 0

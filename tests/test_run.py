@@ -170,3 +170,66 @@ def test_sigterm_stops_the_loop_cleanly(tmp_path: Path, local_server: LocalServe
     with SQLiteStore(db) as store:
         assert store.count_items() == 1
         assert store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_source_removed_while_run_polls_keeps_the_loop_and_the_items(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    from http.server import BaseHTTPRequestHandler as Req
+
+    from infomachine.poll import PollConfig, Poller
+    from infomachine.run import RunConfig, Runner, run_loop
+
+    store = SQLiteStore(tmp_path / "race.db")
+    other = SQLiteStore(tmp_path / "race.db")  # `infomachine remove` in another process
+    body = feed(TOPIC[:1])
+    gone: dict[str, str] = {}
+
+    def removed_while_fetched(req: Req) -> None:
+        other.delete_source(gone["id"])
+        req.send_response(200)
+        req.send_header("Content-Type", "application/rss+xml")
+        req.send_header("Content-Length", str(len(body)))
+        req.end_headers()
+        req.wfile.write(body)
+
+    local_server.route("/news.xml", handler=removed_while_fetched)
+    gone["id"] = store.upsert_source(feed_source(local_server.url("/news.xml"))).id
+    try:
+        with Poller(PollConfig(allow_private=True, robots=False)) as poller:
+            runner = Runner(store, poller, RunConfig(site_dir="", synthesize=False, cluster=False))
+            reports = run_loop(runner, once=True)
+        assert reports[0].errors == [] and reports[0].poll.new_items == 1
+        assert store.count_items() == 1 and store.list_sources() == []
+    finally:
+        other.close()
+        store.close()
+
+
+def test_a_failing_stage_is_reported_and_the_loop_keeps_running(tmp_path: Path) -> None:
+    from infomachine.errors import StoreError
+    from infomachine.poll import PollConfig, Poller, PollReport
+    from infomachine.run import CycleReport, RunConfig, Runner, run_loop
+
+    class Flaky(Poller):
+        calls = 0
+
+        def poll(self, *args: object, **kwargs: object) -> PollReport:  # type: ignore[override]
+            Flaky.calls += 1
+            if Flaky.calls == 1:
+                raise StoreError("database is locked")
+            return super().poll(*args, **kwargs)  # type: ignore[arg-type]
+
+    seen: list[CycleReport] = []
+
+    def on_cycle(report: CycleReport) -> None:
+        seen.append(report)
+        if len(seen) == 2:
+            runner.stop.set()
+
+    with SQLiteStore(tmp_path / "flaky.db") as store, Flaky(PollConfig(allow_private=True)) as poller:
+        runner = Runner(store, poller, RunConfig(site_dir="", synthesize=False, cluster=False))
+        reports = run_loop(runner, interval=0, on_cycle=on_cycle)
+    assert len(reports) == 2
+    assert reports[0].errors == ["poll: database is locked"]
+    assert reports[1].errors == []

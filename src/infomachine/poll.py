@@ -17,6 +17,13 @@ caps) with a per-host concurrency limit (``fetch.HostLimiter``):
   consecutive failures, after which the source is paused until a user
   resumes it.
 
+One source never stops the others: an error while storing what a source
+gave is recorded on that source (like a fetch error) and the poll goes on.
+A source removed while it is being fetched (``infomachine remove`` from
+another process) still has its fetched items ingested -- nothing accepted
+is lost -- only its schedule row, which no longer exists, is not written
+(``SourceOutcome.removed``).
+
 Workers only fetch and parse; every database write happens on the calling
 thread (one writer).  Items carry ``source=<source id>``; items of a reactive
 search source also carry ``found_via: ["reactive:<story-slug>"]``.
@@ -38,7 +45,7 @@ from urllib.robotparser import RobotFileParser
 
 from infomachine.config import load_section
 from infomachine.dedupe import canonical_url
-from infomachine.errors import FetchError, HTTPStatusError, InfomachineError
+from infomachine.errors import FetchError, HTTPStatusError, InfomachineError, NotFoundError
 from infomachine.fetch import DEFAULT_MAX_BYTES, USER_AGENT, Fetcher, FetchResult, HostLimiter
 from infomachine.ingest import Ingestor
 from infomachine.models import IngestProblem, Record, Source, utcnow
@@ -93,6 +100,7 @@ class SourceOutcome:
     error: str | None = None
     next_poll: datetime | None = None
     item_ids: list[str] = field(default_factory=list)
+    removed: bool = False  # the source was deleted while it was polled (its items were kept)
 
 
 @dataclass
@@ -318,8 +326,8 @@ class Poller:
         for source in due:
             block = self.host_block.get(_host(source.url))
             if block is not None and block > now:
-                store.update_source(source.id, next_poll=block)
                 outcome = SourceOutcome(source.id, source.url, "deferred", next_poll=block)
+                outcome.removed = not _update_source(store, source.id, next_poll=block)
                 report.deferred += 1
                 report.outcomes.append(outcome)
                 if on_source:
@@ -331,12 +339,27 @@ class Poller:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
             futures = [pool.submit(self.fetch_source, s) for s in todo]
             for future in as_completed(futures):
-                outcome = self._apply(store, ing, future.result(), now, report)
+                outcome = self._apply_safely(store, ing, future.result(), now, report)
                 report.outcomes.append(outcome)
                 if on_source:
                     on_source(outcome)
         report.seconds = round(time.perf_counter() - started, 3)
         return report
+
+    def _apply_safely(
+        self, store: SQLiteStore, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
+    ) -> SourceOutcome:
+        """``_apply``; an error storing one source's results is recorded on it, not raised."""
+        try:
+            return self._apply(store, ing, got, now, report)
+        except Exception as exc:  # noqa: BLE001 - one source never stops the poll
+            source = got.source
+            try:
+                return self._failed(store, source, exc, now, report)
+            except Exception as again:  # noqa: BLE001 - the database itself may be failing
+                report.failed += 1
+                message = f"{type(exc).__name__}: {exc}; recording it failed: {again}"
+                return SourceOutcome(source.id, source.url, "error", error=message[:500])
 
     def _apply(
         self, store: SQLiteStore, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
@@ -368,16 +391,17 @@ class Poller:
         if result.not_modified:
             outcome.status = "not_modified"
             report.not_modified += 1
-            store.update_source(source.id, **fields)
+            outcome.removed = not _update_source(store, source.id, **fields)
             return outcome
-        report.fetched += 1
         with store.transaction():  # items and the new validators commit together
             sub = ing.ingest(got.records)
             label = reactive_label(source)
             if label:
                 for item_id in dict.fromkeys(sub.item_ids):
                     store.merge_item_metadata(item_id, {"found_via": [label]})
-            store.update_source(source.id, **fields)
+            # removed by a user meanwhile: keep the items, there is no row to update
+            outcome.removed = not _update_source(store, source.id, **fields)
+        report.fetched += 1
         outcome.new, outcome.duplicate = sub.new, sub.duplicate
         outcome.item_ids = list(dict.fromkeys(sub.item_ids))
         report.new_items += sub.new
@@ -414,7 +438,7 @@ class Poller:
                 report.paused.append(source.id)
         fields["next_poll"] = next_poll
         outcome.next_poll = next_poll
-        store.update_source(source.id, **fields)
+        outcome.removed = not _update_source(store, source.id, **fields)
         return outcome
 
 
@@ -424,6 +448,19 @@ class Poller:
 def reactive_label(source: Source) -> str | None:
     slug = source.metadata.get("reactive")
     return f"reactive:{slug}" if slug else None
+
+
+def _update_source(store: SQLiteStore, source_id: str, **fields: Any) -> bool:
+    """``store.update_source``; False when the source was removed meanwhile.
+
+    Inside an open transaction the failed UPDATE changed nothing, so the
+    caller's transaction (the source's items) still commits.
+    """
+    try:
+        store.update_source(source_id, **fields)
+    except NotFoundError:
+        return False
+    return True
 
 
 def _host(url: str) -> str:

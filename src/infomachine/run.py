@@ -5,6 +5,11 @@ seconds until asked to stop (SIGINT / SIGTERM set a flag: the current batch
 finishes, the loop exits cleanly).  Each cycle logs what changed and calls
 ``on_event(stage, message)`` so the CLI can show progress.
 
+A stage that fails (an ``InfomachineError`` or a database error) does not
+stop the daemon: the error is logged, reported in ``CycleReport.errors`` as
+``"<stage>: <message>"`` and the cycle goes on with the next stage; the next
+cycle tries again.
+
 After synthesis every *new* brief version is published: the static site is
 re-exported (``[run] site_dir``, default ./site, including Atom feeds) and,
 when a webhook URL is set, a JSON summary of each new version is POSTed to
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -25,9 +31,9 @@ from types import FrameType
 from typing import Any
 
 from infomachine.config import load_section
-from infomachine.errors import FetchError, InfomachineError
+from infomachine.errors import InfomachineError
 from infomachine.models import Brief, Story
-from infomachine.poll import Poller, PollReport
+from infomachine.poll import Poller, PollReport, SourceOutcome
 from infomachine.queries import QueriesConfig, spawn_reactive
 from infomachine.queries import load_config as load_queries_config
 from infomachine.store import SQLiteStore
@@ -35,6 +41,11 @@ from infomachine.store import SQLiteStore
 log = logging.getLogger("infomachine.run")
 
 Event = Callable[[str, str], Any]
+
+# What a stage may raise without stopping the daemon: the library's own errors
+# and the database's (e.g. "database is locked" under a concurrent writer).
+STAGE_ERRORS: tuple[type[Exception], ...] = (InfomachineError, sqlite3.Error)
+PUBLISH_ERRORS: tuple[type[Exception], ...] = (*STAGE_ERRORS, OSError)  # and a full disk
 
 
 @dataclass
@@ -157,10 +168,14 @@ class Runner:
         started = time.perf_counter()
         report = CycleReport()
         self.emit("poll", "polling due sources")
-        report.poll = self.poller.poll(self.store, on_source=self._on_source)
-        p = report.poll
-        self.emit("poll", f"{p.due} due, {p.fetched} fetched, {p.not_modified} unchanged, "
-                          f"{p.failed} failed, {p.new_items} new items")
+        try:
+            report.poll = self.poller.poll(self.store, on_source=self._on_source)
+        except STAGE_ERRORS as exc:
+            self._failed(report, "poll", exc)
+        else:
+            p = report.poll
+            self.emit("poll", f"{p.due} due, {p.fetched} fetched, {p.not_modified} unchanged, "
+                              f"{p.failed} failed, {p.new_items} new items")
         if self.config.cluster and not self.stop.stopped:
             self._cluster(report)
         if not self.stop.stopped:
@@ -173,20 +188,28 @@ class Runner:
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
-    def _on_source(self, outcome: Any) -> None:
+    def _failed(self, report: CycleReport, stage: str, exc: Exception) -> None:
+        """Record a stage's failure; the cycle goes on."""
+        report.errors.append(f"{stage}: {exc}")
+        log.warning("%s failed: %s", stage, exc)
+        if self.on_event:
+            self.on_event(stage, f"failed: {exc}")
+
+    def _on_source(self, outcome: SourceOutcome) -> None:
         if outcome.status == "fetched" and outcome.new:
             self.emit("poll", f"{outcome.url}: {outcome.new} new")
         elif outcome.status in ("error", "paused"):
             self.emit("poll", f"{outcome.url}: {outcome.status}: {outcome.error}")
+        if outcome.removed:
+            self.emit("poll", f"{outcome.url}: removed while polled ({outcome.new} new items kept)")
 
     def _cluster(self, report: CycleReport) -> None:
         from infomachine.cluster import cluster_items
 
         try:
             res = cluster_items(self.store)
-        except InfomachineError as exc:
-            report.errors.append(f"cluster: {exc}")
-            self.emit("cluster", f"failed: {exc}")
+        except STAGE_ERRORS as exc:
+            self._failed(report, "cluster", exc)
             return
         report.clustered = res.items
         report.stories_created = res.new_stories
@@ -196,8 +219,8 @@ class Runner:
     def _reactive(self, report: CycleReport) -> None:
         try:
             created = spawn_reactive(self.store, self.queries)
-        except InfomachineError as exc:
-            report.errors.append(f"reactive: {exc}")
+        except STAGE_ERRORS as exc:
+            self._failed(report, "reactive", exc)
             return
         for src in created:
             report.reactive_sources.append(src.id)
@@ -209,9 +232,8 @@ class Runner:
         written: list[tuple[Story, Brief]] = []
         try:
             results = synthesize_all(self.store)
-        except InfomachineError as exc:
-            report.errors.append(f"synthesize: {exc}")
-            self.emit("synthesize", f"failed: {exc}")
+        except STAGE_ERRORS as exc:
+            self._failed(report, "synthesize", exc)
             return written
         for story, brief, was_written in results:
             if was_written:
@@ -229,17 +251,15 @@ class Runner:
                 index = export_site(self.store, Path(self.config.site_dir))
                 report.published = str(index)
                 self.emit("publish", f"site written to {index.parent}")
-            except (InfomachineError, OSError) as exc:
-                report.errors.append(f"publish: {exc}")
-                self.emit("publish", f"failed: {exc}")
+            except PUBLISH_ERRORS as exc:
+                self._failed(report, "publish", exc)
         if self.config.webhook:
             for story, brief in written:
                 try:
                     self.poller.fetcher.post_json(self.config.webhook, version_summary(story, brief))
                     report.webhooks_sent += 1
-                except FetchError as exc:
-                    report.errors.append(f"webhook: {exc}")
-                    self.emit("webhook", f"failed: {exc}")
+                except InfomachineError as exc:
+                    self._failed(report, "webhook", exc)
             if written:
                 self.emit("webhook", f"{report.webhooks_sent} of {len(written)} sent")
 
