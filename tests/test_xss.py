@@ -22,7 +22,7 @@ import pytest
 import webfixtures
 
 from infomachine.models import SourceRef
-from infomachine.publish import atom, html, markdown
+from infomachine.publish import atom, html, markdown, urls
 from infomachine.publish.site import export_site
 from infomachine.store import SQLiteStore
 from infomachine.web import create_app
@@ -204,14 +204,41 @@ def test_static_site_is_inert(evil_db: dict[str, Any], tmp_path: Path) -> None:
         ET.parse(feed)
 
 
-@pytest.mark.parametrize("url", BAD_URLS + ["https://ok.example/\u200bx y", "http:///nohost", ""])
+REFUSED_URLS = BAD_URLS + [
+    "https://ok.example/\u200bx y",
+    "https://ok.example/a\tb",
+    "https://ok.example/a\x00b",
+    "https://ok.example/a\x1bb",
+    "https://ok.example/a\x85b",
+    "http:///nohost",
+    "",
+]
+
+
+@pytest.mark.parametrize("url", REFUSED_URLS)
 def test_safe_url_refuses(url: str) -> None:
-    assert html.safe_url(url) is None
+    assert urls.safe_url(url) is None
+    assert urls.markdown_url(url) is None
 
 
 @pytest.mark.parametrize("url", ["https://example.org/a?b=1&c=<2>", "http://example.org"])
 def test_safe_url_keeps_http(url: str) -> None:
-    assert html.safe_url(url) == url
+    assert urls.safe_url(url) == url
+
+
+@pytest.mark.parametrize("url", REFUSED_URLS)
+def test_html_and_markdown_share_one_url_rule(url: str) -> None:
+    """A URL HTML will not link is not linked in Markdown either (one rule, one function)."""
+    ref = SourceRef(n=1, item_id="i1", title="Title", url=url)
+    assert "](" not in markdown.source_line(ref)
+    assert "<a " not in html.environment().from_string(
+        '{% import "macros.html" as m %}{{ m.ext_link(url, "t") }}'
+    ).render(url=url)
+
+
+def test_markdown_link_destination_is_encoded() -> None:
+    ref = SourceRef(n=1, item_id="i1", title="T", url="https://ok.example/a(b)<c>")
+    assert markdown.source_line(ref) == "[1] [T](https://ok.example/a%28b%29%3Cc%3E)"
 
 
 def test_sanitize_allow_list() -> None:

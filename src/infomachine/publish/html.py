@@ -8,7 +8,7 @@ here reads the store or computes content.  Safety is by construction:
   never become markup;
 * the one place HTML from outside is allowed (``sanitize``) goes through
   nh3 with a small allow-list;
-* links from items pass ``safe_url`` (http and https only, else no link) and
+* links from items pass ``urls.safe_url`` (http and https only, else no link) and
   always carry ``rel="noopener noreferrer"``;
 * no inline scripts or styles, no remote images: one same-origin CSS file,
   so the strict Content-Security-Policy of ``web.py`` holds.
@@ -27,15 +27,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import nh3
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from infomachine.models import Brief, Evidence, Sentence
+from infomachine.publish.urls import safe_url
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SAFE_TAGS = {"p", "br", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "code", "pre", "a"}
 
 
@@ -109,22 +109,6 @@ WEB_URLS = Urls()
 
 
 # --------------------------------------------------------------------------- filters
-
-
-def safe_url(value: object) -> str | None:
-    """``value`` if it is an absolute http(s) URL, else None (never linked)."""
-    if not isinstance(value, str):
-        return None
-    url = _CONTROL.sub("", value).strip()
-    if any(c.isspace() for c in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return None
-    return url
 
 
 def sanitize(html: str | None) -> Markup:

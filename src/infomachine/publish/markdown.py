@@ -16,9 +16,9 @@ import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
 
 from infomachine.models import Brief, Sentence, SourceRef
+from infomachine.publish.urls import markdown_url
 
 SECTION_TITLES = {
     "what": "What",
@@ -62,19 +62,6 @@ def table_cell(text: str | None) -> str:
     return escape(text).replace("|", "\\|")
 
 
-def safe_url(url: str | None) -> str | None:
-    """An http(s) URL usable inside ``(...)``, or None."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return quote(url.strip(), safe=":/?#[]@!$&'*+,;=%-._~")
-
-
 def cites(numbers: Iterable[int]) -> str:
     return "".join(f"[{n}]" for n in dict.fromkeys(numbers))
 
@@ -96,7 +83,7 @@ def utc_stamp(value: datetime) -> str:
 
 def source_line(ref: SourceRef) -> str:
     """``[n] title — publisher (date)``; a reactive feed label shown like the seed page."""
-    url = safe_url(ref.url)
+    url = markdown_url(ref.url)
     title = escape(ref.title) or "(untitled)"
     title = f"[{title}]({url})" if url else title
     via = ref.found_via or ""
