@@ -133,3 +133,25 @@ def test_default_extractive_synthesizer_end_to_end(store) -> None:  # type: igno
     assert brief.item_count == 3
     _, written = synthesize_story(store, "valley-dam")
     assert not written  # deterministic: the same items give the same brief
+
+
+def test_synthesize_all_goes_on_after_a_failing_story(store) -> None:  # type: ignore[no-untyped-def]
+    ingest_records(store, [record(1, "The dam gates opened on Monday.")], story="Valley dam")
+    ingest_records(store, [record(2, "The council approved a new budget.")], story="Town budget")
+    ingest_records(store, [record(3, "The bridge reopened after repairs.")], story="Old bridge")
+
+    def picky(story: Story, items: list[Item], *, found_via: Any = None, now: Any = None) -> Brief:
+        if story.slug == "town-budget":
+            raise SynthesisError("the model answered nonsense")
+        if story.slug == "old-bridge":
+            raise ValueError("a bug in a synthesizer")
+        return fake_synth(story, items, found_via=found_via, now=now)
+
+    results = synthesize_all(store, synthesizer=picky)
+    assert [(story.slug, written) for story, _, written in results] == [("valley-dam", True)]
+    assert sorted((e.story.slug, e.message) for e in results.errors) == [
+        ("old-bridge", "ValueError: a bug in a synthesizer"),
+        ("town-budget", "the model answered nonsense"),
+    ]
+    assert isinstance(results.errors[0].error, Exception)
+    assert store.list_versions(store.get_story("valley-dam").id)

@@ -233,3 +233,31 @@ def test_a_failing_stage_is_reported_and_the_loop_keeps_running(tmp_path: Path) 
     assert len(reports) == 2
     assert reports[0].errors == ["poll: database is locked"]
     assert reports[1].errors == []
+
+
+def test_a_failing_story_is_reported_and_the_others_get_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infomachine import pipeline
+    from infomachine.errors import SynthesisError
+    from infomachine.ingest import ingest_records
+    from infomachine.models import Record
+    from infomachine.poll import PollConfig, Poller
+    from infomachine.run import RunConfig, Runner
+
+    real = pipeline.default_synthesizer()
+
+    def picky(story, items, *, found_via=None, now=None):  # type: ignore[no-untyped-def]
+        if story.slug == "broken":
+            raise SynthesisError("cannot write this one")
+        return real(story, items, found_via=found_via, now=now)
+
+    monkeypatch.setattr(pipeline, "default_synthesizer", lambda: picky)
+    with SQLiteStore(tmp_path / "s.db") as store, Poller(PollConfig(allow_private=True)) as poller:
+        for n, (slug, (title, text)) in enumerate([("broken", TOPIC[0]), ("fine", TOPIC[1])]):
+            ingest_records(store, [Record(origin=f"t{n}", url=f"https://example.org/{n}", title=title,
+                                          text=text, published="2025-03-03T09:00:00Z")], story=slug)
+        runner = Runner(store, poller, RunConfig(site_dir="", cluster=False))
+        report = runner.cycle()
+    assert report.errors == ["synthesize broken: cannot write this one"]
+    assert [v["story"]["slug"] for v in report.new_versions] == ["fine"]

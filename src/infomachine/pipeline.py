@@ -9,10 +9,11 @@ materially (or ``force``); stored versions are never edited.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from infomachine.errors import SynthesisError
+from infomachine.errors import InfomachineError, SynthesisError
 from infomachine.models import Brief, Item, Story
 from infomachine.store import SQLiteStore
 from infomachine.versions import apply_evolution, change_summary, diff_briefs, is_material_change
@@ -103,6 +104,27 @@ def synthesize_story(
     return brief, True
 
 
+@dataclass
+class StoryFailure:
+    """A story whose brief could not be built in ``synthesize_all``."""
+
+    story: Story
+    error: Exception
+
+    @property
+    def message(self) -> str:
+        text = str(self.error) or type(self.error).__name__
+        return text if isinstance(self.error, InfomachineError) else f"{type(self.error).__name__}: {text}"
+
+
+class SynthesisResults(list[tuple[Story, Brief, bool]]):
+    """``(story, brief, written)`` per story that was synthesized, plus ``errors``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.errors: list[StoryFailure] = []
+
+
 def synthesize_all(
     store: SQLiteStore,
     *,
@@ -110,14 +132,28 @@ def synthesize_all(
     force: bool = False,
     now: datetime | None = None,
     on_story: Callable[[Story, Brief, bool], Any] | None = None,
-) -> list[tuple[Story, Brief, bool]]:
-    """``synthesize_story`` for every story that has items."""
-    results = []
+    on_error: Callable[[StoryFailure], Any] | None = None,
+) -> SynthesisResults:
+    """``synthesize_story`` for every story that has items.
+
+    One story failing (a ``SynthesisError`` from the synthesizer, a story left
+    without items, a bug in a synthesizer) does not stop the others: it is
+    recorded in ``results.errors`` (and passed to ``on_error``), its stored
+    versions stay as they were, and the next story is synthesized.
+    """
+    results = SynthesisResults()
     synth = synthesizer or default_synthesizer()
     for story in store.list_stories():
         if not story.item_count:
             continue
-        brief, written = synthesize_story(store, story, synthesizer=synth, force=force, now=now)
+        try:
+            brief, written = synthesize_story(store, story, synthesizer=synth, force=force, now=now)
+        except Exception as exc:  # noqa: BLE001 - one story never stops the others
+            failure = StoryFailure(story, exc)
+            results.errors.append(failure)
+            if on_error:
+                on_error(failure)
+            continue
         results.append((story, brief, written))
         if on_story:
             on_story(story, brief, written)

@@ -188,7 +188,7 @@ class Runner:
         report.seconds = round(time.perf_counter() - started, 3)
         return report
 
-    def _failed(self, report: CycleReport, stage: str, exc: Exception) -> None:
+    def _failed(self, report: CycleReport, stage: str, exc: Exception | str) -> None:
         """Record a stage's failure; the cycle goes on."""
         report.errors.append(f"{stage}: {exc}")
         log.warning("%s failed: %s", stage, exc)
@@ -235,6 +235,8 @@ class Runner:
         except STAGE_ERRORS as exc:
             self._failed(report, "synthesize", exc)
             return written
+        for failure in results.errors:  # one story failing does not stop the others
+            self._failed(report, f"synthesize {failure.story.slug}", failure.message)
         for story, brief, was_written in results:
             if was_written:
                 written.append((story, brief))
