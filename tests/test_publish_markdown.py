@@ -138,7 +138,7 @@ def test_history_and_json_outputs() -> None:
         [{"version": 1, "generated_at": "2026-05-02T10:00:00+00:00", "item_count": 3,
           "change_summary": "first version"}],
     )
-    assert "| 1 | 2026-05-02T10:00:00+00:00 | 3 | first version |" in hist
+    assert "| 1 | 2026-05-02 10:00 UTC | 3 | first version |" in hist
     brief = full_brief()
     assert Brief.model_validate_json(brief_json(brief)) == brief
     newer = full_brief()

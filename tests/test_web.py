@@ -299,3 +299,36 @@ def test_cli_export_and_help(db: dict[str, Any], tmp_path: Path) -> None:
     for command in ("serve", "export"):
         help_text = runner.invoke(cli, [command, "--help"]).output
         assert "Example:" in help_text
+
+
+def test_one_time_format_per_kind_across_outputs(app: Any) -> None:
+    """Human and machine times come from publish/times.py, in UTC, the same in every output."""
+    from datetime import timedelta, timezone
+
+    from infomachine.models import Source
+    from infomachine.publish import atom, html, markdown, pages, times
+
+    plus2 = timezone(timedelta(hours=2))
+    when = datetime(2026, 5, 24, 11, 0, 30, tzinfo=plus2)
+    view = pages.source_view(Source(id="x", kind="feed", url="https://a.example/f", last_fetch=when))
+    assert view["last_fetch"] == "2026-05-24T09:00:30Z"
+    assert times.human(when) == "2026-05-24 09:00 UTC"
+    assert times.human("2026-05-24T11:00:30+02:00", with_time=False) == "2026-05-24"
+    assert times.rfc3339(datetime(2026, 5, 24, 9, 0, 30)) == "2026-05-24T09:00:30Z"
+    assert times.rfc3339("not a time") is None and times.human(None) == ""
+    brief = Brief(story=BriefStory(id="s", slug="s", title="S"), generated_at=when)
+    assert "· 2026-05-24 09:00 UTC ·" in markdown.render_markdown(brief)
+    page = html.render_brief(brief)
+    assert '<time datetime="2026-05-24T09:00:30Z">2026-05-24 09:00 UTC</time>' in page
+    feed = atom.story_feed({"id": "s", "title": "S"}, [{"version": 1, "generated_at": when}],
+                           self_url="f", story_url="s", version_url=str)
+    assert "<updated>2026-05-24T09:00:30Z</updated>" in feed
+    # the JSON API shows the same machine format
+    sources = get(app, "/api/sources").json()["sources"]
+    assert all(s["last_fetch"] is None or s["last_fetch"].endswith("Z") for s in sources)
+    # and no other module under publish/ (or web.py) formats times itself
+    src = Path(html.__file__).parent
+    for path in [*src.glob("*.py"), src.parent / "web.py"]:
+        if path.name != "times.py":
+            text = path.read_text()
+            assert "strftime" not in text and "isoformat(" not in text, path

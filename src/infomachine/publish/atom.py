@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from infomachine.models import Source
+from infomachine.publish.times import rfc3339
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+EPOCH = "1970-01-01T00:00:00Z"
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -25,17 +26,8 @@ def xml_text(value: object) -> str:
     return _INVALID_XML.sub("", "" if value is None else str(value))
 
 
-def _rfc3339(value: object) -> str:
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value))
-        except ValueError:
-            when = datetime(1970, 1, 1, tzinfo=UTC)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _updated(value: object) -> str:
+    return rfc3339(value) or EPOCH
 
 
 def _sub(parent: ET.Element, tag: str, text: object = None, **attrs: str) -> ET.Element:
@@ -55,7 +47,7 @@ def _entry(feed: ET.Element, entry: dict[str, Any]) -> None:
     el = _sub(feed, "entry")
     _sub(el, "id", entry["id"])
     _sub(el, "title", entry["title"], type="text")
-    _sub(el, "updated", _rfc3339(entry["updated"]))
+    _sub(el, "updated", _updated(entry["updated"]))
     _sub(el, "link", rel="alternate", type="text/html", href=entry["link"])
     summary = entry.get("summary") or "New version."
     _sub(el, "summary", summary, type="text")
@@ -141,7 +133,7 @@ def build_feed(
         root.set("{http://www.w3.org/XML/1998/namespace}base", xml_text(base_url))
     _sub(root, "id", feed_id)
     _sub(root, "title", title, type="text")
-    newest = max((_rfc3339(e["updated"]) for e in entries), default=_rfc3339(datetime(1970, 1, 1)))
+    newest = max((_updated(e["updated"]) for e in entries), default=EPOCH)
     _sub(root, "updated", newest)
     author = _sub(root, "author")
     _sub(author, "name", "The Information Machine")

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -34,6 +33,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from infomachine.models import Brief, Evidence, Sentence
+from infomachine.publish.times import human, rfc3339
 from infomachine.publish.urls import safe_url
 
 _SAFE_TAGS = {"p", "br", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "code", "pre", "a"}
@@ -123,32 +123,6 @@ def sanitize(html: str | None) -> Markup:
     return Markup(cleaned)
 
 
-def fmt_time(value: object, with_time: bool = True) -> str:
-    """``2026-05-23 04:11 UTC`` from a datetime or ISO text; '' when unknown."""
-    if value is None or value == "":
-        return ""
-    when: datetime
-    if isinstance(value, datetime):
-        when = value
-    else:
-        try:
-            when = datetime.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    when = when.astimezone(UTC)
-    return when.strftime("%Y-%m-%d %H:%M UTC") if with_time else when.strftime("%Y-%m-%d")
-
-
-def iso_time(value: object) -> str:
-    """Machine-readable time for ``<time datetime>``."""
-    if isinstance(value, datetime):
-        when = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    return "" if value is None else str(value)
-
-
 def paragraphs(text: str | None) -> list[str]:
     """Plain text split into paragraphs at blank lines (or single newlines)."""
     if not text:
@@ -182,8 +156,8 @@ def environment() -> Environment:
     )
     env.filters["safe_url"] = safe_url
     env.filters["sanitize"] = sanitize
-    env.filters["fmt_time"] = fmt_time
-    env.filters["iso_time"] = iso_time
+    env.filters["human_time"] = human
+    env.filters["rfc3339"] = rfc3339
     env.filters["paragraphs"] = paragraphs
     env.globals["citations"] = citations
     return env

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from infomachine.models import Brief, Sentence, SourceRef
+from infomachine.publish.times import human
 from infomachine.publish.urls import markdown_url
 
 SECTION_TITLES = {
@@ -73,12 +73,6 @@ def sentence(s: Sentence) -> str:
 
 def sentences(items: Iterable[Sentence]) -> str:
     return " ".join(sentence(s) for s in items)
-
-
-def utc_stamp(value: datetime) -> str:
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def source_line(ref: SourceRef) -> str:
@@ -168,7 +162,7 @@ def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
     lines = [
         f"# {escape(brief.story.title)}",
         "",
-        f"{history} · **Version {brief.version}** · {utc_stamp(brief.generated_at)} · "
+        f"{history} · **Version {brief.version}** · {human(brief.generated_at)} · "
         f"{brief.item_count} items",
         "",
     ]
@@ -191,7 +185,7 @@ def render_history_markdown(title: str, versions: list[dict[str, Any]]) -> str:
              "|---:|---|---:|---|"]
     for v in versions:
         lines.append(
-            f"| {v['version']} | {table_cell(str(v['generated_at']))} | {v['item_count']} | "
+            f"| {v['version']} | {table_cell(human(v['generated_at']))} | {v['item_count']} | "
             f"{table_cell(v.get('change_summary') or '')} |"
         )
     lines.append("")

@@ -7,21 +7,15 @@ formats output; nothing in the renderers reads the store.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief, Item, Source, Story
+from infomachine.publish.times import rfc3339
 from infomachine.store import SQLiteStore
 
 MAX_QUERY = 200
-
-
-def _iso(value: Any) -> str | None:
-    if value is None:
-        return None
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
 
 
 def story_ref(story: Story) -> dict[str, Any]:
@@ -41,7 +35,7 @@ def index_rows(store: SQLiteStore) -> list[dict[str, Any]]:
                 "version": v.get("version"),
                 "generated_at": v.get("generated_at"),
                 "change_summary": v.get("change_summary") or "",
-                "updated_at": _iso(story.updated_at),
+                "updated_at": rfc3339(story.updated_at),
             }
         )
     rows.sort(key=lambda r: str(r["generated_at"] or r["updated_at"] or ""), reverse=True)
@@ -98,7 +92,7 @@ def to_plain(value: Any) -> Any:
         return [to_plain(v) for v in value]
     if isinstance(value, str | int | float | bool) or value is None:
         return value
-    return _iso(value)
+    return rfc3339(value) if isinstance(value, datetime) else str(value)
 
 
 def found_via(item: Item) -> str | None:
@@ -123,8 +117,8 @@ def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
         "canonical_url": item.canonical_url,
         "author": item.author,
         "publisher": item.publisher,
-        "published": _iso(item.published),
-        "ingested_at": _iso(item.ingested_at),
+        "published": rfc3339(item.published),
+        "ingested_at": rfc3339(item.ingested_at),
         "language": item.language,
         "source": item.source,
         "found_via": found_via(item),
@@ -142,11 +136,11 @@ def source_view(source: Source) -> dict[str, Any]:
         "name": source.name,
         "status": source.status,
         "item_count": source.item_count,
-        "last_fetch": _iso(source.last_fetch),
+        "last_fetch": rfc3339(source.last_fetch),
         "last_status": source.last_status,
         "error_count": source.error_count,
         "last_error": source.last_error,
-        "next_poll": _iso(source.next_poll),
+        "next_poll": rfc3339(source.next_poll),
         "interval": source.interval,
     }
 
@@ -177,7 +171,7 @@ def search_rows(store: SQLiteStore, query: str, limit: int = 50) -> list[dict[st
                 "id": item.id,
                 "title": item.title,
                 "publisher": item.publisher,
-                "published": _iso(item.published),
+                "published": rfc3339(item.published),
                 "url": item.url,
                 "story": story,
                 "snippet": snippet,
