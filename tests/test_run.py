@@ -261,3 +261,65 @@ def test_a_failing_story_is_reported_and_the_others_get_versions(
         report = runner.cycle()
     assert report.errors == ["synthesize broken: cannot write this one"]
     assert [v["story"]["slug"] for v in report.new_versions] == ["fine"]
+
+
+class _FakeLLM(BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint that answers nothing usable (the brief falls back)."""
+
+    paths: list[str] = []
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_POST(self) -> None:  # noqa: N802
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.paths.append(self.path)
+        body = json.dumps({"choices": [{"message": {"content": "{}"}}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _one_story(store: SQLiteStore) -> None:
+    from infomachine.ingest import ingest_records
+    from infomachine.models import Record
+
+    title, text = TOPIC[0]
+    ingest_records(store, [Record(origin="t0", url="https://example.org/0", title=title, text=text,
+                                  published="2025-03-03T09:00:00Z")], story="northport")
+
+
+def test_run_uses_the_configured_llm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infomachine.poll import PollConfig, Poller
+    from infomachine.run import RunConfig, Runner
+
+    paths: list[str] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("LLM", (_FakeLLM,), {"paths": paths}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("INFOMACHINE_LLM_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}/v1")
+    monkeypatch.setenv("INFOMACHINE_LLM_MODEL", "test-model")
+    monkeypatch.setenv("INFOMACHINE_LLM_MAX_RETRIES", "0")
+    monkeypatch.setenv("INFOMACHINE_LLM_REPAIR", "false")
+    try:
+        with SQLiteStore(tmp_path / "llm.db") as store, Poller(PollConfig(allow_private=True)) as poller:
+            _one_story(store)
+            report = Runner(store, poller, RunConfig(site_dir="", cluster=False)).cycle()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert paths and all(p.endswith("/chat/completions") for p in paths)  # the LLM was asked
+    assert not any(e.startswith("synthesize: ") for e in report.errors)
+
+
+def test_run_reports_a_half_configured_llm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infomachine.poll import PollConfig, Poller
+    from infomachine.run import RunConfig, Runner
+
+    monkeypatch.setenv("INFOMACHINE_LLM_MODEL", "test-model")  # no base URL
+    with SQLiteStore(tmp_path / "half.db") as store, Poller(PollConfig(allow_private=True)) as poller:
+        _one_story(store)
+        report = Runner(store, poller, RunConfig(site_dir="", cluster=False)).cycle()
+    assert len(report.errors) == 1 and report.errors[0].startswith("synthesize: ")
+    assert "base URL" in report.errors[0] and report.new_versions == []

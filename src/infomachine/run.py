@@ -10,7 +10,9 @@ stop the daemon: the error is logged, reported in ``CycleReport.errors`` as
 ``"<stage>: <message>"`` and the cycle goes on with the next stage; the next
 cycle tries again.
 
-After synthesis every *new* brief version is published: the static site is
+Briefs are written by the LLM synthesizer when ``[llm]`` (or
+``INFOMACHINE_LLM_*``) names an endpoint and a model, else by the offline
+extractive one.  After synthesis every *new* brief version is published: the static site is
 re-exported (``[run] site_dir``, default ./site, including Atom feeds) and,
 when a webhook URL is set, a JSON summary of each new version is POSTed to
 it through ``fetch.Fetcher.post_json`` (same address checks as fetching).
@@ -228,13 +230,24 @@ class Runner:
 
     def _synthesize(self, report: CycleReport) -> list[tuple[Story, Brief]]:
         from infomachine.pipeline import synthesize_all
+        from infomachine.synth.llm import make_synthesizer
 
         written: list[tuple[Story, Brief]] = []
         try:
-            results = synthesize_all(self.store)
+            # [llm] / INFOMACHINE_LLM_*: an LLM synthesizer (one per cycle, so its token
+            # budget is per cycle), else None and synthesize_all uses the extractive default.
+            llm = make_synthesizer(None, None, store=self.store)
+        except STAGE_ERRORS as exc:  # e.g. a base URL without a model
+            self._failed(report, "synthesize", exc)
+            return written
+        try:
+            results = synthesize_all(self.store, synthesizer=llm)
         except STAGE_ERRORS as exc:
             self._failed(report, "synthesize", exc)
             return written
+        finally:
+            if llm is not None:
+                llm.close()
         for failure in results.errors:  # one story failing does not stop the others
             self._failed(report, f"synthesize {failure.story.slug}", failure.message)
         for story, brief, was_written in results:
