@@ -241,10 +241,14 @@ def test_markdown_link_destination_is_encoded() -> None:
     assert markdown.source_line(ref) == "[1] [T](https://ok.example/a%28b%29%3Cc%3E)"
 
 
-def test_sanitize_allow_list() -> None:
+def test_item_markup_is_text_and_no_html_passthrough() -> None:
+    """Item bodies are plain text: markup in them is shown, escaped, never passed through."""
     dirty = ('<p onclick="x()">Hi <a href="javascript:alert(1)">a</a> <a href="https://ok.example">b</a>'
              '<img src=x onerror=alert(1)><script>alert(1)</script></p>')
-    clean = str(html.sanitize(dirty))
-    audit(clean)
-    assert 'href="https://ok.example"' in clean and 'rel="noopener noreferrer"' in clean
-    assert "alert" not in clean.replace("javascript:alert", "") or "<script" not in clean
+    page = html.render_item({"id": "i1", "title": "T", "text": dirty})
+    audit(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert 'href="https://ok.example"' not in page and "<script" not in page
+    # no filter or helper lets outside HTML through, and no dead OPML fallback remains
+    assert "sanitize" not in html.environment().filters and not hasattr(html, "sanitize")
+    assert not hasattr(atom, "sources_opml")

@@ -1,4 +1,4 @@
-"""Atom feeds of story updates (RFC 4287), and a plain OPML list of sources.
+"""Atom feeds of story updates (RFC 4287).
 
 One entry per brief version, carrying its change summary.  Documents are
 built with ElementTree, so every text and attribute is escaped by the
@@ -13,7 +13,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from typing import Any
 
-from infomachine.models import Source
 from infomachine.publish.times import rfc3339
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -143,19 +142,3 @@ def build_feed(
     for entry in entries:
         _entry(root, entry)
     return _serialize(root)
-
-
-def sources_opml(sources: Iterable[Source], title: str = "The Information Machine sources") -> str:
-    """A minimal OPML 2.0 list of sources (fallback when ``sources.opml`` has no exporter)."""
-    root = ET.Element("opml", version="2.0")
-    head = ET.SubElement(root, "head")
-    ET.SubElement(head, "title").text = xml_text(title)
-    body = ET.SubElement(root, "body")
-    for s in sources:
-        attrs = {"text": xml_text(s.name or s.url), "title": xml_text(s.name or s.url)}
-        if s.kind == "feed":
-            attrs.update(type="rss", xmlUrl=xml_text(s.url))
-        else:
-            attrs.update(type="link", url=xml_text(s.url))
-        ET.SubElement(body, "outline", attrs)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

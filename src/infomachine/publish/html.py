@@ -6,8 +6,8 @@ here reads the store or computes content.  Safety is by construction:
 
 * Jinja autoescaping is on for every template, so item-derived text can
   never become markup;
-* the one place HTML from outside is allowed (``sanitize``) goes through
-  nh3 with a small allow-list;
+* item bodies are stored as plain text and shown as escaped paragraphs: no
+  HTML from outside is ever passed through;
 * links from items pass ``urls.safe_url`` (http and https only, else no link) and
   always carry ``rel="noopener noreferrer"``;
 * no inline scripts or styles, no remote images: one same-origin CSS file,
@@ -28,16 +28,12 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-import nh3
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from infomachine.models import Brief, Evidence, Sentence
 from infomachine.publish.times import human, rfc3339
 from infomachine.publish.urls import safe_url
-
-_SAFE_TAGS = {"p", "br", "em", "strong", "b", "i", "ul", "ol", "li", "blockquote", "code", "pre", "a"}
-
 
 # --------------------------------------------------------------------------- links
 
@@ -111,18 +107,6 @@ WEB_URLS = Urls()
 # --------------------------------------------------------------------------- filters
 
 
-def sanitize(html: str | None) -> Markup:
-    """HTML from outside, cleaned with an allow-list (links http(s) only)."""
-    cleaned = nh3.clean(
-        html or "",
-        tags=_SAFE_TAGS,
-        attributes={"a": {"href"}},
-        url_schemes={"http", "https"},
-        link_rel="noopener noreferrer",
-    )
-    return Markup(cleaned)
-
-
 def paragraphs(text: str | None) -> list[str]:
     """Plain text split into paragraphs at blank lines (or single newlines)."""
     if not text:
@@ -155,7 +139,6 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["safe_url"] = safe_url
-    env.filters["sanitize"] = sanitize
     env.filters["human_time"] = human
     env.filters["rfc3339"] = rfc3339
     env.filters["paragraphs"] = paragraphs

@@ -13,7 +13,9 @@ from typing import Any
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief, Item, Source, Story
 from infomachine.publish.times import rfc3339
+from infomachine.sources.opml import export_opml
 from infomachine.store import SQLiteStore
+from infomachine.versions import diff_briefs
 
 MAX_QUERY = 200
 
@@ -65,14 +67,7 @@ def version_row(versions: list[dict[str, Any]], n: int, story: Story) -> dict[st
 
 
 def diff_data(a: Brief, b: Brief) -> Any:
-    """``versions.diff_briefs(a, b)`` as plain data, or None until that module exists."""
-    try:
-        from infomachine import versions as versions_mod
-    except ImportError:
-        return None
-    diff_briefs = getattr(versions_mod, "diff_briefs", None)
-    if diff_briefs is None:
-        return None
+    """``versions.diff_briefs(a, b)`` as plain data."""
     return to_plain(diff_briefs(a, b))
 
 
@@ -181,9 +176,5 @@ def search_rows(store: SQLiteStore, query: str, limit: int = 50) -> list[dict[st
 
 
 def opml_text(store: SQLiteStore) -> str:
-    """The sources as OPML: ``sources.opml.export_opml``, or a minimal fallback."""
-    try:
-        from infomachine.sources.opml import export_opml
-    except ImportError:
-        from infomachine.publish.atom import sources_opml as export_opml
+    """The sources as OPML 2.0 (``sources.opml.export_opml``)."""
     return export_opml(store.list_sources())
