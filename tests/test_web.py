@@ -332,3 +332,35 @@ def test_one_time_format_per_kind_across_outputs(app: Any) -> None:
         if path.name != "times.py":
             text = path.read_text()
             assert "strftime" not in text and "isoformat(" not in text, path
+
+
+def _rebuild_db(path: Path, word: str) -> None:
+    """A fresh database at ``path``: one story, one version, the same ids every time."""
+    for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        p.unlink(missing_ok=True)
+    from infomachine.models import Sentence, What
+
+    store = SQLiteStore(path)
+    store.create_story(Story(id="s-re", slug="rebuilt", title="Rebuilt"))
+    brief = Brief(story=BriefStory(id="s-re", slug="rebuilt", title="Rebuilt"),
+                  generated_at=datetime(2026, 6, 1, tzinfo=UTC),
+                  what=What(summary=[Sentence(text=f"Summary word {word}.")]))
+    store.save_brief("s-re", brief)
+    store.close()
+
+
+def test_story_page_cache_belongs_to_the_app(tmp_path: Path) -> None:
+    """A database rebuilt at the same path (demo --serve, tests) never gets another's pages."""
+    path = tmp_path / "re.db"
+    _rebuild_db(path, "Alpha")
+    first = create_app(path)
+    assert "Summary word Alpha." in get(first, "/stories/rebuilt").text
+    first.state.pool.close()
+    _rebuild_db(path, "Beta")
+    second = create_app(path)
+    page = get(second, "/stories/rebuilt").text
+    assert "Summary word Beta." in page and "Alpha" not in page
+    assert first.state.story_pages is not second.state.story_pages
+    # the key names the version's time as well as story and version number
+    (key,) = list(second.state.story_pages._pages)
+    assert key[:2] == ("s-re", 1) and key[2].startswith("2026-06-01")

@@ -122,6 +122,38 @@ async def _server_error(request: Request, exc: Exception) -> Response:
     return _error(request, 500, "internal error")
 
 
+PageKey = tuple[str, int, str]
+
+
+class PageCache:
+    """Rendered story pages of one app, keyed by (story id, latest version, its time).
+
+    Versions are append-only rows, so a page rendered for the latest version
+    stays correct until a new version appears (which changes the key).  The
+    cache belongs to the app (``create_app``), and the key carries the
+    version's ``generated_at``, so a database rebuilt at the same path can
+    never be served another database's page.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._pages: OrderedDict[PageKey, str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: PageKey, make: Callable[[], str]) -> str:
+        with self._lock:
+            page = self._pages.get(key)
+            if page is not None:
+                self._pages.move_to_end(key)
+                return page
+        page = make()
+        with self._lock:
+            self._pages[key] = page
+            while len(self._pages) > self.size:
+                self._pages.popitem(last=False)
+        return page
+
+
 def create_app(db_path: str | Path | None = None) -> Starlette:
     """The ASGI app over the database at ``db_path`` (default: ``$INFOMACHINE_DB``)."""
     path = Path(db_path or default_db_path())
@@ -173,6 +205,7 @@ def create_app(db_path: str | Path | None = None) -> Starlette:
     )
     app.add_middleware(SecurityHeaders)
     app.state.pool = pool
+    app.state.story_pages = PageCache()
     return app
 
 
@@ -221,35 +254,6 @@ def index(request: Request, store: SQLiteStore) -> Response:
     return _html(html.render_index(pages.index_rows(store), urls=URLS))
 
 
-class PageCache:
-    """Rendered story pages keyed by (story id, latest version).
-
-    Versions are append-only rows, so a page rendered for the latest version
-    stays correct until a new version appears (which changes the key).
-    """
-
-    def __init__(self, size: int = 256) -> None:
-        self.size = size
-        self._pages: OrderedDict[tuple[str, int], str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[str, int], make: Callable[[], str]) -> str:
-        with self._lock:
-            page = self._pages.get(key)
-            if page is not None:
-                self._pages.move_to_end(key)
-                return page
-        page = make()
-        with self._lock:
-            self._pages[key] = page
-            while len(self._pages) > self.size:
-                self._pages.popitem(last=False)
-        return page
-
-
-STORY_PAGES = PageCache()
-
-
 def story_page(request: Request, store: SQLiteStore) -> Response:
     story = _story(request, store)
     if isinstance(story, Response):
@@ -257,11 +261,11 @@ def story_page(request: Request, store: SQLiteStore) -> Response:
     versions = store.list_versions(story.id)
     if not versions:
         return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
-    key = (f"{store.path}:{story.id}", int(versions[-1]["version"]))
+    latest = versions[-1]
+    key = (story.id, int(latest["version"]), str(latest.get("generated_at")))
+    cache: PageCache = request.app.state.story_pages
     return _html(
-        STORY_PAGES.get(
-            key, lambda: html.render_brief(store.get_brief(story.id), versions=versions, urls=URLS)
-        )
+        cache.get(key, lambda: html.render_brief(store.get_brief(story.id), versions=versions, urls=URLS))
     )
 
 
