@@ -83,8 +83,58 @@ class SourceTexts:
         return n in self._folded
 
     def supports(self, n: int, quote: str) -> bool:
+        """The quote occurs in source ``n`` (a quote shorter than 12 characters
+        only counts when it is the whole source, e.g. a short title)."""
         q = fold(quote)
-        return len(q) >= min(MIN_QUOTE_CHARS, len(self._folded.get(n, ""))) and q in self._folded.get(n, "")
+        source = self._folded.get(n, "")
+        return bool(q) and len(q) >= min(MIN_QUOTE_CHARS, len(source)) and q in source
+
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does for from had has have he her
+    his how i if in into is it its may might more most no not of on or our she should so such than
+    that the their them then there these they this those to was we were what when where which while
+    who will with would you also after before over about said says say""".split()
+)
+MIN_OVERLAP = 0.6
+NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "without", "neither", "cannot"})
+
+
+def _negated(folded: str) -> bool:
+    return "n't" in folded or any(w in NEGATIONS for w in _WORD.findall(folded))
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in _WORD.findall(text) if len(w) > 2 and w not in STOPWORDS]
+
+
+def overlap_problem(sentence: str, quotes: list[str]) -> str | None:
+    """Why the quotes do not carry the sentence, or None.
+
+    Every number in the sentence must appear in a quote, and most of
+    its content words must (60%; a shared 5-letter stem counts: "widening" and
+    "widened").  A quote that merely occurs in the source is not enough: it
+    has to say what the sentence says.
+    """
+    said = fold(sentence)
+    quoted = fold(" ".join(quotes))
+    quoted_numbers = set(_NUMBER.findall(quoted))
+    for number in _NUMBER.findall(said):
+        if number not in quoted_numbers:
+            return f"the number {number} is not in the evidence"
+    if _negated(said) != _negated(quoted):
+        return "the sentence and its evidence differ in negation"
+    words = _content_words(said)
+    if not words:
+        return None
+    pool = set(_content_words(quoted))
+    stems = {w[:5] for w in pool}
+    found = sum(1 for w in words if w in pool or (len(w) >= 5 and w[:5] in stems))
+    if found / len(words) < MIN_OVERLAP:
+        return f"the evidence carries only {found} of {len(words)} content words"
+    return None
 
 
 def check_sentence(sentence: Sentence, texts: SourceTexts) -> str | None:
@@ -103,7 +153,7 @@ def check_sentence(sentence: Sentence, texts: SourceTexts) -> str | None:
             return f"evidence from [{ev.n}], which the sentence does not cite"
         if not texts.supports(ev.n, ev.quote):
             return f"quote not found in source [{ev.n}]: {ev.quote[:60]!r}"
-    return None
+    return overlap_problem(sentence.text, [e.quote for e in sentence.evidence])
 
 
 def verify_brief(brief: Brief, source_texts: Mapping[int, str]) -> VerificationReport:
