@@ -364,3 +364,18 @@ def test_story_page_cache_belongs_to_the_app(tmp_path: Path) -> None:
     # the key names the version's time as well as story and version number
     (key,) = list(second.state.story_pages._pages)
     assert key[:2] == ("s-re", 1) and key[2].startswith("2026-06-01")
+
+
+def test_cli_and_api_share_one_source_view(app: Any, db: dict[str, Any]) -> None:
+    """``infomachine sources --format json`` and ``/api/sources`` are the same JSON."""
+    import json
+
+    result = CliRunner().invoke(cli, ["--db", str(db["path"]), "sources", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    cli_rows = json.loads(result.output)
+    api_rows = get(app, "/api/sources").json()["sources"]
+    assert cli_rows and sorted(cli_rows, key=lambda r: r["id"]) == sorted(api_rows, key=lambda r: r["id"])
+    documented = {"id", "kind", "name", "url", "status", "last_fetch", "last_status", "last_error",
+                  "error_count", "next_poll", "item_count"}
+    assert documented <= set(cli_rows[0])
+    assert any(r["last_fetch"] for r in cli_rows)

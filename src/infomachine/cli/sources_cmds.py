@@ -10,26 +10,10 @@ from infomachine.cli import Context, pass_state
 from infomachine.cli.output import FORMAT_OPTION, console, iso, print_json, print_table
 from infomachine.errors import InputError
 from infomachine.fetch import check_url
-from infomachine.models import Source
+from infomachine.publish.pages import source_view
 from infomachine.sources.feeds import feed_source
 from infomachine.sources.opml import export_opml as render_opml
 from infomachine.sources.opml import import_opml as load_opml
-
-
-def source_json(s: Source) -> dict[str, object]:
-    return {
-        "id": s.id,
-        "kind": s.kind,
-        "name": s.name,
-        "url": s.url,
-        "status": s.status,
-        "last_fetch": iso(s.last_fetch),
-        "last_status": s.last_status,
-        "last_error": s.last_error,
-        "error_count": s.error_count,
-        "next_poll": iso(s.next_poll),
-        "item_count": s.item_count,
-    }
 
 
 @click.command("add-feed")
@@ -110,7 +94,7 @@ def sources(state: Context, kind: str | None, fmt: str) -> None:
     """
     rows = state.store.list_sources(kind=kind)
     if fmt == "json":
-        print_json([source_json(s) for s in rows])
+        print_json([source_view(s) for s in rows])
         return
     if not rows:
         console().print("no sources yet (add one with: infomachine add-feed URL)")

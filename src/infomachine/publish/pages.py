@@ -124,18 +124,19 @@ def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
 
 
 def source_view(source: Source) -> dict[str, Any]:
+    """The one JSON view of a source: ``/api/sources`` and ``infomachine sources --format json``."""
     return {
         "id": source.id,
         "kind": source.kind,
-        "url": source.url,
         "name": source.name,
+        "url": source.url,
         "status": source.status,
-        "item_count": source.item_count,
         "last_fetch": rfc3339(source.last_fetch),
         "last_status": source.last_status,
-        "error_count": source.error_count,
         "last_error": source.last_error,
+        "error_count": source.error_count,
         "next_poll": rfc3339(source.next_poll),
+        "item_count": source.item_count,
         "interval": source.interval,
     }
 
