@@ -346,14 +346,14 @@ def _cos(a: list[float], b: list[float]) -> float:
 def _load_embedder(name: str) -> Callable[[str], list[float]]:
     """A dense encoder from model2vec or sentence-transformers (optional extras)."""
     try:
-        from model2vec import StaticModel  # type: ignore[import-not-found]
+        from model2vec import StaticModel
 
         m2v = StaticModel.from_pretrained(name)
         return lambda text: [float(x) for x in m2v.encode([text])[0]]
     except ImportError:
         pass
     try:
-        from sentence_transformers import SentenceTransformer  # type: ignore[import-not-found]
+        from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         from infomachine.errors import ConfigError
 

@@ -65,6 +65,7 @@ def parse_date(value: str | datetime | None) -> datetime | None:
     """Any common date form to an aware UTC datetime (None when unparseable)."""
     if value is None:
         return None
+    dt: datetime | None
     if isinstance(value, datetime):
         dt = value
     else:
@@ -85,8 +86,8 @@ def parse_date(value: str | datetime | None) -> datetime | None:
             dt = dateparser.parse(
                 raw, settings={"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True}
             )
-        if dt is None:
-            return None
+    if dt is None:
+        return None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)

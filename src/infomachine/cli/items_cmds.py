@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import Any
 
 import click
 from rich.markup import escape
@@ -11,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from infomachine.cli import Context, pass_state
 from infomachine.cli.output import FORMAT_OPTION, console, iso, print_json, print_table
 from infomachine.ingest import ingest_records
-from infomachine.models import IngestReport
+from infomachine.models import IngestReport, Item
 from infomachine.sources.files import collect
 
 
@@ -89,7 +90,7 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)")
 
 
-def item_json(item) -> dict:  # type: ignore[no-untyped-def]
+def item_json(item: Item) -> dict[str, Any]:
     return {
         "id": item.id,
         "url": item.url,

@@ -293,7 +293,8 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
         order: str = "published",
     ) -> list[Item]:
         """Items, oldest first by publication (ingestion time when unknown)."""
-        where, params = [], []  # type: ignore[var-annotated]
+        where: list[str] = []
+        params: list[Any] = []
         if story_id is not None:
             where.append("story_id = ?")
             params.append(story_id)
