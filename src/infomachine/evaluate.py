@@ -119,7 +119,7 @@ def cluster_records(
             if len(kept) != len(report.item_ids):
                 raise InputError("ingest report does not line up with the input records")
             cluster_items(store, config)
-            story_of = dict(store.execute("SELECT id, story_id FROM items").fetchall())
+            story_of = store.item_stories()
             gold = [str(records[i][label_field]) for i in kept]
             pred = [str(story_of.get(item_id) or item_id) for item_id in report.item_ids]
         finally:

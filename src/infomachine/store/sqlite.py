@@ -319,6 +319,10 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
             self.conn.execute("SELECT COUNT(*) FROM items WHERE story_id = ?", (story_id,)).fetchone()[0]
         )
 
+    def item_stories(self) -> dict[str, str | None]:
+        """Every item id with the story it belongs to (None when unclustered)."""
+        return dict(self.conn.execute("SELECT id, story_id FROM items").fetchall())
+
     def pin_item(self, item_id: str, story_id: str) -> None:
         """Pin an item, and the near-duplicates that follow it, into a story."""
         with self.transaction() as conn:
