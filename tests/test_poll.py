@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler
+from urllib.parse import urlsplit
 
 import pytest
 from httpserver import LocalServer, server_fixture
@@ -414,3 +415,36 @@ def test_one_source_failing_to_apply_does_not_stop_the_others(
     failed = store.get_source(a.id)
     assert failed.error_count == 1 and "disk hiccup" in (failed.last_error or "")
     assert store.get_source(b.id).error_count == 0
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_retry_after_defers_the_rest_of_the_host_in_the_same_poll(
+    store: SQLiteStore, local_server: LocalServer, workers: int
+) -> None:
+    local_server.route("/busy", status=429, body=b"slow down", headers={"Retry-After": "120"})
+    for path in ("/f0", "/f1", "/f2", "/f3", "/f4", "/elsewhere"):
+        local_server.route(path, body=rss([(path, f"http://example.org{path}", f"Feed {path}")]),
+                           headers=RSS)
+    first = feed_source(local_server.url("/busy"))
+    first.created_at = T0 - timedelta(days=1)  # first in line
+    busy = store.upsert_source(first)
+    others = [add(store, local_server.url(f"/f{n}")) for n in range(5)]
+    elsewhere = add(store, f"http://localhost:{local_server.port}/elsewhere")  # another host name
+    with Poller(cfg(min_interval=1, per_host=1, workers=workers)) as poller:
+        report = poller.poll(store, now=T0)
+    paths = [p for _, p, _ in local_server.requests]
+    cut = paths.index("/busy")
+    requested = set(paths[:cut]) - {"/elsewhere"}  # asked before the 429 came (workers > 1)
+    # after the 429 this host is never asked again in the poll; the other host name is
+    assert set(paths[cut + 1:]) <= {"/elsewhere"} and paths.count("/elsewhere") == 1
+    assert report.failed == 1 and report.deferred == 5 - len(requested)
+    assert report.fetched == 1 + len(requested)
+    if workers == 1:
+        assert paths == ["/busy", "/elsewhere"]
+    for src in others:
+        saved = store.get_source(src.id)
+        assert saved.error_count == 0 and saved.status == "active"  # rescheduled, not failed
+        if urlsplit(src.url).path not in requested:
+            assert saved.next_poll == T0 + timedelta(seconds=120) and saved.last_error is None
+    assert store.get_source(busy.id).next_poll == T0 + timedelta(seconds=120)
+    assert store.get_source(elsewhere.id).last_status == 200

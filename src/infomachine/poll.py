@@ -12,7 +12,14 @@ caps) with a per-host concurrency limit (``fetch.HostLimiter``):
   ``sy:updatePeriod`` or the response's ``Cache-Control: max-age``, kept in
   ``[min_interval, max_interval]``) plus or minus ``jitter``;
 * ``Retry-After`` on 429/503 (seconds or an HTTP date) is honoured, for the
-  source and for every other source on that host in the same run;
+  source and for every other source on that host, in this poll and later
+  ones: the host is blocked the moment the answer's headers arrive (an httpx
+  response hook, while the request still holds its per-host slot), and every
+  request to a blocked host -- checked before a worker starts a source and
+  again after it acquires the host slot, so a worker that was queued for the
+  slot does not slip through -- is not sent; that source is ``deferred`` to
+  the Retry-After time (rescheduled, not a failure).  Only requests already
+  on the wire when the 429 arrived (at most ``per_host - 1``) still complete;
 * other errors back off exponentially and count towards ``max_failures``
   consecutive failures, after which the source is paused until a user
   resumes it.
@@ -35,18 +42,28 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
+import httpx
+
 from infomachine.config import load_section
 from infomachine.dedupe import canonical_url
 from infomachine.errors import FetchError, HTTPStatusError, InfomachineError, NotFoundError
-from infomachine.fetch import DEFAULT_MAX_BYTES, USER_AGENT, Fetcher, FetchResult, HostLimiter
+from infomachine.fetch import (
+    DEFAULT_MAX_BYTES,
+    USER_AGENT,
+    Fetcher,
+    FetchResult,
+    HostLimiter,
+    parse_retry_after,
+)
 from infomachine.ingest import Ingestor
 from infomachine.models import IngestProblem, Record, Source, utcnow
 from infomachine.store import SQLiteStore
@@ -135,6 +152,32 @@ class _Fetched:
     records: list[Record | IngestProblem] = field(default_factory=list)
     error: Exception | None = None
     hint: int | None = None  # refresh hint in seconds (ttl, max-age)
+    deferred_until: datetime | None = None  # not requested: its host asked to wait (Retry-After)
+
+
+class _HostBlocked(Exception):  # noqa: N818 - internal signal, never leaves this module
+    """A poll request to a host under Retry-After; the source is deferred, not failed.
+
+    Not a ``FetchError``: robots.txt loading must not read it as "unreachable".
+    """
+
+    def __init__(self, host: str, until: datetime) -> None:
+        super().__init__(f"{host} asked to wait until {until.isoformat()}")
+        self.until = until
+
+
+class _PollLimiter(HostLimiter):
+    """``HostLimiter`` that, once it holds a host slot, refuses a host under Retry-After."""
+
+    def __init__(self, per_host: int, poller: Poller) -> None:
+        super().__init__(per_host)
+        self.poller = poller
+
+    @contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with super().slot(host):
+            self.poller._check_host(host)  # after waiting for the slot: a 429 may have come meanwhile
+            yield
 
 
 # --------------------------------------------------------------------------- hints
@@ -235,7 +278,7 @@ class Poller:
     ) -> None:
         self.config = config or load_config()
         cfg = self.config
-        self.limiter = HostLimiter(cfg.per_host)
+        self.limiter: HostLimiter = _PollLimiter(cfg.per_host, self)
         networks = [n.strip() for n in cfg.allow_networks.split(",") if n.strip()]
         self.fetcher = fetcher or Fetcher(
             allow_private=cfg.allow_private,
@@ -249,6 +292,11 @@ class Poller:
         self.robots = RobotsCache(self.fetcher, cfg.user_agent)
         self.rng = rng or random.Random()
         self.host_block: dict[str, datetime] = {}  # host -> no request before (Retry-After)
+        self._block_lock = threading.Lock()
+        self._worker = threading.local()  # .now: the poll time, set while a worker fetches
+        client = getattr(self.fetcher, "client", None)
+        if isinstance(client, httpx.Client):  # see a 429/503 before the host slot is released
+            client.event_hooks["response"] = [*client.event_hooks["response"], self._on_response]
 
     def close(self) -> None:
         self.fetcher.close()
@@ -279,12 +327,50 @@ class Poller:
         first = max(1.0, float(cfg.min_interval))
         return min(float(cfg.max_interval), first * 2 ** max(0, failures - 1))
 
+    # ---------------------------------------------------------------- Retry-After
+
+    def block_host(self, host: str, until: datetime) -> None:
+        """No poll request to ``host`` before ``until`` (the later block wins)."""
+        host = host.lower()
+        with self._block_lock:
+            current = self.host_block.get(host)
+            if current is None or until > current:
+                self.host_block[host] = until
+
+    def blocked_until(self, host: str, now: datetime) -> datetime | None:
+        with self._block_lock:
+            block = self.host_block.get(host.lower())
+        return block if block is not None and block > now else None
+
+    def _check_host(self, host: str) -> None:
+        now: datetime | None = getattr(self._worker, "now", None)
+        if now is None:  # not a poll worker (e.g. a webhook POST): no Retry-After gate
+            return
+        until = self.blocked_until(host, now)
+        if until is not None:
+            raise _HostBlocked(host, until)
+
+    def _on_response(self, response: httpx.Response) -> None:
+        """httpx response hook: a 429/503 with Retry-After blocks its host at once."""
+        now: datetime | None = getattr(self._worker, "now", None)
+        if now is None or response.status_code not in (429, 503):
+            return
+        wait = parse_retry_after(response.headers.get("retry-after"))
+        if wait is not None:
+            self.block_host(response.request.url.host, _retry_until(now, wait))
+
     # ---------------------------------------------------------------- fetching
 
-    def fetch_source(self, source: Source) -> _Fetched:
-        """Fetch and parse one source (runs in a worker; no database access)."""
+    def fetch_source(self, source: Source, *, now: datetime | None = None) -> _Fetched:
+        """Fetch and parse one source (runs in a worker; no database access).
+
+        A source whose host is under Retry-After (at ``now``, the poll's time)
+        is not requested: ``deferred_until`` says until when.
+        """
         out = _Fetched(source)
+        self._worker.now = now or utcnow()
         try:
+            self._check_host(_host(source.url))
             if source.kind == "page" and self.config.robots and not self.robots.allowed(source.url):
                 raise FetchError(f"robots.txt disallows {source.url}")
             accept = None
@@ -299,8 +385,12 @@ class Poller:
             hints = [h for h in (cache_max_age(result.headers), _feed_hint(source, result)) if h]
             out.hint = max(hints) if hints else None
             out.records = parse_response(source, result)
+        except _HostBlocked as blocked:
+            out.deferred_until = blocked.until
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the source
             out.error = exc
+        finally:
+            self._worker.now = None
         return out
 
     # ---------------------------------------------------------------- polling
@@ -324,11 +414,9 @@ class Poller:
             return report
         todo: list[Source] = []
         for source in due:
-            block = self.host_block.get(_host(source.url))
-            if block is not None and block > now:
-                outcome = SourceOutcome(source.id, source.url, "deferred", next_poll=block)
-                outcome.removed = not _update_source(store, source.id, next_poll=block)
-                report.deferred += 1
+            block = self.blocked_until(_host(source.url), now)
+            if block is not None:
+                outcome = self._deferred(store, source, block, report)
                 report.outcomes.append(outcome)
                 if on_source:
                     on_source(outcome)
@@ -337,7 +425,7 @@ class Poller:
         ing = ingestor or Ingestor(store)
         workers = max(1, min(self.config.workers, len(todo) or 1))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
-            futures = [pool.submit(self.fetch_source, s) for s in todo]
+            futures = [pool.submit(self.fetch_source, s, now=now) for s in todo]
             for future in as_completed(futures):
                 outcome = self._apply_safely(store, ing, future.result(), now, report)
                 report.outcomes.append(outcome)
@@ -366,6 +454,8 @@ class Poller:
     ) -> SourceOutcome:
         source = got.source
         result = got.result
+        if got.deferred_until is not None:
+            return self._deferred(store, source, got.deferred_until, report)
         if got.error is None and result is not None:
             usable = [r for r in got.records if isinstance(r, Record)]
             if not result.not_modified and got.records and not usable:
@@ -408,6 +498,15 @@ class Poller:
         report.duplicates += sub.duplicate
         return outcome
 
+    def _deferred(
+        self, store: SQLiteStore, source: Source, until: datetime, report: PollReport
+    ) -> SourceOutcome:
+        """Not requested (its host is under Retry-After): rescheduled, not a failure."""
+        outcome = SourceOutcome(source.id, source.url, "deferred", next_poll=until)
+        outcome.removed = not _update_source(store, source.id, next_poll=until)
+        report.deferred += 1
+        return outcome
+
     def _failed(
         self, store: SQLiteStore, source: Source, error: Exception, now: datetime, report: PollReport
     ) -> SourceOutcome:
@@ -422,9 +521,8 @@ class Poller:
         report.failed += 1
         if status in (429, 503) and retry_after is not None:
             # A polite "come back later", not the source's fault: honour it, don't count it.
-            wait = clamp(retry_after, 1.0, RETRY_AFTER_CAP)
-            next_poll = now + timedelta(seconds=wait)
-            self.host_block[_host(source.url)] = next_poll
+            next_poll = _retry_until(now, retry_after)
+            self.block_host(_host(source.url), next_poll)
         else:
             failures = source.error_count + 1
             fields["error_count"] = failures
@@ -448,6 +546,10 @@ class Poller:
 def reactive_label(source: Source) -> str | None:
     slug = source.metadata.get("reactive")
     return f"reactive:{slug}" if slug else None
+
+
+def _retry_until(now: datetime, retry_after: float) -> datetime:
+    return now + timedelta(seconds=clamp(retry_after, 1.0, RETRY_AFTER_CAP))
 
 
 def _update_source(store: SQLiteStore, source_id: str, **fields: Any) -> bool:
