@@ -7,12 +7,18 @@
 ``static/style.css``.  Every link is relative and names ``index.html``
 explicitly, so the site works from ``file://`` and from any static server.
 Search needs the server and is left out.
+
+Exports are incremental: ``only`` names the stories (by id) whose pages to
+re-render; the index, the feeds and the sources pages are always rewritten,
+and a story that has no page yet is always written.  With ``only=None``
+(``infomachine export --site``) every story is rendered.  A file whose
+content did not change is never rewritten, and an existing diff page (two
+fixed versions: it cannot change) is only re-rendered in a full export.
 """
 
 from __future__ import annotations
 
 import re
-import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -29,15 +35,25 @@ def _safe(part: str) -> bool:
     return bool(_SAFE_PART.fullmatch(part)) and ".." not in part
 
 
-def _write(path: Path, text: str) -> None:
+def _write(path: Path, text: str) -> bool:
+    """Write ``text`` to ``path`` atomically unless it already holds it; True when written."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return False
+    except (OSError, UnicodeDecodeError):
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
+    return True
 
 
-def export_site(store: SQLiteStore, out_dir: Path) -> Path:
-    """Write the whole site under ``out_dir``; returns the path of ``index.html``."""
+def export_site(store: SQLiteStore, out_dir: Path, only: set[str] | None = None) -> Path:
+    """Write the site under ``out_dir``; returns the path of ``index.html``.
+
+    ``only``: ids of the stories to re-render (None: all); see the module doc.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     _copy_static(out / "static")
@@ -58,8 +74,10 @@ def export_site(store: SQLiteStore, out_dir: Path) -> Path:
 
     item_ids: set[str] = set()
     for row in rows:
+        if only is not None and row["id"] not in only and (out / "stories" / row["slug"] / "index.html").is_file():
+            continue
         story = store.get_story(row["id"])
-        item_ids.update(_export_story(store, out, story))
+        item_ids.update(_export_story(store, out, story, full=only is None))
 
     items_urls = STATIC.at_depth(2)
     for item in store.get_items(sorted(item_ids)):
@@ -74,8 +92,11 @@ def export_site(store: SQLiteStore, out_dir: Path) -> Path:
     return out / "index.html"
 
 
-def _export_story(store: SQLiteStore, out: Path, story: Story) -> set[str]:
-    """Write one story's pages; return the ids of the items its pages link to."""
+def _export_story(store: SQLiteStore, out: Path, story: Story, *, full: bool = True) -> set[str]:
+    """Write one story's pages; return the ids of the items its pages link to.
+
+    Without ``full``, diff pages already written are kept (they cannot change).
+    """
     slug = story.slug
     base = out / "stories" / slug
     ref = pages.story_ref(story)
@@ -119,8 +140,11 @@ def _export_story(store: SQLiteStore, out: Path, story: Story) -> set[str]:
         pairs |= {(n, latest) for n in briefs if n < latest}
     diff_urls = STATIC.at_depth(5)
     for a, b in sorted(pairs):
+        target = base / "diff" / str(a) / str(b) / "index.html"
+        if not full and target.is_file():
+            continue
         _write(
-            base / "diff" / str(a) / str(b) / "index.html",
+            target,
             html.render_diff(
                 ref,
                 pages.version_row(versions, a, story),
@@ -137,5 +161,7 @@ def _copy_static(dest: Path) -> None:
     folder = resources.files("infomachine.publish").joinpath("static")
     for entry in folder.iterdir():
         if entry.is_file():
-            with resources.as_file(entry) as src:
-                shutil.copyfile(src, dest / entry.name)
+            target = dest / entry.name
+            data = entry.read_bytes()
+            if not target.is_file() or target.read_bytes() != data:
+                target.write_bytes(data)

@@ -1,0 +1,105 @@
+"""The static site export: incremental re-rendering and unchanged files left alone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import webfixtures
+from click.testing import CliRunner
+
+from infomachine.cli import cli
+from infomachine.models import Brief, BriefStory, Sentence, Story, What
+from infomachine.publish import html, site
+from infomachine.publish.site import export_site
+from infomachine.store import SQLiteStore
+
+SLUG = "open-model-wave"
+
+
+def _other_brief(version_word: str, when: datetime) -> Brief:
+    return Brief(story=BriefStory(id="s-other", slug="other-story", title="Other story"),
+                 generated_at=when, what=What(summary=[Sentence(text=f"Other {version_word}.")]))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Any:
+    store = SQLiteStore(tmp_path / "site.db")
+    data = webfixtures.populate(store)
+    store.create_story(Story(id="s-other", slug="other-story", title="Other story"))
+    store.save_brief("s-other", _other_brief("one", datetime(2026, 5, 25, tzinfo=UTC)))
+    yield store, data
+    store.close()
+
+
+def _stamps(out: Path) -> dict[Path, int]:
+    return {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+
+
+def test_unchanged_files_are_not_rewritten(store: Any, tmp_path: Path) -> None:
+    st, _ = store
+    out = tmp_path / "public"
+    export_site(st, out)
+    before = _stamps(out)
+    export_site(st, out)
+    assert _stamps(out) == before  # same content: no file touched, not even the index
+
+
+def test_only_rerenders_the_named_stories(
+    store: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st, data = store
+    out = tmp_path / "public"
+    export_site(st, out)
+    main_files = {p: p.read_text() for p in (out / "stories" / SLUG).rglob("*") if p.is_file()}
+
+    st.save_brief("s-other", _other_brief("two", datetime(2026, 6, 2, tzinfo=UTC)))
+    rendered: list[str] = []
+    real = html.render_brief
+    monkeypatch.setattr(html, "render_brief",
+                        lambda brief, **kw: rendered.append(brief.story.slug) or real(brief, **kw))
+    export_site(st, out, only={"s-other"})
+
+    assert set(rendered) == {"other-story"}  # the unchanged story was not rendered at all
+    assert "Other two." in (out / "stories" / "other-story" / "index.html").read_text()
+    assert (out / "stories" / "other-story" / "versions" / "2" / "index.html").is_file()
+    assert (out / "stories" / "other-story" / "diff" / "1" / "2" / "index.html").is_file()
+    assert {p: p.read_text() for p in (out / "stories" / SLUG).rglob("*") if p.is_file()} == main_files
+    # index and feeds always follow the store
+    assert "Other story" in (out / "index.html").read_text()
+    assert "version 2" in (out / "feed.atom").read_text()
+
+    # nothing named: only index, feeds and sources are considered
+    rendered.clear()
+    export_site(st, out, only=set())
+    assert rendered == []
+
+
+def test_a_story_without_pages_is_always_written(store: Any, tmp_path: Path) -> None:
+    st, _ = store
+    out = tmp_path / "public"
+    export_site(st, out, only=set())
+    assert (out / "stories" / SLUG / "index.html").is_file()
+    assert (out / "stories" / "other-story" / "index.html").is_file()
+
+
+def test_cli_export_is_a_full_export(store: Any, tmp_path: Path) -> None:
+    st, _ = store
+    out = tmp_path / "public"
+    export_site(st, out)
+    stale = out / "stories" / SLUG / "diff" / "1" / "2" / "index.html"
+    stale.write_text("stale", encoding="utf-8")
+    export_site(st, out, only={"s-other"})
+    assert stale.read_text() == "stale"  # incremental: an existing diff page is kept
+    result = CliRunner().invoke(cli, ["--db", str(st.path), "export", "--site", str(out)])
+    assert result.exit_code == 0, result.output
+    assert stale.read_text() != "stale"
+
+
+def test_write_skips_identical_content(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b.html"
+    assert site._write(path, "x") is True
+    assert site._write(path, "x") is False
+    assert site._write(path, "y") is True and path.read_text() == "y"
