@@ -196,3 +196,31 @@ def test_reactive_feeds_spawned_labelled_and_not_respawned(store: SQLiteStore, l
     for s in created:
         store.delete_source(s.id)
     assert spawn_reactive(store, cfg) == []  # removed by the user: not brought back
+
+
+def test_reactive_query_that_a_user_already_follows_is_labelled_not_created(
+    store: SQLiteStore, local_server: LocalServer
+) -> None:
+    from infomachine.queries import derive_query
+
+    slug = _grow_story(store, 8)
+    cfg = qcfg(local_server, reactive_size=8, reactive_providers="hn,arxiv")
+    story = store.find_story_by_slug(slug)
+    assert story is not None
+    mine = add_query(store, derive_query(store, story, cfg.reactive_terms), "hn", config=cfg)
+    assert "reactive" not in mine.metadata
+
+    spawned = spawn_reactive(store, cfg)
+    assert [s.metadata["provider"] for s in spawned] == ["arxiv"]  # only the new one is created
+    assert [s.id for s in spawned.adopted] == [mine.id]
+    saved = store.get_source(mine.id)
+    assert saved.metadata["reactive"] == slug and saved.name == mine.name  # the user's name stays
+    assert spawn_reactive(store, cfg) == [] and spawn_reactive(store, cfg).adopted == []
+
+    local_server.route("/api/v1/search_by_date", body=json.dumps(HN_ANSWER),
+                       headers={"Content-Type": "application/json"})
+    store.update_source(spawned[0].id, status="paused")
+    with poller() as p:
+        assert p.poll(store, now=T0).new_items == 2
+    found = [i for i in store.list_items() if i.source == mine.id]
+    assert len(found) == 2 and all(found_via_label(i) == f"reactive:{slug}" for i in found)

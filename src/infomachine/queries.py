@@ -16,7 +16,10 @@ Reactive search feeds: when a story reaches ``reactive_size`` items,
 ``spawn_reactive`` derives a query from its key terms (capitalised phrases
 and the top TF-IDF words of its items' titles) and creates one query source
 per provider in ``reactive_providers`` with ``metadata["reactive"] = <slug>``;
-the poller labels what they find ``reactive:<slug>``.
+the poller labels what they find ``reactive:<slug>``.  When a user already
+follows that exact search (same provider URL), no source is created: the
+user's source is *adopted* -- it gets ``metadata["reactive"]`` so what it
+finds is labelled too -- and keeps its name and status.
 """
 
 from __future__ import annotations
@@ -307,20 +310,32 @@ def reactive_sources(store: SQLiteStore) -> list[Source]:
     return [s for s in store.list_sources(kind="query") if s.metadata.get("reactive")]
 
 
-def spawn_reactive(store: SQLiteStore, config: QueriesConfig | None = None) -> list[Source]:
+class ReactiveSources(list[Source]):
+    """The reactive sources ``spawn_reactive`` created, plus ``adopted``: existing
+    sources (a user's search for the same URL) that were labelled reactive instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adopted: list[Source] = []
+
+
+def spawn_reactive(store: SQLiteStore, config: QueriesConfig | None = None) -> ReactiveSources:
     """Create reactive search sources for stories that reached the configured size.
 
     A story gets them once: the derived query is kept in the story's metadata
-    (``reactive_query``), so sources a user removed do not come back.
+    (``reactive_query``), so sources a user removed do not come back.  A
+    search the user already has (same URL) is not created again but labelled
+    ``reactive`` for the story (``result.adopted``); one already reactive for
+    another story is left as it is.
     """
     cfg = config or load_config()
+    created = ReactiveSources()
     if not cfg.reactive:
-        return []
+        return created
     existing = reactive_sources(store)
     done = {str(s.metadata["reactive"]) for s in existing}
     budget = cfg.max_reactive - len(existing)
     providers = [p.strip() for p in cfg.reactive_providers.split(",") if p.strip()]
-    created: list[Source] = []
     for story in store.list_stories():
         if budget <= 0:
             break
@@ -335,7 +350,15 @@ def spawn_reactive(store: SQLiteStore, config: QueriesConfig | None = None) -> l
             if budget <= 0:
                 break
             src = query_source(query, provider, config=cfg, reactive=story.slug)
-            created.append(store.upsert_source(src))
+            stored = store.upsert_source(src)
+            if stored.id == src.id and stored.metadata.get("reactive") == story.slug:
+                created.append(stored)
+            elif not stored.metadata.get("reactive"):  # the user's own search: label it
+                stored.metadata = {**stored.metadata, "reactive": story.slug}
+                store.update_source(stored.id, metadata=stored.metadata)
+                created.adopted.append(stored)
+            else:
+                continue  # already reactive for another story: not counted again
             budget -= 1
         store.update_story(story.id, metadata={**story.metadata, "reactive_query": query})
     return created

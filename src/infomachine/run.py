@@ -72,7 +72,8 @@ class CycleReport:
     poll: PollReport = field(default_factory=PollReport)
     clustered: int = 0
     stories_created: int = 0
-    reactive_sources: list[str] = field(default_factory=list)
+    reactive_sources: list[str] = field(default_factory=list)  # created this cycle
+    reactive_adopted: list[str] = field(default_factory=list)  # a user's search, now labelled
     new_versions: list[dict[str, Any]] = field(default_factory=list)
     published: str | None = None
     webhooks_sent: int = 0
@@ -83,6 +84,7 @@ class CycleReport:
         return {
             "poll": self.poll.as_dict(), "clustered": self.clustered,
             "stories_created": self.stories_created, "reactive_sources": self.reactive_sources,
+            "reactive_adopted": self.reactive_adopted,
             "new_versions": self.new_versions, "published": self.published,
             "webhooks_sent": self.webhooks_sent, "errors": self.errors, "seconds": self.seconds,
         }
@@ -227,6 +229,10 @@ class Runner:
         for src in created:
             report.reactive_sources.append(src.id)
             self.emit("reactive", f"new search feed {src.name} ({src.metadata.get('query')})")
+        for src in created.adopted:
+            report.reactive_adopted.append(src.id)
+            self.emit("reactive", f"your search feed {src.name} now also finds for "
+                                  f"reactive:{src.metadata.get('reactive')}")
 
     def _synthesize(self, report: CycleReport) -> list[tuple[Story, Brief]]:
         from infomachine.pipeline import synthesize_all
