@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from infomachine.cli import cli
@@ -81,3 +82,16 @@ def _main_slug(target: Path) -> str:
         return max(store.list_stories(), key=lambda s: s.item_count).slug
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("target", ["/proc/x", "FILE/demo"])
+def test_demo_in_an_unwritable_folder_is_an_input_error(tmp_path: Path, target: str) -> None:
+    from infomachine.errors import InputError
+
+    (tmp_path / "FILE").write_text("not a folder")
+    out = Path(target) if target.startswith("/") else tmp_path / target
+    with pytest.raises(InputError, match=f"cannot build the demo in {out}"):
+        run_demo(out)
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(out)])
+    assert r.exit_code == 2 and isinstance(r.exception, SystemExit)
+    assert r.output.count("\n") == 1 and str(out) in r.output

@@ -103,3 +103,18 @@ def test_write_skips_identical_content(tmp_path: Path) -> None:
     assert site._write(path, "x") is True
     assert site._write(path, "x") is False
     assert site._write(path, "y") is True and path.read_text() == "y"
+
+
+@pytest.mark.parametrize("target", ["/proc/forbidden", "FILE/site"])
+def test_unwritable_folder_is_an_input_error(store: Any, tmp_path: Path, target: str) -> None:
+    from infomachine.errors import InputError
+
+    st, _ = store
+    (tmp_path / "FILE").write_text("not a folder")
+    out = Path(target) if target.startswith("/") else tmp_path / target
+    with pytest.raises(InputError, match=str(out)):
+        export_site(st, out)
+    result = CliRunner().invoke(cli, ["--db", str(st.path), "export", "--site", str(out)])
+    assert result.exit_code == 2
+    assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
+    assert result.output.count("\n") == 1 and f"cannot write the site to {out}" in result.output

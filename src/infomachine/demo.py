@@ -4,7 +4,7 @@
 ``data/demo/items.jsonl`` in batches (ingest -> cluster -> synthesize after
 each), so the main story's brief reaches several versions with Evolution,
 and writes the site: Markdown (``dir/site/<slug>.md`` and
-``<slug>.history.md``) always, HTML through ``publish.site`` when present.
+``<slug>.history.md``) and HTML (``publish.site``).
 The corpus was written for this project: it paraphrases public reporting on
 the spring 2026 open-model release wave, plus three fictional stories.
 """
@@ -23,6 +23,7 @@ from infomachine.errors import InputError
 from infomachine.ingest import ingest_records
 from infomachine.models import Record
 from infomachine.pipeline import synthesize_all
+from infomachine.publish.site import export_site, os_reason
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.store import SQLiteStore
 
@@ -124,14 +125,6 @@ def write_markdown_site(store: SQLiteStore, site: Path) -> list[Path]:
     return [site / "index.md", *written]
 
 
-def _html_site(store: SQLiteStore, site: Path) -> Path | None:
-    try:
-        export_site = import_module("infomachine.publish.site").export_site
-    except ImportError:
-        return None
-    return Path(export_site(store, site))
-
-
 def _remove_previous(directory: Path) -> None:
     db = directory / "infomachine.db"
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
@@ -139,9 +132,19 @@ def _remove_previous(directory: Path) -> None:
 
 
 def run_demo(directory: Path | str = "demo") -> DemoResult:
-    """Build the demo database and site under ``directory``; see the module doc."""
-    started = time.perf_counter()
+    """Build the demo database and site under ``directory``; see the module doc.
+
+    A folder that cannot be written is an ``InputError`` naming it.
+    """
     directory = Path(directory)
+    try:
+        return _run_demo(directory)
+    except OSError as exc:
+        raise InputError(f"cannot build the demo in {directory}: {os_reason(exc)}") from exc
+
+
+def _run_demo(directory: Path) -> DemoResult:
+    started = time.perf_counter()
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} exists and is not a directory")
     directory.mkdir(parents=True, exist_ok=True)
@@ -160,7 +163,7 @@ def run_demo(directory: Path | str = "demo") -> DemoResult:
             results = synthesize_all(store, now=_batch_time(group))
             written += sum(1 for _, _, w in results if w)
         md_files = write_markdown_site(store, site)
-        html_index = _html_site(store, site)
+        html_index = export_site(store, site)
         stories = story_rows(store)
     finally:
         store.close()

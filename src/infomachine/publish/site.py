@@ -22,7 +22,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from infomachine.errors import NotFoundError
+from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Story
 from infomachine.publish import atom, html, pages
 from infomachine.store import SQLiteStore
@@ -53,8 +53,22 @@ def export_site(store: SQLiteStore, out_dir: Path, only: set[str] | None = None)
     """Write the site under ``out_dir``; returns the path of ``index.html``.
 
     ``only``: ids of the stories to re-render (None: all); see the module doc.
+    A folder that cannot be written is an ``InputError`` naming it.
     """
     out = Path(out_dir)
+    try:
+        return _export(store, out, only)
+    except OSError as exc:
+        raise InputError(f"cannot write the site to {out}: {os_reason(exc)}") from exc
+
+
+def os_reason(exc: OSError) -> str:
+    """``No such file or directory: /proc/x`` — an OSError as one short line."""
+    reason = exc.strerror or str(exc)
+    return f"{reason}: {exc.filename}" if exc.filename else reason
+
+
+def _export(store: SQLiteStore, out: Path, only: set[str] | None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     _copy_static(out / "static")
 
