@@ -224,3 +224,22 @@ def test_reactive_query_that_a_user_already_follows_is_labelled_not_created(
         assert p.poll(store, now=T0).new_items == 2
     found = [i for i in store.list_items() if i.source == mine.id]
     assert len(found) == 2 and all(found_via_label(i) == f"reactive:{slug}" for i in found)
+
+
+def test_derive_query_uses_store_methods_not_raw_sql(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infomachine.queries import derive_query
+
+    slug = _grow_story(store, 8)
+    ingest_records(store, [Record(origin="x", url="https://example.org/other", title="Unrelated harbour news",
+                                  text="Nothing about mines.")])
+    assert store.recent_item_titles(2) == ["Unrelated harbour news", "Atacama Lithium mine expansion resumed in Chile"]
+
+    def no_raw_sql(*args: object, **kwargs: object) -> None:
+        raise AssertionError("raw SQL through store.execute")
+
+    monkeypatch.setattr(store, "execute", no_raw_sql)
+    story = store.find_story_by_slug(slug)
+    assert story is not None
+    assert derive_query(store, story).startswith("Atacama Lithium")

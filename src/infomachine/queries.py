@@ -301,8 +301,7 @@ def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[s
 
 def derive_query(store: SQLiteStore, story: Story, n: int = 4, corpus_limit: int = 5000) -> str:
     titles = [i.title for i in store.list_items(story_id=story.id) if i.title]
-    rows = store.execute("SELECT title FROM items ORDER BY rowid DESC LIMIT ?", (corpus_limit,))
-    corpus = [r[0] for r in rows if r[0]]
+    corpus = store.recent_item_titles(corpus_limit)
     return " ".join(key_terms(titles, corpus, n))
 
 

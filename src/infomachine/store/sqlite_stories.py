@@ -197,3 +197,15 @@ class StoriesMixin:
             conn.execute(
                 "UPDATE stories SET merged_into = ? WHERE merged_into = ?", (target_id, source_id)
             )
+
+    def recent_item_titles(self, limit: int) -> list[str]:
+        """Titles of the ``limit`` most recently stored items, newest first (none empty).
+
+        The background corpus of reactive-query key terms (``queries.derive_query``).
+        """
+        rows = self.conn.execute(
+            "SELECT title FROM items WHERE title IS NOT NULL AND title != '' "
+            "ORDER BY rowid DESC LIMIT ?",
+            (limit,),
+        )
+        return [r[0] for r in rows]
