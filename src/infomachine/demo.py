@@ -23,6 +23,7 @@ from infomachine.errors import InputError
 from infomachine.ingest import ingest_records
 from infomachine.models import Record
 from infomachine.pipeline import synthesize_all
+from infomachine.publish.pages import index_rows
 from infomachine.publish.site import export_site, os_reason
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.store import SQLiteStore
@@ -182,20 +183,17 @@ def _run_demo(directory: Path) -> DemoResult:
 
 
 def story_rows(store: SQLiteStore) -> list[dict[str, Any]]:
-    """One row per story: slug, title, items, latest version, what changed."""
-    latest = store.latest_versions()
-    rows: list[dict[str, Any]] = []
-    for story in store.list_stories():
-        v = latest.get(story.id, {})
-        rows.append(
-            {
-                "slug": story.slug,
-                "title": story.title,
-                "items": story.item_count,
-                "version": v.get("version"),
-                "changed": v.get("change_summary") or "",
-            }
-        )
+    """One row per story (from ``pages.index_rows``): slug, title, items, latest version, what changed."""
+    rows: list[dict[str, Any]] = [
+        {
+            "slug": r["slug"],
+            "title": r["title"],
+            "items": r["item_count"],
+            "version": r["version"],
+            "changed": r["change_summary"],
+        }
+        for r in index_rows(store)
+    ]
     rows.sort(key=lambda r: (-int(r["items"] or 0), str(r["slug"])))
     return rows
 

@@ -227,6 +227,21 @@ def _story(request: Request, store: SQLiteStore) -> Story | RedirectResponse:
     return story
 
 
+def with_story(
+    fn: Callable[[Request, SQLiteStore, Story], Response],
+) -> Callable[[Request, SQLiteStore], Response]:
+    """A story route: ``fn`` gets the story named in the path (ids and aliases redirect)."""
+
+    def endpoint(request: Request, store: SQLiteStore) -> Response:
+        story = _story(request, store)
+        if isinstance(story, Response):
+            return story
+        return fn(request, store, story)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
+
+
 def _html(text: str) -> HTMLResponse:
     return HTMLResponse(text, headers={"cache-control": "no-cache"})
 
@@ -254,10 +269,8 @@ def index(request: Request, store: SQLiteStore) -> Response:
     return _html(html.render_index(pages.index_rows(store), urls=URLS))
 
 
-def story_page(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def story_page(request: Request, store: SQLiteStore, story: Story) -> Response:
     versions = store.list_versions(story.id)
     if not versions:
         return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
@@ -269,18 +282,14 @@ def story_page(request: Request, store: SQLiteStore) -> Response:
     )
 
 
-def history_page(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def history_page(request: Request, store: SQLiteStore, story: Story) -> Response:
     versions = store.list_versions(story.id)
     return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
 
 
-def version_page(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def version_page(request: Request, store: SQLiteStore, story: Story) -> Response:
     n = pages.version_number(request.path_params["n"])
     versions = store.list_versions(story.id)
     brief = store.get_brief(story.id, n)
@@ -288,18 +297,14 @@ def version_page(request: Request, store: SQLiteStore) -> Response:
     return _html(html.render_brief(brief, versions=versions, urls=URLS, latest_version=latest))
 
 
-def diff_page(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def diff_page(request: Request, store: SQLiteStore, story: Story) -> Response:
     row_a, row_b, diff = _versions_pair(request, store, story)
     return _html(html.render_diff(pages.story_ref(story), row_a, row_b, diff, urls=URLS))
 
 
-def story_feed(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def story_feed(request: Request, store: SQLiteStore, story: Story) -> Response:
     slug = story.slug
     body = atom.story_feed(
         pages.story_ref(story),
@@ -348,10 +353,8 @@ def api_stories(request: Request, store: SQLiteStore) -> Response:
     return _json({"stories": pages.index_rows(store)})
 
 
-def api_story(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def api_story(request: Request, store: SQLiteStore, story: Story) -> Response:
     versions = store.list_versions(story.id)
     brief = store.latest_brief(story.id)
     return _json(
@@ -365,26 +368,20 @@ def api_story(request: Request, store: SQLiteStore) -> Response:
     )
 
 
-def api_history(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def api_history(request: Request, store: SQLiteStore, story: Story) -> Response:
     return _json({"story": pages.story_ref(story), "versions": store.list_versions(story.id)})
 
 
-def api_version(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def api_version(request: Request, store: SQLiteStore, story: Story) -> Response:
     n = pages.version_number(request.path_params["n"])
     brief = store.get_brief(story.id, n)
     return _json({"story": pages.story_ref(story), "version": n, "brief": brief.model_dump(mode="json")})
 
 
-def api_diff(request: Request, store: SQLiteStore) -> Response:
-    story = _story(request, store)
-    if isinstance(story, Response):
-        return story
+@with_story
+def api_diff(request: Request, store: SQLiteStore, story: Story) -> Response:
     row_a, row_b, diff = _versions_pair(request, store, story)
     return _json({"story": pages.story_ref(story), "a": row_a, "b": row_b, "diff": diff})
 
