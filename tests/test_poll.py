@@ -448,3 +448,15 @@ def test_retry_after_defers_the_rest_of_the_host_in_the_same_poll(
             assert saved.next_poll == T0 + timedelta(seconds=120) and saved.last_error is None
     assert store.get_source(busy.id).next_poll == T0 + timedelta(seconds=120)
     assert store.get_source(elsewhere.id).last_status == 200
+
+
+def test_feed_accept_header_is_one_constant(store: SQLiteStore, local_server: LocalServer) -> None:
+    from infomachine.fetch import FEED_ACCEPT
+    from infomachine.sources import files
+
+    assert files.FEED_ACCEPT is FEED_ACCEPT  # `ingest URL` and polling ask for feeds alike
+    local_server.route("/feed", body=rss([("a", "http://example.org/a", "Alpha")]), headers=RSS)
+    add(store, local_server.url("/feed"))
+    with Poller(cfg()) as poller:
+        poller.poll(store, now=T0)
+    assert local_server.requests[0][2]["Accept"] == FEED_ACCEPT

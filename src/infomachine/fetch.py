@@ -47,6 +47,11 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_TOTAL_TIMEOUT = 30.0
 MAX_REDIRECTS = 5
+# Accept header for a URL expected to be a feed (polling, `ingest URL`); a page is still taken.
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+)
 REDIRECT_CODES = {301, 302, 303, 307, 308}
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address

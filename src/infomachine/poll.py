@@ -58,6 +58,7 @@ from infomachine.dedupe import canonical_url
 from infomachine.errors import FetchError, HTTPStatusError, InfomachineError, NotFoundError
 from infomachine.fetch import (
     DEFAULT_MAX_BYTES,
+    FEED_ACCEPT,
     USER_AGENT,
     Fetcher,
     FetchResult,
@@ -373,9 +374,7 @@ class Poller:
             self._check_host(_host(source.url))
             if source.kind == "page" and self.config.robots and not self.robots.allowed(source.url):
                 raise FetchError(f"robots.txt disallows {source.url}")
-            accept = None
-            if source.kind == "feed":
-                accept = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"
+            accept = FEED_ACCEPT if source.kind == "feed" else None
             result = self.fetcher.fetch(
                 source.url, etag=source.etag, last_modified=source.last_modified, accept=accept
             )

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infomachine.errors import FetchError, InfomachineError, ParseError
-from infomachine.fetch import Fetcher
+from infomachine.fetch import FEED_ACCEPT, Fetcher
 from infomachine.models import IngestProblem, Record, utcnow
 from infomachine.sources.feeds import feed_source, is_json_feed, parse_feed
 from infomachine.sources.jsonl import parse_json_document, parse_jsonl_file
@@ -35,10 +35,6 @@ TEXT_SUFFIXES = {".txt", ".text"}
 SKIP_NAMES = {".git", "__pycache__", ".DS_Store"}
 MAX_FILE_BYTES = 200 * 1024 * 1024
 SNIFF_BYTES = 8192
-FEED_ACCEPT = (
-    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
-    "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
-)
 
 Kind = Literal["feed", "json_feed", "json", "opml", "html", "markdown", "text", "binary", "empty"]
 
