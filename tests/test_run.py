@@ -323,3 +323,40 @@ def test_run_reports_a_half_configured_llm(tmp_path: Path, monkeypatch: pytest.M
         report = Runner(store, poller, RunConfig(site_dir="", cluster=False)).cycle()
     assert len(report.errors) == 1 and report.errors[0].startswith("synthesize: ")
     assert "base URL" in report.errors[0] and report.new_versions == []
+
+
+def test_publish_re_renders_only_stories_with_new_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infomachine.ingest import ingest_records
+    from infomachine.models import Record
+    from infomachine.poll import PollConfig, Poller
+    from infomachine.publish import site
+    from infomachine.run import RunConfig, Runner
+
+    calls: list[set[str] | None] = []
+    real = site.export_site
+
+    def spy(store: SQLiteStore, out_dir: Path, only: set[str] | None = None) -> Path:
+        calls.append(None if only is None else set(only))
+        return real(store, out_dir, only=only)
+
+    monkeypatch.setattr(site, "export_site", spy)
+
+    def add(store: SQLiteStore, n: int, slug: str) -> None:
+        title, text = TOPIC[n]
+        ingest_records(store, [Record(origin=f"t{n}", url=f"https://example.org/{n}", title=title,
+                                      text=text, published=f"2025-03-0{n + 3}T09:00:00Z")], story=slug)
+
+    with SQLiteStore(tmp_path / "p.db") as store, Poller(PollConfig(allow_private=True)) as poller:
+        add(store, 0, "bridge")
+        add(store, 1, "budget")
+        runner = Runner(store, poller, RunConfig(site_dir=str(tmp_path / "site"), cluster=False))
+        first = runner.cycle()
+        assert len(first.new_versions) == 2
+        add(store, 2, "bridge")
+        second = runner.cycle()
+        bridge = store.get_story("bridge").id
+    assert [v["story"]["id"] for v in second.new_versions] == [bridge]
+    assert calls == [None, {bridge}]  # the first cycle exports everything, then only what changed
+    assert (tmp_path / "site" / "stories" / "budget" / "index.html").is_file()

@@ -13,8 +13,9 @@ cycle tries again.
 Briefs are written by the LLM synthesizer when ``[llm]`` (or
 ``INFOMACHINE_LLM_*``) names an endpoint and a model, else by the offline
 extractive one.  After synthesis every *new* brief version is published: the static site is
-re-exported (``[run] site_dir``, default ./site, including Atom feeds) and,
-when a webhook URL is set, a JSON summary of each new version is POSTed to
+re-exported (``[run] site_dir``, default ./site, including Atom feeds: fully on
+the run's first export, then only the stories with a new version plus the
+index, feeds and sources pages) and, when a webhook URL is set, a JSON summary of each new version is POSTed to
 it through ``fetch.Fetcher.post_json`` (same address checks as fetching).
 """
 
@@ -162,6 +163,7 @@ class Runner:
         self.queries = queries or load_queries_config()
         self.on_event = on_event
         self.stop = stop or StopFlag()
+        self._site_exported = False  # the first export of a run is full, later ones incremental
 
     def emit(self, stage: str, message: str) -> None:
         log.info("%s: %s", stage, message)
@@ -269,7 +271,11 @@ class Runner:
             from infomachine.publish.site import export_site
 
             try:
-                index = export_site(self.store, Path(self.config.site_dir))
+                # A full export first (the site may predate this run), then only the stories
+                # with a new version (index, feeds and sources pages are always rewritten).
+                only = {story.id for story, _ in written} if self._site_exported else None
+                index = export_site(self.store, Path(self.config.site_dir), only=only)
+                self._site_exported = True
                 report.published = str(index)
                 self.emit("publish", f"site written to {index.parent}")
             except PUBLISH_ERRORS as exc:
