@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from itertools import chain
-from typing import Any
 
 import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from infomachine.cli import Context, pass_state
-from infomachine.cli.output import FORMAT_OPTION, console, iso, print_json, print_table
+from infomachine.cli.output import FORMAT_OPTION, console, print_json, print_table
 from infomachine.ingest import ingest_records
-from infomachine.models import IngestReport, Item
+from infomachine.models import IngestReport
+from infomachine.publish.pages import item_summary
 from infomachine.sources.files import collect
 
 
@@ -90,22 +90,6 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)")
 
 
-def item_json(item: Item) -> dict[str, Any]:
-    return {
-        "id": item.id,
-        "url": item.url,
-        "title": item.title,
-        "publisher": item.publisher,
-        "author": item.author,
-        "published": iso(item.published),
-        "ingested_at": iso(item.ingested_at),
-        "source": item.source,
-        "story_id": item.story_id,
-        "duplicate_of": item.duplicate_of,
-        "pinned": item.pinned,
-    }
-
-
 @click.command()
 @click.option("--story", default=None, help="Only items of this story (id or slug).")
 @click.option("--limit", type=int, default=None, help="At most this many items.")
@@ -121,7 +105,7 @@ def items(state: Context, story: str | None, limit: int | None, fmt: str) -> Non
     story_id = state.store.get_story(story).id if story else None
     rows = state.store.list_items(story_id=story_id, limit=limit)
     if fmt == "json":
-        print_json([item_json(i) for i in rows])
+        print_json([item_summary(i) for i in rows])
         return
     print_table(
         f"{len(rows)} items",
@@ -147,7 +131,7 @@ def search(state: Context, query: str, limit: int, fmt: str) -> None:
     """
     hits = state.store.search(query, limit=limit)
     if fmt == "json":
-        print_json([{**item_json(i), "snippet": snip} for i, snip in hits])
+        print_json([{**item_summary(i), "snippet": snip} for i, snip in hits])
         return
     print_table(
         f"{len(hits)} results for {query!r}",

@@ -98,13 +98,8 @@ def found_via(item: Item) -> str | None:
     return str(via) if via else item.source
 
 
-def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
-    story = None
-    if item.story_id:
-        try:
-            story = story_ref(store.get_story(item.story_id))
-        except NotFoundError:
-            story = None
+def item_summary(item: Item) -> dict[str, Any]:
+    """One item as listed (CLI ``items``/``search`` JSON): everything but its text."""
     return {
         "id": item.id,
         "title": item.title,
@@ -117,10 +112,21 @@ def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
         "language": item.language,
         "source": item.source,
         "found_via": found_via(item),
+        "story_id": item.story_id,
         "duplicate_of": item.duplicate_of,
-        "story": story,
-        "text": item.text,
+        "pinned": item.pinned,
     }
+
+
+def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
+    """One item with its story and text (item page, ``/api/items/<id>``)."""
+    story = None
+    if item.story_id:
+        try:
+            story = story_ref(store.get_story(item.story_id))
+        except NotFoundError:
+            story = None
+    return {**item_summary(item), "story": story, "text": item.text}
 
 
 def source_view(source: Source) -> dict[str, Any]:
