@@ -125,3 +125,16 @@ def test_pin_item_takes_its_near_duplicates_along(store: SQLiteStore) -> None:
     assert {i.id: (i.story_id, i.pinned) for i in store.list_items()} == {
         "i1": ("s1", True), "i2": ("s1", True), "i3": (None, False)
     }
+
+
+def test_sqlite_store_implements_the_store_interface(store: SQLiteStore) -> None:
+    import inspect
+
+    from infomachine.store import Store
+
+    assert isinstance(store, Store)
+    protocol = {n for n in dir(Store) if not n.startswith("_") and callable(getattr(Store, n))}
+    public = {n for n, _ in inspect.getmembers(SQLiteStore, inspect.isfunction) if not n.startswith("_")}
+    # Everything stages call is in the interface; only raw SQL stays SQLite-only.
+    assert public - protocol == {"execute"}
+    assert protocol <= public

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from infomachine.store.base import Store
 from infomachine.store.sqlite import SQLiteStore
-
-Store = SQLiteStore  # the interface every backend implements; PostgreSQL will follow
 
 DEFAULT_DB = "infomachine.db"
 
@@ -16,7 +15,7 @@ def default_db_path() -> Path:
     return Path(os.environ.get("INFOMACHINE_DB") or DEFAULT_DB)
 
 
-def open_store(path: str | Path | None = None) -> SQLiteStore:
+def open_store(path: str | Path | None = None) -> Store:
     """Open (and migrate) the store at ``path``, ``$INFOMACHINE_DB`` or ./infomachine.db."""
     return SQLiteStore(path or default_db_path())
 
