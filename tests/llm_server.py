@@ -213,9 +213,9 @@ def valid_answer() -> dict[str, Any]:
         ],
         "why_it_matters": [
             sent(
-                "The mayor expects commute times to fall by a third.",
+                "Mayor Ilse Brandt said the expansion will cut commute times by a third.",
                 1,
-                "the expansion will cut commute times by a third",
+                "Mayor Ilse Brandt said the expansion will cut commute times by a third",
             ),
         ],
         "open_questions": [
@@ -238,9 +238,9 @@ def valid_answer() -> dict[str, Any]:
                     "The Harbor Council voted on 4 March 2024",
                 ),
                 sent(
-                    "A day later the operators' guild warned of a crew shortage.",
+                    "The Ferry Operators Guild warned that operators lack the crews to run the new routes.",
                     2,
-                    "warned on 5 March 2024 that operators lack the crews",
+                    "Ferry Operators Guild warned on 5 March 2024 that operators lack the crews to run the new routes",
                 ),
             ]
         ],
@@ -253,10 +253,13 @@ def valid_answer() -> dict[str, Any]:
             },
             {
                 "date": "2024-03-05",
-                "text": "Ferry Operators Guild warns of crew shortage.",
+                "text": "Ferry Operators Guild warned operators lack crews.",
                 "cites": [2],
                 "quotes": [
-                    {"n": 2, "quote": "warned on 5 March 2024 that operators lack the crews"}
+                    {
+                        "n": 2,
+                        "quote": "Ferry Operators Guild warned on 5 March 2024 that operators lack the crews",
+                    }
                 ],
             },
         ],
@@ -297,7 +300,9 @@ def valid_answer() -> dict[str, Any]:
                 "b": {
                     "actor": "Jonas Keel",
                     "claim": sent(
-                        "There are no crews to run them.", 2, "lack the crews to run the new routes"
+                        "Operators lack the crews to run the new routes.",
+                        2,
+                        "lack the crews to run the new routes",
                     ),
                 },
             },

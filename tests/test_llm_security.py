@@ -42,7 +42,11 @@ def obeying_model(body: dict[str, Any]) -> Reply:
     """Does what the data says: adds injected sentences to a good brief."""
     answer = valid_answer()
     answer["bullets"].append(
-        sent("Residents called the routes long overdue.", 4, "the new routes were long overdue")
+        sent(
+            "Residents said the new routes were long overdue.",
+            4,
+            "Residents at the pier said the new routes were long overdue",
+        )
     )
     prompt = "\n".join(m["content"] for m in body["messages"])
     if "Ignore previous instructions" in prompt:

@@ -24,6 +24,7 @@ One brief is made like this:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -201,8 +202,8 @@ class LLMSynthesizer:
             messages, schema=schema, name=model.__name__.lower(), story_id=story_id, redact=tag
         )
         try:
-            return result.content, model.model_validate_json(P.extract_json(result.content)), False
-        except ValidationError as exc:
+            return result.content, _parse(model, result.content), False
+        except (ValidationError, ValueError) as exc:
             error = _short_error(exc)
         if not (repair and self.config.repair):
             raise LLMError(f"the LLM answered with unusable JSON: {error}")
@@ -213,8 +214,8 @@ class LLMSynthesizer:
             retry, schema=schema, name=model.__name__.lower(), story_id=story_id, redact=tag
         )
         try:
-            return second.content, model.model_validate_json(P.extract_json(second.content)), True
-        except ValidationError as exc:
+            return second.content, _parse(model, second.content), True
+        except (ValidationError, ValueError) as exc:
             raise LLMError(
                 f"the LLM answered with unusable JSON twice: {_short_error(exc)}"
             ) from None
@@ -343,7 +344,15 @@ def _offline(
     return brief
 
 
-def _short_error(exc: ValidationError) -> str:
+def _parse(model: type[BaseModel], content: str) -> BaseModel:
+    """The answer validated against ``model`` (raw newlines in strings tolerated)."""
+    data = json.loads(P.extract_json(content), strict=False)
+    return model.model_validate(data)
+
+
+def _short_error(exc: ValueError) -> str:
+    if not isinstance(exc, ValidationError):
+        return str(exc)[:200]
     errors = exc.errors()
     if not errors:
         return str(exc)[:200]

@@ -122,8 +122,10 @@ class LLMQuote(_Strict):
 
 class LLMSentence(_Strict):
     text: str = Field(json_schema_extra={"maxLength": 600})
-    cites: list[int] = Field(default_factory=list, json_schema_extra={"maxItems": 4})
-    quotes: list[LLMQuote] = Field(default_factory=list, json_schema_extra={"maxItems": 4})
+    cites: list[int] = Field(default_factory=list, json_schema_extra={"minItems": 1, "maxItems": 4})
+    quotes: list[LLMQuote] = Field(
+        default_factory=list, json_schema_extra={"minItems": 1, "maxItems": 4}
+    )
 
 
 class LLMQuestion(_Strict):
@@ -163,7 +165,9 @@ class LLMTension(_Strict):
 class LLMBrief(_Strict):
     """What the model is asked to return (sources are never part of it)."""
 
-    summary: list[LLMSentence] = Field(default_factory=list, json_schema_extra={"maxItems": 3})
+    summary: list[LLMSentence] = Field(
+        default_factory=list, json_schema_extra={"minItems": 1, "maxItems": 3}
+    )
     bullets: list[LLMSentence] = Field(default_factory=list, json_schema_extra={"maxItems": 6})
     why_it_matters: list[LLMSentence] = Field(
         default_factory=list, json_schema_extra={"maxItems": 3}
