@@ -402,3 +402,16 @@ def test_previous_answer_is_not_mutated() -> None:
     with ScriptedLLM([ok(answer)]) as llm:
         synth(llm)(make_story(), make_items(), now=NOW)
     assert answer == snapshot
+
+
+def test_truncated_answer_keeps_its_complete_part() -> None:
+    items = make_items()
+    full = json.dumps(valid_answer())
+    cut = full[: full.index('"narrative"') + 40]  # stops mid-narrative, as at max_tokens
+    with ScriptedLLM([ok(cut)]) as llm:
+        brief = synth(llm)(make_story(), items, now=NOW)
+    assert len(llm.requests) == 1  # parsed without a repair round
+    assert brief.what.summary[0].text.startswith("The Harbor Council approved")
+    assert len(brief.what.bullets) == 2 and brief.open_questions
+    assert brief.synthesizer == "llm:test-model+extractive-fallback"  # later sections offline
+    assert_verified(brief, items)

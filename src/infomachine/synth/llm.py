@@ -346,7 +346,17 @@ def _offline(
 
 def _parse(model: type[BaseModel], content: str) -> BaseModel:
     """The answer validated against ``model`` (raw newlines in strings tolerated)."""
-    data = json.loads(P.extract_json(content), strict=False)
+    text = P.extract_json(content)
+    try:
+        data = json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        salvaged = P.salvage_json(text)
+        if salvaged == text:
+            raise
+        try:
+            data = json.loads(salvaged, strict=False)
+        except json.JSONDecodeError:
+            raise exc from None
     return model.model_validate(data)
 
 

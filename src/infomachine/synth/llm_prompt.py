@@ -352,6 +352,40 @@ def repair_messages(
     ]
 
 
+def salvage_json(text: str) -> str:
+    """A truncated JSON object cut back to its last complete object and closed.
+
+    Models that hit ``max_tokens`` stop mid-value; everything up to the last
+    complete ``{...}`` is still usable (and still verified like the rest).
+    """
+    stack: list[str] = []
+    in_str = esc = False
+    cut: tuple[int, list[str]] | None = None
+    for i, ch in enumerate(text):
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            continue
+        if ch == '"':
+            in_str = True
+        elif ch in "{[":
+            stack.append(ch)
+        elif ch in "}]":
+            if stack:
+                stack.pop()
+            if ch == "}" and stack:
+                cut = (i + 1, list(stack))
+    if not stack or cut is None:
+        return text
+    end, open_ = cut
+    head = text[:end].rstrip().rstrip(",")
+    return head + "".join("}" if c == "{" else "]" for c in reversed(open_))
+
+
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 
 
