@@ -33,3 +33,25 @@ def test_every_command_has_help_with_an_example() -> None:
             continue
         help_text = command.get_help(ctx)
         assert "Example" in help_text, f"`infomachine {name} --help` has no example"
+
+
+def test_every_setting_is_in_the_configuration_reference() -> None:
+    import dataclasses
+
+    from infomachine.cluster_config import ClusterConfig
+    from infomachine.poll import PollConfig
+    from infomachine.queries import QueriesConfig
+    from infomachine.run import RunConfig
+    from infomachine.synth.llm_client import LLMConfig
+
+    text = (DOCS.parent / "configuration.md").read_text(encoding="utf-8")
+    missing = []
+    for section, cls in [("cluster", ClusterConfig), ("poll", PollConfig), ("queries", QueriesConfig),
+                         ("run", RunConfig), ("llm", LLMConfig)]:
+        part = text.split(f"## [{section}]", 1)
+        if len(part) < 2:
+            missing.append(f"[{section}]")
+            continue
+        body = part[1].split("\n## ", 1)[0]
+        missing += [f"[{section}] {f.name}" for f in dataclasses.fields(cls) if f"`{f.name}`" not in body]
+    assert not missing, f"settings missing from docs/configuration.md: {missing}"
