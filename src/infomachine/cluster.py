@@ -50,7 +50,7 @@ from infomachine.cluster_features import (
     raw_features,
 )
 from infomachine.models import Story, utcnow
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 
 DAY = 86400.0
 __all__ = ["ClusterConfig", "ClusterReport", "Clusterer", "StoryState", "cluster_items",
@@ -368,7 +368,7 @@ def _load_embedder(name: str) -> Callable[[str], list[float]]:
 
 
 def cluster_items(
-    store: SQLiteStore,
+    store: Store,
     config: ClusterConfig | None = None,
     *,
     on_progress: Callable[[int], None] | None = None,
@@ -395,7 +395,7 @@ def cluster_items(
     return report
 
 
-def _run_chunk(store: SQLiteStore, engine: Clusterer, chunk: list[Any], report: ClusterReport) -> None:
+def _run_chunk(store: Store, engine: Clusterer, chunk: list[Any], report: ClusterReport) -> None:
     """Cluster one chunk in memory, then write stories, assignments and merges."""
     assignments: list[tuple[str, str]] = []
     created: dict[str, str] = {}  # story id -> title of the item that started it

@@ -26,7 +26,7 @@ from infomachine.pipeline import synthesize_all
 from infomachine.publish.pages import index_rows
 from infomachine.publish.site import export_site, os_reason
 from infomachine.sources.jsonl import record_from_dict
-from infomachine.store import SQLiteStore
+from infomachine.store import SQLiteStore, Store
 
 # Inclusive last publication day of each replay batch.
 BATCH_ENDS = ("2026-04-20", "2026-05-12", "2026-05-16", "2026-05-19", "2026-05-23")
@@ -85,7 +85,7 @@ def _cluster() -> Any | None:
     return lambda store: module.cluster_items(store, config)
 
 
-def _ingest_batch(store: SQLiteStore, rows: list[dict[str, Any]], cluster: Any | None, start: int) -> None:
+def _ingest_batch(store: Store, rows: list[dict[str, Any]], cluster: Any | None, start: int) -> None:
     if cluster is not None:
         ingest_records(store, (_record(r, start + i) for i, r in enumerate(rows)))
         cluster(store)
@@ -102,7 +102,7 @@ def _batch_time(rows: list[dict[str, Any]]) -> datetime:
     return last + timedelta(hours=2)
 
 
-def write_markdown_site(store: SQLiteStore, site: Path) -> list[Path]:
+def write_markdown_site(store: Store, site: Path) -> list[Path]:
     """``<slug>.md``, ``<slug>.history.md`` per story with a brief, and ``index.md``."""
     from infomachine.publish.markdown import escape, render_history_markdown, render_markdown
 
@@ -182,7 +182,7 @@ def _run_demo(directory: Path) -> DemoResult:
     )
 
 
-def story_rows(store: SQLiteStore) -> list[dict[str, Any]]:
+def story_rows(store: Store) -> list[dict[str, Any]]:
     """One row per story (from ``pages.index_rows``): slug, title, items, latest version, what changed."""
     rows: list[dict[str, Any]] = [
         {

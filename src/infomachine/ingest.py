@@ -21,13 +21,13 @@ from infomachine.dedupe import (
 from infomachine.errors import InfomachineError
 from infomachine.extract import extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 from infomachine.store.sqlite_stories import slugify
 
 BATCH_SIZE = 500
 
 
-def pin_story(store: SQLiteStore, name: str) -> Story:
+def pin_story(store: Store, name: str) -> Story:
     """The story named ``name`` (id, slug or alias), created and pinned if new."""
     existing = store.find_story_by_slug(name) or store.find_story_by_slug(slugify(name))
     if existing is not None:
@@ -45,7 +45,7 @@ class Ingestor:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: Store,
         *,
         story: Story | None = None,
         near_duplicates: bool = True,
@@ -138,7 +138,7 @@ class Ingestor:
         report.item_ids.append(item.id)
 
 def ingest_records(
-    store: SQLiteStore,
+    store: Store,
     documents: Iterable[Record | IngestProblem],
     *,
     story: str | None = None,

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from infomachine.errors import InfomachineError, SynthesisError
 from infomachine.models import Brief, Item, Story
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 from infomachine.versions import apply_evolution, change_summary, diff_briefs, is_material_change
 
 HISTORY_DEPTH = 20  # earlier versions consulted for evolution
@@ -61,14 +61,14 @@ def found_via_map(items: list[Item]) -> dict[str, str]:
     return out
 
 
-def story_history(store: SQLiteStore, story_id: str, depth: int = HISTORY_DEPTH) -> list[Brief]:
+def story_history(store: Store, story_id: str, depth: int = HISTORY_DEPTH) -> list[Brief]:
     """The story's stored versions, oldest first (at most the last ``depth``)."""
     numbers = [v["version"] for v in store.list_versions(story_id)][-depth:]
     return [store.get_brief(story_id, n) for n in numbers]
 
 
 def synthesize_story(
-    store: SQLiteStore,
+    store: Store,
     story_ref: str | Story,
     *,
     synthesizer: Synthesizer | None = None,
@@ -126,7 +126,7 @@ class SynthesisResults(list[tuple[Story, Brief, bool]]):
 
 
 def synthesize_all(
-    store: SQLiteStore,
+    store: Store,
     *,
     synthesizer: Synthesizer | None = None,
     force: bool = False,

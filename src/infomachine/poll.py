@@ -67,7 +67,7 @@ from infomachine.fetch import (
 )
 from infomachine.ingest import Ingestor
 from infomachine.models import IngestProblem, Record, Source, utcnow
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 
 POLLED_KINDS = ("feed", "page", "query")
 RETRY_AFTER_CAP = 7 * 86400  # never wait longer than a week for a Retry-After
@@ -396,7 +396,7 @@ class Poller:
 
     def poll(
         self,
-        store: SQLiteStore,
+        store: Store,
         *,
         now: datetime | None = None,
         sources: list[Source] | None = None,
@@ -434,7 +434,7 @@ class Poller:
         return report
 
     def _apply_safely(
-        self, store: SQLiteStore, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
+        self, store: Store, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
     ) -> SourceOutcome:
         """``_apply``; an error storing one source's results is recorded on it, not raised."""
         try:
@@ -449,7 +449,7 @@ class Poller:
                 return SourceOutcome(source.id, source.url, "error", error=message[:500])
 
     def _apply(
-        self, store: SQLiteStore, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
+        self, store: Store, ing: Ingestor, got: _Fetched, now: datetime, report: PollReport
     ) -> SourceOutcome:
         source = got.source
         result = got.result
@@ -498,7 +498,7 @@ class Poller:
         return outcome
 
     def _deferred(
-        self, store: SQLiteStore, source: Source, until: datetime, report: PollReport
+        self, store: Store, source: Source, until: datetime, report: PollReport
     ) -> SourceOutcome:
         """Not requested (its host is under Retry-After): rescheduled, not a failure."""
         outcome = SourceOutcome(source.id, source.url, "deferred", next_poll=until)
@@ -507,7 +507,7 @@ class Poller:
         return outcome
 
     def _failed(
-        self, store: SQLiteStore, source: Source, error: Exception, now: datetime, report: PollReport
+        self, store: Store, source: Source, error: Exception, now: datetime, report: PollReport
     ) -> SourceOutcome:
         cfg = self.config
         status = error.status if isinstance(error, HTTPStatusError) else None
@@ -551,7 +551,7 @@ def _retry_until(now: datetime, retry_after: float) -> datetime:
     return now + timedelta(seconds=clamp(retry_after, 1.0, RETRY_AFTER_CAP))
 
 
-def _update_source(store: SQLiteStore, source_id: str, **fields: Any) -> bool:
+def _update_source(store: Store, source_id: str, **fields: Any) -> bool:
     """``store.update_source``; False when the source was removed meanwhile.
 
     Inside an open transaction the failed UPDATE changed nothing, so the
@@ -620,7 +620,7 @@ def _guard_guid(rec: Record, seen: dict[str, str | None]) -> None:
 
 
 def poll(
-    store: SQLiteStore,
+    store: Store,
     config: PollConfig | None = None,
     *,
     now: datetime | None = None,

@@ -39,7 +39,7 @@ from infomachine.errors import InputError
 from infomachine.extract import html_to_text
 from infomachine.fetch import FetchResult
 from infomachine.models import IngestProblem, Record, Source, Story
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 
 
 @dataclass
@@ -230,7 +230,7 @@ def query_source(
                   interval=cfg.interval, metadata=meta)
 
 
-def add_query(store: SQLiteStore, query: str, provider: str = "hn", *,
+def add_query(store: Store, query: str, provider: str = "hn", *,
               template: str | None = None, config: QueriesConfig | None = None) -> Source:
     return store.upsert_source(query_source(query, provider, config=config, template=template))
 
@@ -299,13 +299,13 @@ def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[s
     return terms[:n]
 
 
-def derive_query(store: SQLiteStore, story: Story, n: int = 4, corpus_limit: int = 5000) -> str:
+def derive_query(store: Store, story: Story, n: int = 4, corpus_limit: int = 5000) -> str:
     titles = [i.title for i in store.list_items(story_id=story.id) if i.title]
     corpus = store.recent_item_titles(corpus_limit)
     return " ".join(key_terms(titles, corpus, n))
 
 
-def reactive_sources(store: SQLiteStore) -> list[Source]:
+def reactive_sources(store: Store) -> list[Source]:
     return [s for s in store.list_sources(kind="query") if s.metadata.get("reactive")]
 
 
@@ -318,7 +318,7 @@ class ReactiveSources(list[Source]):
         self.adopted: list[Source] = []
 
 
-def spawn_reactive(store: SQLiteStore, config: QueriesConfig | None = None) -> ReactiveSources:
+def spawn_reactive(store: Store, config: QueriesConfig | None = None) -> ReactiveSources:
     """Create reactive search sources for stories that reached the configured size.
 
     A story gets them once: the derived query is kept in the story's metadata

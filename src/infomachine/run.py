@@ -39,7 +39,7 @@ from infomachine.models import Brief, Story
 from infomachine.poll import Poller, PollReport, SourceOutcome
 from infomachine.queries import QueriesConfig, spawn_reactive
 from infomachine.queries import load_config as load_queries_config
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 
 log = logging.getLogger("infomachine.run")
 
@@ -149,7 +149,7 @@ class Runner:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: Store,
         poller: Poller,
         config: RunConfig | None = None,
         *,

@@ -29,7 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from infomachine.errors import InfomachineError
 from infomachine.models import Story
 from infomachine.publish import atom, html, pages
-from infomachine.store import SQLiteStore, default_db_path
+from infomachine.store import SQLiteStore, Store, default_db_path
 
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; "
@@ -74,10 +74,10 @@ class StorePool:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._local = threading.local()
-        self._all: list[SQLiteStore] = []
+        self._all: list[Store] = []
         self._lock = threading.Lock()
 
-    def get(self) -> SQLiteStore:
+    def get(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
             store = SQLiteStore(self.path, migrate=False)
@@ -212,7 +212,7 @@ def create_app(db_path: str | Path | None = None) -> Starlette:
 # --------------------------------------------------------------------------- helpers
 
 
-def _story(request: Request, store: SQLiteStore) -> Story | RedirectResponse:
+def _story(request: Request, store: Store) -> Story | RedirectResponse:
     """The story named in the path, or a redirect when it was named by id or alias."""
     ref = request.path_params["ref"]
     story = pages.resolve_story(store, ref)
@@ -228,11 +228,11 @@ def _story(request: Request, store: SQLiteStore) -> Story | RedirectResponse:
 
 
 def with_story(
-    fn: Callable[[Request, SQLiteStore, Story], Response],
-) -> Callable[[Request, SQLiteStore], Response]:
+    fn: Callable[[Request, Store, Story], Response],
+) -> Callable[[Request, Store], Response]:
     """A story route: ``fn`` gets the story named in the path (ids and aliases redirect)."""
 
-    def endpoint(request: Request, store: SQLiteStore) -> Response:
+    def endpoint(request: Request, store: Store) -> Response:
         story = _story(request, store)
         if isinstance(story, Response):
             return story
@@ -251,7 +251,7 @@ def _json(data: Any) -> JSONResponse:
 
 
 def _versions_pair(
-    request: Request, store: SQLiteStore, story: Story
+    request: Request, store: Store, story: Story
 ) -> tuple[dict[str, Any], dict[str, Any], Any]:
     a = pages.version_number(request.path_params["a"])
     b = pages.version_number(request.path_params["b"])
@@ -265,12 +265,12 @@ def _versions_pair(
 # --------------------------------------------------------------------------- pages
 
 
-def index(request: Request, store: SQLiteStore) -> Response:
+def index(request: Request, store: Store) -> Response:
     return _html(html.render_index(pages.index_rows(store), urls=URLS))
 
 
 @with_story
-def story_page(request: Request, store: SQLiteStore, story: Story) -> Response:
+def story_page(request: Request, store: Store, story: Story) -> Response:
     versions = store.list_versions(story.id)
     if not versions:
         return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
@@ -283,13 +283,13 @@ def story_page(request: Request, store: SQLiteStore, story: Story) -> Response:
 
 
 @with_story
-def history_page(request: Request, store: SQLiteStore, story: Story) -> Response:
+def history_page(request: Request, store: Store, story: Story) -> Response:
     versions = store.list_versions(story.id)
     return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
 
 
 @with_story
-def version_page(request: Request, store: SQLiteStore, story: Story) -> Response:
+def version_page(request: Request, store: Store, story: Story) -> Response:
     n = pages.version_number(request.path_params["n"])
     versions = store.list_versions(story.id)
     brief = store.get_brief(story.id, n)
@@ -298,13 +298,13 @@ def version_page(request: Request, store: SQLiteStore, story: Story) -> Response
 
 
 @with_story
-def diff_page(request: Request, store: SQLiteStore, story: Story) -> Response:
+def diff_page(request: Request, store: Store, story: Story) -> Response:
     row_a, row_b, diff = _versions_pair(request, store, story)
     return _html(html.render_diff(pages.story_ref(story), row_a, row_b, diff, urls=URLS))
 
 
 @with_story
-def story_feed(request: Request, store: SQLiteStore, story: Story) -> Response:
+def story_feed(request: Request, store: Store, story: Story) -> Response:
     slug = story.slug
     body = atom.story_feed(
         pages.story_ref(story),
@@ -317,7 +317,7 @@ def story_feed(request: Request, store: SQLiteStore, story: Story) -> Response:
     return Response(body, media_type=ATOM_TYPE)
 
 
-def feed_all(request: Request, store: SQLiteStore) -> Response:
+def feed_all(request: Request, store: Store) -> Response:
     body = atom.all_stories_feed(
         pages.index_rows(store),
         self_url=str(request.url.replace(query="")),
@@ -328,20 +328,20 @@ def feed_all(request: Request, store: SQLiteStore) -> Response:
     return Response(body, media_type=ATOM_TYPE)
 
 
-def item_page(request: Request, store: SQLiteStore) -> Response:
+def item_page(request: Request, store: Store) -> Response:
     item = store.get_item(request.path_params["item_id"])
     return _html(html.render_item(pages.item_view(store, item), urls=URLS))
 
 
-def sources_page(request: Request, store: SQLiteStore) -> Response:
+def sources_page(request: Request, store: Store) -> Response:
     return _html(html.render_sources(pages.sources_rows(store), urls=URLS))
 
 
-def sources_opml(request: Request, store: SQLiteStore) -> Response:
+def sources_opml(request: Request, store: Store) -> Response:
     return Response(pages.opml_text(store), media_type="text/x-opml; charset=utf-8")
 
 
-def search_page(request: Request, store: SQLiteStore) -> Response:
+def search_page(request: Request, store: Store) -> Response:
     query = request.query_params.get("q", "")
     return _html(html.render_search(query, pages.search_rows(store, query), urls=URLS))
 
@@ -349,12 +349,12 @@ def search_page(request: Request, store: SQLiteStore) -> Response:
 # --------------------------------------------------------------------------- JSON API
 
 
-def api_stories(request: Request, store: SQLiteStore) -> Response:
+def api_stories(request: Request, store: Store) -> Response:
     return _json({"stories": pages.index_rows(store)})
 
 
 @with_story
-def api_story(request: Request, store: SQLiteStore, story: Story) -> Response:
+def api_story(request: Request, store: Store, story: Story) -> Response:
     versions = store.list_versions(story.id)
     brief = store.latest_brief(story.id)
     return _json(
@@ -369,33 +369,33 @@ def api_story(request: Request, store: SQLiteStore, story: Story) -> Response:
 
 
 @with_story
-def api_history(request: Request, store: SQLiteStore, story: Story) -> Response:
+def api_history(request: Request, store: Store, story: Story) -> Response:
     return _json({"story": pages.story_ref(story), "versions": store.list_versions(story.id)})
 
 
 @with_story
-def api_version(request: Request, store: SQLiteStore, story: Story) -> Response:
+def api_version(request: Request, store: Store, story: Story) -> Response:
     n = pages.version_number(request.path_params["n"])
     brief = store.get_brief(story.id, n)
     return _json({"story": pages.story_ref(story), "version": n, "brief": brief.model_dump(mode="json")})
 
 
 @with_story
-def api_diff(request: Request, store: SQLiteStore, story: Story) -> Response:
+def api_diff(request: Request, store: Store, story: Story) -> Response:
     row_a, row_b, diff = _versions_pair(request, store, story)
     return _json({"story": pages.story_ref(story), "a": row_a, "b": row_b, "diff": diff})
 
 
-def api_item(request: Request, store: SQLiteStore) -> Response:
+def api_item(request: Request, store: Store) -> Response:
     item = store.get_item(request.path_params["item_id"])
     return _json(pages.item_view(store, item))
 
 
-def api_sources(request: Request, store: SQLiteStore) -> Response:
+def api_sources(request: Request, store: Store) -> Response:
     return _json({"sources": pages.sources_rows(store)})
 
 
-def api_search(request: Request, store: SQLiteStore) -> Response:
+def api_search(request: Request, store: Store) -> Response:
     query = request.query_params.get("q", "")
     return _json({"query": query, "results": pages.search_rows(store, query)})
 

@@ -15,7 +15,7 @@ import click
 
 from infomachine import __version__
 from infomachine.errors import InfomachineError
-from infomachine.store import SQLiteStore, default_db_path
+from infomachine.store import SQLiteStore, Store, default_db_path
 
 
 class Context:
@@ -23,10 +23,10 @@ class Context:
 
     def __init__(self, db: Path) -> None:
         self.db = db
-        self._store: SQLiteStore | None = None
+        self._store: Store | None = None
 
     @property
-    def store(self) -> SQLiteStore:
+    def store(self) -> Store:
         if self._store is None:
             self._store = SQLiteStore(self.db)
         return self._store

@@ -14,7 +14,7 @@ from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief, Item, Source, Story
 from infomachine.publish.times import rfc3339
 from infomachine.sources.opml import export_opml
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 from infomachine.versions import diff_briefs
 
 MAX_QUERY = 200
@@ -24,7 +24,7 @@ def story_ref(story: Story) -> dict[str, Any]:
     return {"id": story.id, "slug": story.slug, "title": story.title}
 
 
-def index_rows(store: SQLiteStore) -> list[dict[str, Any]]:
+def index_rows(store: Store) -> list[dict[str, Any]]:
     """Stories, most recently changed first (latest brief time, else story update)."""
     latest = store.latest_versions()
     rows = []
@@ -44,7 +44,7 @@ def index_rows(store: SQLiteStore) -> list[dict[str, Any]]:
     return rows
 
 
-def resolve_story(store: SQLiteStore, ref: str) -> Story:
+def resolve_story(store: Store, ref: str) -> Story:
     """A story by slug, id or alias (merged stories resolve to the survivor)."""
     return store.get_story(ref)
 
@@ -118,7 +118,7 @@ def item_summary(item: Item) -> dict[str, Any]:
     }
 
 
-def item_view(store: SQLiteStore, item: Item) -> dict[str, Any]:
+def item_view(store: Store, item: Item) -> dict[str, Any]:
     """One item with its story and text (item page, ``/api/items/<id>``)."""
     story = None
     if item.story_id:
@@ -147,11 +147,11 @@ def source_view(source: Source) -> dict[str, Any]:
     }
 
 
-def sources_rows(store: SQLiteStore) -> list[dict[str, Any]]:
+def sources_rows(store: Store) -> list[dict[str, Any]]:
     return [source_view(s) for s in store.list_sources()]
 
 
-def search_rows(store: SQLiteStore, query: str, limit: int = 50) -> list[dict[str, Any]]:
+def search_rows(store: Store, query: str, limit: int = 50) -> list[dict[str, Any]]:
     query = (query or "").strip()
     if len(query) > MAX_QUERY:
         raise InputError(f"search query longer than {MAX_QUERY} characters")
@@ -182,6 +182,6 @@ def search_rows(store: SQLiteStore, query: str, limit: int = 50) -> list[dict[st
     return rows
 
 
-def opml_text(store: SQLiteStore) -> str:
+def opml_text(store: Store) -> str:
     """The sources as OPML 2.0 (``sources.opml.export_opml``)."""
     return export_opml(store.list_sources())

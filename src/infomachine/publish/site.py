@@ -25,7 +25,7 @@ from pathlib import Path
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Story
 from infomachine.publish import atom, html, pages
-from infomachine.store import SQLiteStore
+from infomachine.store import Store
 
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 STATIC = html.Urls(static=True)
@@ -49,7 +49,7 @@ def _write(path: Path, text: str) -> bool:
     return True
 
 
-def export_site(store: SQLiteStore, out_dir: Path, only: set[str] | None = None) -> Path:
+def export_site(store: Store, out_dir: Path, only: set[str] | None = None) -> Path:
     """Write the site under ``out_dir``; returns the path of ``index.html``.
 
     ``only``: ids of the stories to re-render (None: all); see the module doc.
@@ -68,7 +68,7 @@ def os_reason(exc: OSError) -> str:
     return f"{reason}: {exc.filename}" if exc.filename else reason
 
 
-def _export(store: SQLiteStore, out: Path, only: set[str] | None) -> Path:
+def _export(store: Store, out: Path, only: set[str] | None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     _copy_static(out / "static")
 
@@ -106,7 +106,7 @@ def _export(store: SQLiteStore, out: Path, only: set[str] | None) -> Path:
     return out / "index.html"
 
 
-def _export_story(store: SQLiteStore, out: Path, story: Story, *, full: bool = True) -> set[str]:
+def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -> set[str]:
     """Write one story's pages; return the ids of the items its pages link to.
 
     Without ``full``, diff pages already written are kept (they cannot change).
