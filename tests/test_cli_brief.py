@@ -151,6 +151,16 @@ def test_llm_options_need_both_values(db: Path) -> None:
     assert r.exit_code == 2 and r.output.startswith("error:")
 
 
+def test_llm_settings_are_read_from_the_environment(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without flags, [llm] config / INFOMACHINE_LLM_* decide (so `run` and
+    # `synthesize` behave alike): half a configuration is refused.
+    monkeypatch.setenv("INFOMACHINE_LLM_MODEL", "some-model")
+    r = run(db, "synthesize")
+    assert r.exit_code == 2 and "base URL" in r.output
+    monkeypatch.delenv("INFOMACHINE_LLM_MODEL")
+    assert run(db, "synthesize").exit_code == 0
+
+
 def test_every_command_has_help_with_an_example() -> None:
     for name in ("synthesize", "show", "history", "diff", "verify", "timeline", "demo"):
         r = CliRunner().invoke(cli, [name, "--help"])

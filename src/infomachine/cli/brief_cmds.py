@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,23 +10,17 @@ import click
 
 from infomachine.cli import Context, pass_state
 from infomachine.cli.output import console, print_json, print_table
-from infomachine.errors import ConfigError, InputError, NotFoundError
+from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief
 
 STORIES = click.argument("stories", nargs=-1)
 
 
 def _synthesizer(state: Context, base_url: str | None, model: str | None) -> Any:
-    if not base_url and not model:
-        return None
-    try:
-        llm = importlib.import_module("infomachine.synth.llm")
-    except ImportError as exc:
-        raise ConfigError("LLM synthesis is not available in this installation") from exc
-    synth = llm.make_synthesizer(base_url, model, store=state.store)
-    if synth is None:
-        raise ConfigError("LLM synthesis is not configured: give --llm-base-url and --llm-model")
-    return synth
+    """The LLM synthesizer when flags or [llm] config name one, else None (offline)."""
+    from infomachine.synth.llm import make_synthesizer
+
+    return make_synthesizer(base_url, model, store=state.store)
 
 
 @click.command()
