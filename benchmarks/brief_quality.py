@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from infomachine.extract import extract
-from infomachine.models import Brief, Item, Sentence, Story
+from infomachine.models import Brief, Item, Story
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.synth.extractive import synthesize
 from infomachine.synth.verify import SourceTexts, check_sentence
@@ -33,18 +33,10 @@ DEFAULT_DATA = Path(os.environ.get("INFOMACHINE_SHARED_DATA", ROOT.parent / "sha
 FACTS = Path(__file__).resolve().parent / "expected_facts.json"
 
 
-def sentences(brief: Brief) -> list[Sentence]:
-    out = [*brief.what.summary, *brief.what.bullets, *brief.why_it_matters]
-    out += [s for q in brief.open_questions for s in q.context]
-    out += [s for p in brief.narrative for s in p]
-    out += [s for p in brief.perspectives for s in p.stance]
-    out += [c for t in brief.tensions for c in (t.a.claim, t.b.claim)]
-    out += [Sentence(text=e.text, cites=e.cites, evidence=e.evidence) for e in brief.timeline]
-    return out
 
 
 def brief_text(brief: Brief) -> str:
-    parts = [s.text for s in sentences(brief)] + [q.question for q in brief.open_questions]
+    parts = [s.text for s in brief.cited_sentences()] + [q.question for q in brief.open_questions]
     return "\n".join(parts).lower()
 
 
@@ -93,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         brief = synthesize(Story(id=slug, slug=slug, title=slug), items)
         by_id = {it.id: it for it in items}
         texts = SourceTexts({s.n: by_id[s.item_id].title + "\n" + by_id[s.item_id].text for s in brief.sources})
-        sents = sentences(brief)
+        sents = brief.cited_sentences()
         ok = sum(1 for s in sents if check_sentence(s, texts) is None)
         expected = facts.get(slug, {})
         text = brief_text(brief)

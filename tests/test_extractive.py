@@ -13,14 +13,6 @@ from infomachine.synth.verify import SourceTexts, check_sentence
 NOW = datetime(2024, 4, 1, tzinfo=UTC)
 
 
-def all_sentences(brief: Brief) -> list[Sentence]:
-    out = [*brief.what.summary, *brief.what.bullets, *brief.why_it_matters]
-    out += [s for q in brief.open_questions for s in q.context]
-    out += [s for p in brief.narrative for s in p]
-    out += [s for p in brief.perspectives for s in p.stance]
-    out += [c for t in brief.tensions for c in (t.a.claim, t.b.claim)]
-    out += [Sentence(text=e.text, cites=e.cites, evidence=e.evidence) for e in brief.timeline]
-    return out
 
 
 def source_texts(brief: Brief, items: list[Item]) -> SourceTexts:
@@ -61,7 +53,7 @@ def test_every_sentence_passes_verification() -> None:
     items = make_items()
     brief = synthesize(STORY, items, now=NOW)
     texts = source_texts(brief, items)
-    sentences = all_sentences(brief)
+    sentences = brief.cited_sentences()
     assert len(sentences) >= 10
     for s in sentences:
         assert check_sentence(s, texts) is None, s.text
@@ -71,7 +63,7 @@ def test_every_sentence_passes_verification() -> None:
 def test_sources_numbered_from_one_with_metadata() -> None:
     brief = synthesize(STORY, make_items(), found_via={"i1": "reactive:ferry-levy"}, now=NOW)
     assert [s.n for s in brief.sources] == list(range(1, len(brief.sources) + 1))
-    cited = {n for s in all_sentences(brief) for n in s.cites}
+    cited = {n for s in brief.cited_sentences() for n in s.cites}
     assert cited == {s.n for s in brief.sources}
     by_id = {s.item_id: s for s in brief.sources}
     assert by_id["i1"].found_via == "reactive:ferry-levy"
@@ -117,7 +109,7 @@ def test_adversarial_sentence_never_appears() -> None:
     items = make_items()
     brief = synthesize(STORY, items, now=NOW)
     corpus = " ".join(it.title + "\n" + it.text for it in items)
-    for s in all_sentences(brief):
+    for s in brief.cited_sentences():
         assert s.text in corpus
     injected = "Portvale council secretly sold the north pier to a casino developer."
     text = json.dumps(brief.model_dump(mode="json"))

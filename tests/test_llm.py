@@ -13,7 +13,7 @@ import pytest
 from llm_server import Reply, ScriptedLLM, make_items, make_story, sent, valid_answer
 
 from infomachine.errors import ConfigError, LLMError
-from infomachine.models import Brief, Sentence
+from infomachine.models import Brief
 from infomachine.synth.llm import LLMConfig, LLMSynthesizer, make_synthesizer
 from infomachine.synth.verify import SourceTexts, check_sentence
 
@@ -43,14 +43,6 @@ def ok(answer: dict[str, Any] | str) -> Reply:
     return Reply(content=answer if isinstance(answer, str) else json.dumps(answer))
 
 
-def sentences(brief: Brief) -> list[Sentence]:
-    out = [*brief.what.summary, *brief.what.bullets, *brief.why_it_matters]
-    out += [s for q in brief.open_questions for s in q.context]
-    out += [s for p in brief.narrative for s in p]
-    out += [s for p in brief.perspectives for s in p.stance]
-    out += [c for t in brief.tensions for c in (t.a.claim, t.b.claim)]
-    out += [Sentence(text=e.text, cites=e.cites, evidence=e.evidence) for e in brief.timeline]
-    return out
 
 
 def assert_verified(brief: Brief, items: list[Any]) -> None:
@@ -58,7 +50,7 @@ def assert_verified(brief: Brief, items: list[Any]) -> None:
     texts = SourceTexts(
         {s.n: by_id[s.item_id].title + "\n" + by_id[s.item_id].text for s in brief.sources}
     )
-    for s in sentences(brief):
+    for s in brief.cited_sentences():
         assert check_sentence(s, texts) is None, s
     assert [s.n for s in brief.sources] == list(range(1, len(brief.sources) + 1))
 
@@ -156,7 +148,7 @@ def test_unsupported_claim_triggers_repair_then_is_dropped() -> None:
     assert len(llm.requests) == 2  # exactly one repair round
     assert "quote not found in source [1]" in llm.requests[1]["messages"][-1]["content"]
     assert brief.dropped_sentences == 1
-    assert all("free" not in s.text for s in sentences(brief))
+    assert all("free" not in s.text for s in brief.cited_sentences())
     assert brief.synthesizer == "llm:test-model"  # 2 of 3 bullets kept: no fallback
     assert_verified(brief, items)
 
@@ -185,7 +177,7 @@ def test_wrong_citations_are_dropped() -> None:
     with ScriptedLLM([ok(bad)], responder=lambda body: ok(bad)) as llm:
         brief = synth(llm)(make_story(), items, now=NOW)
     assert brief.dropped_sentences == 2
-    assert max(n for s in sentences(brief) for n in s.cites) <= len(brief.sources) == 3
+    assert max(n for s in brief.cited_sentences() for n in s.cites) <= len(brief.sources) == 3
     assert "not a source of this story" in llm.requests[1]["messages"][-1]["content"]
     assert_verified(brief, items)
 

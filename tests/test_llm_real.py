@@ -24,7 +24,6 @@ import httpx
 import pytest
 from llm_server import make_items, make_story
 
-from infomachine.models import Brief, Sentence
 from infomachine.synth.llm import LLMConfig, make_synthesizer
 from infomachine.synth.verify import SourceTexts, check_sentence
 
@@ -97,14 +96,6 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.wait()
 
 
-def _sentences(brief: Brief) -> list[Sentence]:
-    out = [*brief.what.summary, *brief.what.bullets, *brief.why_it_matters]
-    out += [s for q in brief.open_questions for s in q.context]
-    out += [s for p in brief.narrative for s in p]
-    out += [s for p in brief.perspectives for s in p.stance]
-    out += [c for t in brief.tensions for c in (t.a.claim, t.b.claim)]
-    out += [Sentence(text=e.text, cites=e.cites, evidence=e.evidence) for e in brief.timeline]
-    return out
 
 
 def test_real_model_brief_is_verified_and_renders(llama_server: str, store: Any) -> None:
@@ -135,7 +126,7 @@ def test_real_model_brief_is_verified_and_renders(llama_server: str, store: Any)
     texts = SourceTexts(
         {s.n: by_id[s.item_id].title + "\n" + by_id[s.item_id].text for s in brief.sources}
     )
-    for sentence in _sentences(brief):
+    for sentence in brief.cited_sentences():
         assert check_sentence(sentence, texts) is None, sentence
     assert brief.synthesizer.startswith(("llm:", "extractive"))
     # the brief still renders

@@ -261,3 +261,13 @@ class Brief(BaseModel):
     dropped_sentences: int = 0
     notes: list[str] = Field(default_factory=list)
     change_summary: str = ""
+
+    def cited_sentences(self) -> list[Sentence]:
+        """Every sentence that carries citations, timeline events included."""
+        out = [*self.what.summary, *self.what.bullets, *self.why_it_matters]
+        out += [s for q in self.open_questions for s in q.context]
+        out += [s for paragraph in self.narrative for s in paragraph]
+        out += [s for p in self.perspectives for s in p.stance]
+        out += [c for t in self.tensions for c in (t.a.claim, t.b.claim)]
+        out += [Sentence(text=e.text, cites=e.cites, evidence=e.evidence) for e in self.timeline]
+        return out
