@@ -36,8 +36,14 @@ def record(n: int, text: str, source: str | None = None, day: int = 1) -> Record
     )
 
 
-def fake_synth(story: Story, items: list[Item], *, found_via: Any = None, now: Any = None) -> Brief:
+PREVIOUS_SEEN: list[int | None] = []
+
+
+def fake_synth(
+    story: Story, items: list[Item], *, found_via: Any = None, now: Any = None, previous: Brief | None = None
+) -> Brief:
     """One bullet and one stance sentence per item: deterministic and verifiable."""
+    PREVIOUS_SEEN.append(previous.version if previous else None)
     sources = [SourceRef(n=i + 1, item_id=it.id, title=it.title) for i, it in enumerate(items)]
     bullets = [
         Sentence(text=it.text, cites=[i + 1], evidence=[Evidence(n=i + 1, quote=it.text)])
@@ -140,7 +146,9 @@ def test_synthesize_all_goes_on_after_a_failing_story(store) -> None:  # type: i
     ingest_records(store, [record(2, "The council approved a new budget.")], story="Town budget")
     ingest_records(store, [record(3, "The bridge reopened after repairs.")], story="Old bridge")
 
-    def picky(story: Story, items: list[Item], *, found_via: Any = None, now: Any = None) -> Brief:
+    def picky(
+        story: Story, items: list[Item], *, found_via: Any = None, now: Any = None, previous: Any = None
+    ) -> Brief:
         if story.slug == "town-budget":
             raise SynthesisError("the model answered nonsense")
         if story.slug == "old-bridge":
@@ -155,3 +163,12 @@ def test_synthesize_all_goes_on_after_a_failing_story(store) -> None:  # type: i
     ]
     assert isinstance(results.errors[0].error, Exception)
     assert store.list_versions(store.get_story("valley-dam").id)
+
+
+def test_the_synthesizer_gets_the_previous_version(store) -> None:  # type: ignore[no-untyped-def]
+    ingest_records(store, [record(1, "The dam gates opened on Monday.")], story="Valley dam")
+    PREVIOUS_SEEN.clear()
+    synthesize_story(store, "valley-dam", synthesizer=fake_synth)
+    ingest_records(store, [record(2, "Farmers downstream reported flooding.", day=2)], story="valley-dam")
+    synthesize_story(store, "valley-dam", synthesizer=fake_synth)
+    assert PREVIOUS_SEEN == [None, 1]  # incremental synthesizers (the LLM) build on it

@@ -247,7 +247,7 @@ def test_a_failing_story_is_reported_and_the_others_get_versions(
 
     real = pipeline.default_synthesizer()
 
-    def picky(story, items, *, found_via=None, now=None):  # type: ignore[no-untyped-def]
+    def picky(story, items, *, found_via=None, now=None, previous=None):  # type: ignore[no-untyped-def]
         if story.slug == "broken":
             raise SynthesisError("cannot write this one")
         return real(story, items, found_via=found_via, now=now)

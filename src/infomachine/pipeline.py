@@ -22,6 +22,9 @@ HISTORY_DEPTH = 20  # earlier versions consulted for evolution
 
 
 class Synthesizer(Protocol):
+    """What every synthesizer is: story and items (and the previous version,
+    for incremental updates) in, a verified ``Brief`` out."""
+
     def __call__(
         self,
         story: Story,
@@ -29,15 +32,14 @@ class Synthesizer(Protocol):
         *,
         found_via: dict[str, str] | None = None,
         now: datetime | None = None,
+        previous: Brief | None = None,
     ) -> Brief: ...
 
 
 def default_synthesizer() -> Synthesizer:
-    """The offline extractive synthesizer (imported lazily)."""
-    try:
-        from infomachine.synth.extractive import synthesize
-    except ImportError as exc:  # pragma: no cover - present once synth lands
-        raise SynthesisError(f"the extractive synthesizer is not available: {exc}") from exc
+    """The offline extractive synthesizer."""
+    from infomachine.synth.extractive import synthesize
+
     return synthesize
 
 
@@ -86,15 +88,15 @@ def synthesize_story(
         raise SynthesisError(f"story {story.slug!r} has no items")
     items = [i for i in all_items if not i.duplicate_of]
     via = found_via_map(all_items)
+    history = story_history(store, story.id)
+    latest = history[-1] if history else None
     synth = synthesizer or default_synthesizer()
-    brief = synth(story, items, found_via=via, now=now)
+    brief = synth(story, items, found_via=via, now=now, previous=latest)
     for ref in brief.sources:  # plumb the feed label even if the synthesizer ignored it
         if ref.found_via is None and ref.item_id in via:
             ref.found_via = via[ref.item_id]
     brief.item_count = len(all_items)
 
-    history = story_history(store, story.id)
-    latest = history[-1] if history else None
     if latest is not None and not force and not is_material_change(latest, brief):
         return latest, False
     brief.version = (latest.version if latest else 0) + 1

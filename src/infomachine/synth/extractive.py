@@ -218,8 +218,15 @@ def synthesize(
     *,
     found_via: Mapping[str, str] | None = None,
     now: datetime | None = None,
+    previous: Brief | None = None,
 ) -> Brief:
-    """A verified, cited brief of ``story`` from its ``items`` (pure function)."""
+    """A verified, cited brief of ``story`` from its ``items`` (pure function).
+
+    ``previous`` is accepted for the synthesizer interface and not needed:
+    the offline brief is rebuilt from all items, deterministically, and
+    evolution is computed afterwards by comparing versions.
+    """
+    del previous
     usable = sorted((it for it in items if not it.duplicate_of), key=lambda it: (it.when, it.id))
     brief = Brief(
         story=BriefStory(id=story.id, slug=story.slug, title=story.title),
