@@ -24,7 +24,7 @@ from infomachine.models import IngestProblem, IngestReport, Item, Record, Story,
 from infomachine.store import Store
 from infomachine.store.sqlite_stories import slugify
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 
 
 def pin_story(store: Store, name: str) -> Story:
