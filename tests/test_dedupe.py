@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import numpy as np
+
 from infomachine.dedupe import (
     NearDuplicateIndex,
     band_keys,
@@ -66,3 +68,24 @@ def test_backfill_migration_indexes_older_signatures(tmp_path) -> None:  # type:
     assert store.execute("SELECT COUNT(*) FROM item_lsh").fetchone()[0] == 0
     assert store.migrate() == ["0032_item_lsh_backfill"]
     assert NearDuplicateIndex(store).query(signature("Updated: " + STORY)) == "orig"  # type: ignore[arg-type]
+
+
+# Pinned before the batch signature path was added: stored signatures (and the
+# LSH band keys derived from them) must stay comparable across upgrades.
+STORY_SIG_FIRST = [334850737, 114744336, 67981845, 34858531, 36512360, 4326029, 94983249, 126373361]
+STORY_SIG_SHA256 = "494ead34c10a21d607f34c2f0130e147d7774e312c224c6ee7a6c528cb4b69f1"
+STORY_BANDS = [
+    -4073207826743283794, -3351442724742967910, -1373435746184841105, 4186951317524332425,
+    -5819845436114997007, 2464773909616213791, -3671699861894054770, 6682816956313773960,
+]
+
+
+def test_stored_signature_values_are_pinned() -> None:
+    import hashlib
+
+    sig = signature(STORY)
+    assert sig is not None
+    raw = signature_bytes(sig)
+    assert np.frombuffer(raw, dtype=np.uint64)[:8].tolist() == STORY_SIG_FIRST
+    assert hashlib.sha256(raw).hexdigest() == STORY_SIG_SHA256
+    assert band_keys(sig) == STORY_BANDS
