@@ -14,7 +14,8 @@ import pytest
 from httpserver import LocalServer, server_fixture
 
 from infomachine.models import Source
-from infomachine.poll import PollConfig, Poller, cache_max_age, feed_refresh_hint
+from infomachine.politeness import cache_max_age, feed_refresh_hint
+from infomachine.poll import PollConfig, Poller
 from infomachine.sources.feeds import feed_source
 from infomachine.store import SQLiteStore
 
