@@ -22,12 +22,7 @@ from collections.abc import Callable
 
 def background_df(words_per_doc: float) -> Callable[[str], float]:
     """term -> share of background documents that contain it."""
-    try:
-        from wordfreq import word_frequency
-    except ImportError as exc:  # pragma: no cover - wordfreq is a dependency
-        from infomachine.errors import ConfigError
-
-        raise ConfigError("the cluster IDF prior needs wordfreq (or set idf_prior_docs = 0)") from exc
+    from wordfreq import word_frequency  # imported on first use: it loads its word lists
 
     def share(term: str) -> float:
         if term.startswith(("e:", "b:")):

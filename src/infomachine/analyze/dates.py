@@ -164,11 +164,9 @@ def parse_loose(value: str, ref: date | None = None) -> date | None:
     hits = find_dates(value, ref)
     if hits:
         return hits[0].date
-    try:
-        import dateparser  # optional heavy fallback
-    except ImportError:  # pragma: no cover
-        return None
     from datetime import datetime, time
+
+    import dateparser  # slow to import: only for what the rules above did not read
 
     settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "STRICT_PARSING": False}
     if ref is not None:

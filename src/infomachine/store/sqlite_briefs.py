@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -13,8 +14,8 @@ from infomachine.models import Brief
 class BriefsMixin:
     conn: sqlite3.Connection
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
-        raise NotImplementedError
+    # Provided by SQLiteStore, which mixes this class in.
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def save_brief(self, story_id: str, brief: Brief) -> int:
         """Store ``brief`` as the story's next version; returns its number."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,8 +45,8 @@ def _epoch(value: str | None) -> float:
 class ClusterMixin:
     conn: sqlite3.Connection
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
-        raise NotImplementedError
+    # Provided by SQLiteStore, which mixes this class in.
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def cluster_pending(self, max_text: int = 4000) -> list[PendingItem]:
         """Items not yet absorbed by the clusterer, in publication order."""

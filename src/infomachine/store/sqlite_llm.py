@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -18,8 +19,8 @@ from infomachine.models import utcnow
 class LLMCallsMixin:
     conn: sqlite3.Connection
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
-        raise NotImplementedError
+    # Provided by SQLiteStore, which mixes this class in.
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def record_llm_call(
         self,

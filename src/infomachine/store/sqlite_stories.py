@@ -6,7 +6,7 @@ import json
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
@@ -29,8 +29,8 @@ def slugify(text: str, max_len: int = 60) -> str:
 class StoriesMixin:
     conn: sqlite3.Connection
 
-    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:  # pragma: no cover
-        raise NotImplementedError
+    # Provided by SQLiteStore, which mixes this class in.
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def _row_to_story(self, row: Sequence[Any]) -> Story:
         from infomachine.store.sqlite import from_db_time
