@@ -89,3 +89,76 @@ def test_stored_signature_values_are_pinned() -> None:
     assert np.frombuffer(raw, dtype=np.uint64)[:8].tolist() == STORY_SIG_FIRST
     assert hashlib.sha256(raw).hexdigest() == STORY_SIG_SHA256
     assert band_keys(sig) == STORY_BANDS
+
+
+def test_batch_signatures_equal_datasketch_update_batch() -> None:
+    from datasketch import MinHash
+
+    from infomachine.dedupe import (
+        NUM_PERM,
+        SCHEME,
+        minhash_values,
+        shingle_hashes,
+        signatures,
+    )
+
+    texts = [
+        STORY,
+        "Updated: " + STORY + " Reporting by a wire service.",
+        "too short to judge",
+        " ".join(f"word{i % 37}" for i in range(400)),
+        STORY.upper() + " " + STORY,
+        "one two three",  # fewer words than a shingle
+    ]
+    # Datasketch's own update_batch with its own (seeded) permutations.
+    reference = MinHash(num_perm=NUM_PERM, seed=7, scheme=SCHEME, hashfunc=int)
+    for text in texts:
+        hashes = shingle_hashes(text)
+        m = MinHash(
+            num_perm=NUM_PERM, seed=7, scheme=SCHEME, hashfunc=int,
+            permutations=reference.permutations,
+        )
+        m.update_batch(hashes.tolist())
+        assert minhash_values([hashes])[0].tolist() == m.hashvalues.tolist()
+    # Many texts at once, including an empty hash set, equal one at a time.
+    sets = [shingle_hashes(t) for t in texts] + [np.empty(0, dtype=np.uint64)]
+    together = minhash_values(sets)
+    assert [v.tolist() for v in together] == [minhash_values([s])[0].tolist() for s in sets]
+    empty = MinHash(num_perm=NUM_PERM, seed=7, scheme=SCHEME, hashfunc=int)
+    assert together[-1].tolist() == empty.hashvalues.tolist()
+    # The batch path and the reference signature() agree, short texts included.
+    for text, values in zip(texts, signatures(texts), strict=True):
+        ref = signature(text)
+        if ref is None:
+            assert values is None
+        else:
+            assert values is not None and values.dtype == np.uint64
+            assert values.tolist() == ref.hashvalues.tolist()
+            assert signature_bytes(values) == signature_bytes(ref)
+            assert band_keys(values) == band_keys(ref)
+    first = signatures([STORY])[0]
+    assert first is not None and first[:8].tolist() == STORY_SIG_FIRST
+
+
+def test_batch_chunks_give_the_same_values(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import infomachine.dedupe as d
+
+    sets = [d.shingle_hashes(STORY + f" extra{i} " * i) for i in range(20)]
+    whole = d.minhash_values(sets)
+    monkeypatch.setattr(d, "_CHUNK_SHINGLES", 50)
+    assert [v.tolist() for v in d.minhash_values(sets)] == [v.tolist() for v in whole]
+
+
+def test_query_with_array_signature_matches_minhash(store: SQLiteStore) -> None:
+    from infomachine.dedupe import signatures
+
+    sig = signature(STORY)
+    assert sig is not None
+    store.insert_item(
+        Item(id="orig", title="t", text=STORY, content_hash="h"), signature_bytes(sig), band_keys(sig)
+    )
+    copy = "Updated: " + STORY + " Reporting by a wire service."
+    values = signatures([copy])[0]
+    assert values is not None
+    index = NearDuplicateIndex(store)
+    assert index.query(values) == index.query(signature(copy)) == "orig"  # type: ignore[arg-type]

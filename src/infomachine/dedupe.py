@@ -12,7 +12,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Protocol
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -20,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
+from datasketch.minhash import _fmix
 
 # Parameters that only say how a reader arrived, never which page it is.
 # Ambiguous names that some sites use as content ids (cid, ref, id, share,
@@ -172,17 +173,84 @@ def _new_minhash(hashvalues: np.ndarray | None = None) -> MinHash:
     )
 
 
-def signature(text: str) -> MinHash | None:
-    """MinHash of word 5-shingles, or None when the text is too short to judge."""
+def near_dup_hashes(text: str) -> np.ndarray | None:
+    """The shingle hashes a signature is made of, or None when the text is
+    too short to judge (the same rule as :func:`signature`)."""
     if len(text.split()) < MIN_WORDS_FOR_NEAR_DUP:
         return None
+    return shingle_hashes(text)
+
+
+def signature(text: str) -> MinHash | None:
+    """MinHash of word 5-shingles, or None when the text is too short to judge.
+
+    The reference path through datasketch's own ``update_batch``; ingest uses
+    :func:`minhash_values`, which gives the same values for many texts at once."""
+    hashes = near_dup_hashes(text)
+    if hashes is None:
+        return None
     m = _new_minhash()
-    m.update_batch(shingle_hashes(text).tolist())
+    m.update_batch(hashes.tolist())
     return m
 
 
-def signature_bytes(m: MinHash) -> bytes:
-    return np.asarray(m.hashvalues, dtype=np.uint64).tobytes()
+# The batch path: datasketch's affine32 permutations (a, b drawn by the shared
+# template) applied to the shingle hashes of many texts in one numpy
+# expression, exactly as ``MinHash.update_batch`` applies them (MurmurHash3
+# finalizer pre-mix, then ``a * h + b`` wrapping in uint32), and reduced per
+# text with ``np.minimum.reduceat``.  Per item this replaces building a
+# MinHash, a Python list of hashes and a small (n, 64) product.
+_PERM_A, _PERM_B = _TEMPLATE.permutations
+_SCHEME_DTYPE = _TEMPLATE.hashvalues.dtype  # uint32 for affine32
+_EMPTY = np.asarray(_TEMPLATE.hashvalues, dtype=np.uint64)  # an empty MinHash: all max hash
+_CHUNK_SHINGLES = 32_768  # rows per numpy product (32k x 64 uint32 = 8 MiB)
+
+
+def minhash_values(hash_sets: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """MinHash values (uint64 arrays of ``NUM_PERM``) of many shingle-hash
+    sets; equal to ``MinHash.update_batch`` of each set with our permutations."""
+    out: list[np.ndarray] = [_EMPTY] * len(hash_sets)
+    start = 0
+    while start < len(hash_sets):
+        end, rows = start, 0
+        while end < len(hash_sets) and (rows == 0 or rows + len(hash_sets[end]) <= _CHUNK_SHINGLES):
+            rows += len(hash_sets[end])
+            end += 1
+        idx = [i for i in range(start, end) if len(hash_sets[i])]
+        if idx:
+            lengths = np.fromiter((len(hash_sets[i]) for i in idx), dtype=np.int64, count=len(idx))
+            offsets = np.zeros(len(idx), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=offsets[1:])
+            hv = np.concatenate([hash_sets[i] for i in idx]).astype(_SCHEME_DTYPE)
+            hv = _fmix(hv.reshape(-1, 1), 32)
+            phv = hv * _PERM_A
+            phv += _PERM_B
+            mins = np.minimum.reduceat(phv, offsets, axis=0).astype(np.uint64)
+            for row, i in enumerate(idx):
+                out[i] = mins[row]
+        start = end
+    return out
+
+
+def signatures(texts: Sequence[str]) -> list[np.ndarray | None]:
+    """Signature values of many texts at once (None: too short to judge)."""
+    hashes = [near_dup_hashes(t) for t in texts]
+    present = [i for i, h in enumerate(hashes) if h is not None]
+    values = minhash_values([hashes[i] for i in present])  # type: ignore[misc]
+    out: list[np.ndarray | None] = [None] * len(texts)
+    for i, v in zip(present, values, strict=True):
+        out[i] = v
+    return out
+
+
+def _values(sig: MinHash | np.ndarray) -> np.ndarray:
+    if isinstance(sig, np.ndarray):
+        return sig.astype(np.uint64, copy=False)
+    return np.asarray(sig.hashvalues, dtype=np.uint64)
+
+
+def signature_bytes(m: MinHash | np.ndarray) -> bytes:
+    return _values(m).tobytes()
 
 
 def signature_from_bytes(raw: bytes) -> MinHash:
@@ -196,15 +264,19 @@ def signature_from_bytes(raw: bytes) -> MinHash:
 BANDS, ROWS = _optimal_param(NEAR_DUP_THRESHOLD, NUM_PERM, 0.5, 0.5)
 
 
-def band_keys(sig: MinHash) -> list[int]:
+def band_keys(sig: MinHash | np.ndarray) -> list[int]:
     """The LSH bucket keys of a signature, one per band."""
-    values = np.asarray(sig.hashvalues, dtype=np.uint64)
-    keys = []
-    for band in range(BANDS):
-        chunk = values[band * ROWS : (band + 1) * ROWS].tobytes()
-        digest = hashlib.blake2b(bytes([band]) + chunk, digest_size=8).digest()
-        keys.append(int.from_bytes(digest, "big", signed=True))
-    return keys
+    raw = _values(sig).tobytes()
+    width = ROWS * 8
+    blake, from_bytes = hashlib.blake2b, int.from_bytes
+    return [
+        from_bytes(
+            blake(bytes((band,)) + raw[band * width : (band + 1) * width], digest_size=8).digest(),
+            "big",
+            signed=True,
+        )
+        for band in range(BANDS)
+    ]
 
 
 class CandidateSource(Protocol):
@@ -223,13 +295,24 @@ class NearDuplicateIndex:
         self.store = store
         self.threshold = threshold
 
-    def query(self, sig: MinHash, bands: list[int] | None = None) -> str | None:
+    def query(self, sig: MinHash | np.ndarray, bands: list[int] | None = None) -> str | None:
         """The most similar stored item at or above the threshold (ties: smallest id).
 
-        ``bands`` are the signature's band keys when the caller has them already."""
+        ``sig`` is a MinHash or its values (uint64); similarity is the share
+        of equal values, as ``MinHash.jaccard`` computes it.  ``bands`` are the
+        signature's band keys when the caller has them already."""
+        candidates = list(self.store.lsh_candidates(bands or band_keys(sig)))
+        if not candidates:
+            return None
+        values = _values(sig)
+        width = values.nbytes
+        if any(len(raw) != width for _, raw in candidates):
+            raise ValueError("stored signature of a different size")
+        stored = np.frombuffer(b"".join(raw for _, raw in candidates), dtype=np.uint64)
+        equal = np.count_nonzero(stored.reshape(len(candidates), -1) == values, axis=1)
         best, best_sim = None, self.threshold
-        for key, raw in self.store.lsh_candidates(bands or band_keys(sig)):
-            sim = sig.jaccard(signature_from_bytes(raw))
+        for (key, _), n in zip(candidates, equal.tolist(), strict=True):
+            sim = float(n) / float(len(values))
             if sim > best_sim or (sim == best_sim and (best is None or key < best)):
                 best, best_sim = key, sim
         return best

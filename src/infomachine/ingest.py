@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 
+import numpy as np
+
 from infomachine.dedupe import (
     NearDuplicateIndex,
     band_keys,
     hash_identifies,
-    signature,
+    minhash_values,
+    near_dup_hashes,
     signature_bytes,
 )
 from infomachine.errors import InfomachineError
@@ -78,6 +81,12 @@ class Ingestor:
     def _batch(self, batch: list[Record | IngestProblem], report: IngestReport) -> None:
         now = utcnow()
         with self.store.transaction():
+            # Extract the whole batch first, then compute every near-duplicate
+            # signature in one numpy pass (see dedupe.minhash_values); storing
+            # stays item by item, in input order.
+            extracted: list[Item] = []
+            hash_sets: list[np.ndarray] = []
+            wants_sig: list[int] = []
             for doc in batch:
                 if isinstance(doc, IngestProblem):
                     self._fail(report, doc.origin, doc.message, None)
@@ -90,14 +99,25 @@ class Ingestor:
                 except Exception as exc:  # a parser bug must not lose the batch
                     self._fail(report, doc.origin, f"{type(exc).__name__}: {exc}", doc.source)
                     continue
-                self._store(item, report)
+                if self.near is not None:
+                    # Right after extract, while the normalised text is cached.
+                    hashes = near_dup_hashes(item.text)
+                    if hashes is not None:
+                        wants_sig.append(len(extracted))
+                        hash_sets.append(hashes)
+                extracted.append(item)
+            sigs: list[np.ndarray | None] = [None] * len(extracted)
+            for i, values in zip(wants_sig, minhash_values(hash_sets), strict=True):
+                sigs[i] = values
+            for item, sig in zip(extracted, sigs, strict=True):
+                self._store(item, sig, report)
 
     def _fail(self, report: IngestReport, origin: str, message: str, source: str | None) -> None:
         report.failed += 1
         report.problems.append(IngestProblem(origin, message))
         self.store.record_ingest_error(origin, message, source)
 
-    def _store(self, item: Item, report: IngestReport) -> None:
+    def _store(self, item: Item, sig: np.ndarray | None, report: IngestReport) -> None:
         existing = self.store.find_existing(
             item, use_hash=hash_identifies(item.title, item.text)
         )
@@ -114,7 +134,6 @@ class Ingestor:
             if self.story is not None:
                 self.store.pin_item(existing, self.story.id)
             return
-        sig = signature(item.text) if self.near is not None else None
         bands = band_keys(sig) if sig is not None else []
         if sig is not None and self.near is not None:
             original = self.near.query(sig, bands)
