@@ -162,3 +162,51 @@ def test_query_with_array_signature_matches_minhash(store: SQLiteStore) -> None:
     assert values is not None
     index = NearDuplicateIndex(store)
     assert index.query(values) == index.query(signature(copy)) == "orig"  # type: ignore[arg-type]
+
+
+def _reference_normalise(text: str) -> str:
+    import re
+    import unicodedata
+
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower()))
+
+
+def _reference_clean(text: str) -> str:
+    from infomachine.extract import _CONTROL, _ws
+
+    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
+    lines = [_ws.sub(" ", line).strip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def test_fast_paths_give_the_reference_results() -> None:
+    import random
+
+    from infomachine.dedupe import normalise_text
+    from infomachine.extract import clean_text
+
+    alphabet = list("aZ9_ .,'-/") + [
+        "\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\x00", "\x1c", "\x1f", "\x7f", "\xa0", "\x85",
+        "\u2028", "\u3000", "\ufb01", "Ä", "ß", "İ", "²", "  ", "\u200b", "é",
+    ]
+    rng = random.Random(5)
+    samples = [STORY, "", " ", "  a  b  ", "plain words only", "x\n\n\ny"]
+    for _ in range(3000):
+        samples.append("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))))
+    ascii_only = [c for c in alphabet if c.isascii()]
+    for _ in range(1000):
+        samples.append("".join(rng.choice(ascii_only) for _ in range(rng.randint(0, 30))))
+    for text in samples:
+        assert normalise_text(text) == _reference_normalise(text), repr(text)
+        assert clean_text(text) == _reference_clean(text), repr(text)
+
+
+def test_canonical_url_edge_cases() -> None:
+    assert canonical_url("https://example.com") == "https://example.com/"
+    assert canonical_url("https://example.com//a///b//?") == "https://example.com/a/b"
+    assert canonical_url("https://example.com/a?utm_source=x") == "https://example.com/a"
+    assert canonical_url("https://example.com/a?b=&a=1") == "https://example.com/a?a=1&b="

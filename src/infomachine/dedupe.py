@@ -67,25 +67,43 @@ def canonical_url(url: str | None) -> str | None:
     except ValueError:
         port = None
     netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path or "/")
+    path = parts.path or "/"
+    if "//" in path:
+        path = _SLASHES.sub("/", path)
     if len(path) > 1:
         path = path.rstrip("/")
-    query = [
-        (k, v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
-    ]
-    query.sort()
+    query = ""
+    if parts.query:
+        pairs = [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+        ]
+        pairs.sort()
+        query = urlencode(pairs)
     # http and https are the same page for identity purposes.
-    return urlunsplit(("https", netloc, path, urlencode(query), ""))
+    return urlunsplit(("https", netloc, path, query, ""))
+
+
+_SLASHES = re.compile(r"/{2,}")
 
 
 @lru_cache(maxsize=16)
 def normalise_text(text: str) -> str:
     """Lower-cased words joined by single spaces (cached: extract and the
     near-duplicate signature normalise the same text one after the other)."""
+    if text.isascii():
+        # Fast path, same result: ASCII is unchanged by NFKC, and its word
+        # characters are exactly [A-Za-z0-9_]; every other byte becomes a space.
+        return " ".join(text.encode("ascii").translate(_ASCII_NON_WORD).decode("ascii").lower().split())
     text = unicodedata.normalize("NFKC", text).lower()
-    return " ".join(re.findall(r"\w+", text))
+    return " ".join(_WORDS.findall(text))
+
+
+_WORDS = re.compile(r"\w+")
+_ASCII_NON_WORD = bytes(
+    i if i < 128 and _WORDS.fullmatch(chr(i)) else 32 for i in range(256)
+)
 
 
 def content_hash(title: str, text: str) -> str:

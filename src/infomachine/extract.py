@@ -32,8 +32,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def clean_text(text: str) -> str:
     """Fold runs of spaces, keep paragraph breaks, drop control characters."""
+    if text.isprintable():
+        # Fast path, same result: a printable text has no line breaks, no
+        # control characters and no whitespace but the ASCII space.
+        return (_ws.sub(" ", text) if "  " in text else text).strip()
     text = _CONTROL.sub("", text.replace("\r\n", "\n"))
-    lines = [_ws.sub(" ", line).strip() for line in text.split("\n")]
+    # _ws never matches a line break, so folding the whole text at once is
+    # the same as folding each line.
+    lines = [line.strip() for line in _ws.sub(" ", text).split("\n")]
     out: list[str] = []
     for line in lines:
         if line or (out and out[-1]):
