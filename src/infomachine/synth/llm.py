@@ -51,8 +51,9 @@ from infomachine.models import (
     TimelineEvent,
     utcnow,
 )
+from infomachine.store import Store
 from infomachine.synth import llm_prompt as P
-from infomachine.synth.llm_client import Budget, CallLog, ChatClient, LLMConfig, estimate_tokens
+from infomachine.synth.llm_client import Budget, ChatClient, LLMConfig, estimate_tokens
 from infomachine.synth.verify import SourceTexts, check_sentence, verify_brief
 
 __all__ = ["LLMConfig", "LLMSynthesizer", "make_synthesizer"]
@@ -65,7 +66,7 @@ def make_synthesizer(
     base_url: str | None = None,
     model: str | None = None,
     *,
-    store: CallLog | None = None,
+    store: Store | None = None,
     config: LLMConfig | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> LLMSynthesizer | None:
@@ -101,7 +102,7 @@ class LLMSynthesizer:
         self,
         config: LLMConfig,
         *,
-        store: CallLog | None = None,
+        store: Store | None = None,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.config = config

@@ -25,11 +25,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 
 from infomachine.errors import ConfigError, LLMError
+from infomachine.store import Store
 
 JSON_MODES = ("schema", "object", "none")
 # What the client tries, in order, from the configured mode down:
@@ -98,23 +99,6 @@ def chat_url(base_url: str) -> str:
     if not base.endswith("/v1"):
         base += "/v1"
     return base + "/chat/completions"
-
-
-class CallLog(Protocol):
-    """What the client needs from a store (``SQLiteStore`` has it)."""
-
-    def cached_llm_response(self, request_hash: str) -> dict[str, Any] | None: ...
-
-    def record_llm_call(
-        self,
-        *,
-        request_hash: str,
-        model: str,
-        prompt_tokens: int,
-        completion_tokens: int,
-        response: dict[str, Any],
-        story_id: str | None = None,
-    ) -> None: ...
 
 
 @dataclass
@@ -188,7 +172,7 @@ class ChatClient:
         self,
         config: LLMConfig,
         *,
-        store: CallLog | None = None,
+        store: Store | None = None,
         budget: Budget | None = None,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
