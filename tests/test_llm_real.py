@@ -24,6 +24,7 @@ import httpx
 import pytest
 from llm_server import make_items, make_story
 
+from infomachine.publish.markdown import render_markdown
 from infomachine.synth.llm import LLMConfig, make_synthesizer
 from infomachine.synth.verify import SourceTexts, check_sentence
 
@@ -128,16 +129,15 @@ def test_real_model_brief_is_verified_and_renders(llama_server: str, store: Any)
     )
     for sentence in brief.cited_sentences():
         assert check_sentence(sentence, texts) is None, sentence
-    assert brief.synthesizer.startswith(("llm:", "extractive"))
+    # Either the model's answer was used (then verified), or it was unusable and the
+    # brief says so; a tiny model's JSON can fail twice on some builds, and that must
+    # degrade to a correct offline brief, never to unverified text.
+    if not brief.synthesizer.startswith("llm:"):
+        assert brief.synthesizer == "extractive"
+        assert any("LLM synthesis failed" in note for note in brief.notes), brief.notes
     # the brief still renders
-    try:
-        from infomachine.publish.markdown import render_markdown
-    except ImportError:
-        rendered = brief.model_dump_json()
-    else:
-        rendered = render_markdown(brief)
-        assert "Harbor ferry expansion" in rendered
-    assert rendered
+    rendered = render_markdown(brief)
+    assert "Harbor ferry expansion" in rendered
     # a second run is answered from the cache: no new request
     again = make_synthesizer(config=config, store=store)
     assert again is not None

@@ -95,8 +95,7 @@ def audit(page: str) -> Audit:
     a = Audit()
     a.feed(page)
     a.close()
-    assert a.problems == [], a.problems
-    assert "PWNED" not in a.title or "<script>" in a.title  # payload shown as text, never run
+    assert a.problems == [], a.problems  # a payload that broke out of <title> would show here
     return a
 
 
@@ -146,7 +145,9 @@ def test_html_pages_are_inert(evil_db: dict[str, Any]) -> None:
         audit(r.text)
         assert "49" not in r.text.replace("2049", "")  # no template evaluation of {{ 7*7 }}
     story_page = _get_all(app, [f"/stories/{slug}"])[f"/stories/{slug}"].text
-    assert "&lt;script&gt;" in story_page or "<script" not in evil_db["payload"]
+    assert "<script" not in story_page.lower()  # the page has no script at all
+    if "<script" in evil_db["payload"].lower():
+        assert "&lt;script" in story_page.lower()  # the payload is there, as text
     item_page = _get_all(app, [f"/items/{item}"])[f"/items/{item}"].text
     assert "&lt;b&gt;plain&lt;/b&gt; text" in item_page  # text/plain bodies stay text
 

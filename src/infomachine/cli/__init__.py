@@ -6,6 +6,7 @@ non-zero exit status; users never see a traceback.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -83,7 +84,11 @@ pass_state = click.make_pass_decorator(Context)
 
 
 def main() -> None:
-    cli(prog_name="infomachine")
+    try:
+        cli(prog_name="infomachine")
+    except BrokenPipeError:  # e.g. `infomachine stories | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
 
 
 def _register() -> None:
