@@ -209,6 +209,21 @@ def test_match_on_one_common_word_does_not_count() -> None:
     assert not eng.generic({"gas": 0.5, "ukraine": 0.8}, ukraine)  # more than one word shared
 
 
+def test_calendar_words_are_not_features() -> None:
+    """Dates name when, not what: two roundups dated the same day share no feature."""
+    from infomachine.cluster_features import raw_features
+
+    def feats(title: str) -> set[str]:
+        return set(raw_features(title, "", title_weight=1.0, entity_weight=0.5,
+                                bigram_weight=0.0, body_words=0))
+
+    games = feats("Video Games News And Rumors 3/10/14")
+    energy = feats("The Energy Report, Monday March 10, 2014")
+    assert not games & energy
+    assert {"game", "rumor"} <= games and "energy" in energy
+    assert "14000" in feats("American dropped 14000 flights")  # not a date: kept
+
+
 def test_time_decay_splits_distant_events() -> None:
     eng = Clusterer(ClusterConfig())
     t = T0.timestamp()

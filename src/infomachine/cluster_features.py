@@ -43,6 +43,14 @@ UNITS = frozenset(
     years months weeks days hours minutes seconds gb tb mb gw mw kw b parameters tokens goals
     seats votes shares barrels tons tonnes""".split()
 )
+# Calendar words and bare day/year numbers name *when*, not *what*: in a stream
+# where every item is from the same days they join unrelated headlines
+# ("Video Games News And Rumors 3/10/14", "The Energy Report 3/10/14").
+CALENDAR = frozenset(
+    """january february march april may june july august september october november december
+    jan feb apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
+    saturday sunday mon tue tues wed thu thur thurs fri sat sun am pm""".split()
+)
 CONNECTORS = frozenset({"of", "de", "the", "and", "&", "for", "von", "van", "la", "le", "del"})
 
 
@@ -75,10 +83,18 @@ def terms(tokens: Iterable[str]) -> list[str]:
         t = stem(tok)
         if len(t) < 2 and not t.isdigit():
             continue
-        if t in STOPWORDS:
+        if t in STOPWORDS or t in CALENDAR or _is_date_number(t):
             continue
         out.append(t)
     return out
+
+
+def _is_date_number(term: str) -> bool:
+    """A bare number that is most likely a day, month, hour or year (1-31, 1900-2099)."""
+    if not term.isdigit():
+        return False
+    n = int(term)
+    return len(term) <= 2 or (len(term) == 4 and 1900 <= n <= 2099)
 
 
 def _is_title_case(tokens: list[str]) -> bool:
