@@ -22,7 +22,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
-PEER_THRESHOLDS = (0.80, 0.90, 0.95)
+PEER_THRESHOLDS = (0.80, 0.90, 0.95, 0.98)
 
 
 def load(name: str) -> list[dict[str, Any]]:

@@ -243,7 +243,7 @@ def test_quality_floor_on_shared_dev_data(shared_data) -> None:  # type: ignore[
     real = eval_clusters(shared_data / "realnews-dev.jsonl")
     uci = eval_clusters(shared_data / "uci-news-dev.jsonl")
     assert real["bcubed"]["f1"] >= 0.94
-    assert uci["bcubed"]["f1"] >= 0.86
+    assert uci["bcubed"]["f1"] >= 0.87
 
 
 def test_realnews_target(shared_data) -> None:  # type: ignore[no-untyped-def]
@@ -252,7 +252,7 @@ def test_realnews_target(shared_data) -> None:  # type: ignore[no-untyped-def]
     assert eval_clusters(shared_data / "realnews-dev.jsonl")["bcubed"]["f1"] >= 0.95
 
 
-@pytest.mark.xfail(reason="issue 3 UCI target not reached yet (0.872 < 0.90)", strict=True)
+@pytest.mark.xfail(reason="issue 3 UCI target not reached (0.877 < 0.90; docs/clustering.md, Known gaps)", strict=True)
 def test_uci_target(shared_data) -> None:  # type: ignore[no-untyped-def]
     from infomachine.evaluate import eval_clusters
 

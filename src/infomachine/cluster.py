@@ -41,6 +41,7 @@ from infomachine.cluster_config import (
     load_config,
     story_id_for,
 )
+from infomachine.cluster_dense import DenseIndex, cosine, embedding_text, load_embedder
 from infomachine.cluster_features import (
     DocumentFrequencies,
     Vector,
@@ -73,7 +74,9 @@ class Clusterer:
         self.merged_into: dict[str, str] = {}
         self.touched: set[str] = set()
         self.item_story: dict[str, str] = {}  # this run's placements (for near-duplicates)
-        self.embedder = _load_embedder(config.embedding_model) if config.embedding_model else None
+        self.embedder = load_embedder(config.embedding_model) if config.embedding_model else None
+        self.dense_index = DenseIndex()
+        self.dense_cache: dict[str, list[float]] = {}  # item id -> vector, filled per chunk
 
     # ------------------------------------------------------------ state
 
@@ -82,6 +85,8 @@ class Clusterer:
         st.norm = math.sqrt(sum(v * v for v in st.centroid.values()))
         for t in st.centroid:
             self.postings.setdefault(t, []).append(st.id)
+        if st.dense is not None:
+            self.dense_index.put(st.id, st.dense, st.last_ts)
 
     def resolve(self, story_id: str) -> str:
         while story_id in self.merged_into:
@@ -109,7 +114,8 @@ class Clusterer:
         gap = max(0.0, (ts - st.last_ts) / DAY - self.cfg.grace_days)
         return 0.5 ** (gap / self.cfg.half_life_days) if gap > 0 else 1.0
 
-    def candidates(self, vec: Vector, ts: float | None) -> list[StoryState]:
+    def candidates(self, vec: Vector, ts: float | None,
+                   dense: list[float] | None = None) -> list[StoryState]:
         cfg = self.cfg
         horizon = ts - cfg.max_gap_days * DAY if ts is not None else -math.inf
         strongest = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.query_terms]
@@ -126,14 +132,30 @@ class Clusterer:
             out.append(st)
             if len(out) >= cfg.max_candidates:
                 break
+        if dense is not None and cfg.dense_candidates:
+            seen = {st.id for st in out}
+            import numpy as np
+
+            for sid, _ in self.dense_index.nearest(np.asarray(dense, dtype=np.float32),
+                                                    cfg.dense_candidates, horizon):
+                if sid not in seen and sid in self.stories:
+                    out.append(self.stories[sid])
         return out
 
     def score(self, st: StoryState, vec: Vector, ts: float | None, dense: list[float] | None) -> float:
-        sim = st.cosine(vec)
-        if dense is not None and st.dense is not None:
-            w = self.cfg.embedding_weight
-            sim = (1 - w) * sim + w * _cos(dense, st.dense)
-        return sim * self.decay(st, ts)
+        return self.mix(st.cosine(vec), dense, st.dense) * self.decay(st, ts)
+
+    def story_similarity(self, a: StoryState, b: StoryState) -> float:
+        """Similarity of two stories' centroids (sparse, mixed with dense when embedded)."""
+        sparse = dot(a.centroid, b.centroid) / (a.norm * b.norm) if a.norm and b.norm else 0.0
+        return self.mix(sparse, a.dense, b.dense)
+
+    def mix(self, sparse: float, a: list[float] | None, b: list[float] | None) -> float:
+        """The sparse cosine, or with a model its weighted mean with the dense cosine."""
+        if a is None or b is None:
+            return sparse
+        w = self.cfg.embedding_weight
+        return (1 - w) * sparse + w * cosine(a, b)
 
     # ------------------------------------------------------------ updates
 
@@ -151,13 +173,16 @@ class Clusterer:
             keep = sorted(cent.items(), key=lambda kv: (-kv[1], kv[0]))[: self.cfg.centroid_terms]
             st.centroid = cent = dict(keep)
         st.norm = math.sqrt(sum(v * v for v in cent.values()))
-        if dense is not None:
-            st.dense = dense if st.dense is None else [a + b for a, b in zip(st.dense, dense, strict=True)]
         st.n += 1
         st.n_long += long
 
         st.first_ts = min(st.first_ts, ts) if st.n > 1 else ts
         st.last_ts = max(st.last_ts, ts)
+        if dense is not None:
+            st.dense = list(dense) if st.dense is None else [
+                a + b for a, b in zip(st.dense, dense, strict=True)
+            ]
+            self.dense_index.put(st.id, st.dense, st.last_ts)
         if title:
             st.titles.append([item_id, title, round(sim, 6)])
             st.titles.sort(key=lambda r: (-r[2], r[0]))
@@ -191,6 +216,9 @@ class Clusterer:
 
         dst.first_ts = min(dst.first_ts, src.first_ts)
         dst.last_ts = max(dst.last_ts, src.last_ts)
+        if dst.dense is not None:
+            self.dense_index.put(dst.id, dst.dense, dst.last_ts)
+        self.dense_index.drop(src.id)
         dst.titles = sorted(dst.titles + src.titles, key=lambda r: (-r[2], r[0]))[
             : self.cfg.title_candidates
         ]
@@ -203,12 +231,12 @@ class Clusterer:
                dated: bool = True) -> tuple[str, bool, str | None]:
         """Place one item; returns (story id, is new story, id of a story merged away)."""
         vec = self.vectorise(title, text)
-        dense = self._embed(title, text)
+        dense = self._embed(item_id, title, text)
         when = ts if dated else None
         long = self.is_long(title, text)
         threshold = self.cfg.threshold if long else self.cfg.headline_threshold
         scored = sorted(
-            ((self.score(st, vec, when, dense), st.id) for st in self.candidates(vec, when)),
+            ((self.score(st, vec, when, dense), st.id) for st in self.candidates(vec, when, dense)),
             key=lambda r: (-r[0], r[1]),
         )
         while scored and scored[0][0] >= threshold and self.generic(vec, self.stories[scored[0][1]].centroid):
@@ -224,7 +252,7 @@ class Clusterer:
         if len(scored) > 1 and scored[1][0] >= threshold:
             other = self.stories[scored[1][1]]
             if best.norm and other.norm:
-                sim = dot(best.centroid, other.centroid) / (best.norm * other.norm)
+                sim = self.story_similarity(best, other)
                 if sim >= self.merge_threshold(best, other):
                     pair = self._merge_order(best, other)
                     if pair is not None:
@@ -241,10 +269,10 @@ class Clusterer:
             if st is None or not st.norm:
                 continue
             best, best_sim = None, 0.0
-            for other in self.candidates(normalised(st.centroid), st.last_ts):
+            for other in self.candidates(normalised(st.centroid), st.last_ts, st.dense):
                 if other.id == sid or not other.norm:
                     continue
-                sim = dot(st.centroid, other.centroid) / (st.norm * other.norm)
+                sim = self.story_similarity(st, other)
                 sim *= self.decay(other, st.first_ts) if other.last_ts < st.first_ts else 1.0
                 if sim >= self.merge_threshold(st, other) and sim >= best_sim:
                     best, best_sim = other, sim
@@ -273,7 +301,7 @@ class Clusterer:
             st = StoryState(id=story_id, first_ts=ts, last_ts=ts)
             self.stories[story_id] = st
         self.absorb(st, item_id, title, vec, ts, st.cosine(vec) if st.norm else 1.0,
-                    self._embed(title, text), self.is_long(title, text))
+                    self._embed(item_id, title, text), self.is_long(title, text))
 
     def conflict(self, a: StoryState, b: StoryState) -> bool:
         """Each story's heaviest term (its anchor) is missing from the other one."""
@@ -317,10 +345,21 @@ class Clusterer:
             sid = story_id_for(sid)
         return sid
 
-    def _embed(self, title: str, text: str) -> list[float] | None:
+    def embed_batch(self, rows: list[tuple[str, str, str]]) -> None:
+        """Encode (item id, title, text) rows in one batch before they are placed."""
+        if self.embedder is None or not rows:
+            return
+        vecs = self.embedder([embedding_text(title, text) for _, title, text in rows])
+        for (item_id, _, _), vec in zip(rows, vecs, strict=True):
+            self.dense_cache[item_id] = vec.tolist()
+
+    def _embed(self, item_id: str, title: str, text: str) -> list[float] | None:
         if self.embedder is None:
             return None
-        return self.embedder(title + ". " + (text or "")[:1000])
+        cached = self.dense_cache.pop(item_id, None)
+        if cached is not None:
+            return cached
+        return [float(x) for x in self.embedder([embedding_text(title, text)])[0]]
 
     def headline(self, st: StoryState) -> str:
         """The most central remembered title, preferring headline-like lengths."""
@@ -335,33 +374,6 @@ class Clusterer:
             if score > best_score + 1e-12:
                 best, best_score = title, score
         return best
-
-
-def _cos(a: list[float], b: list[float]) -> float:
-    num = sum(x * y for x, y in zip(a, b, strict=True))
-    den = math.sqrt(sum(x * x for x in a)) * math.sqrt(sum(y * y for y in b))
-    return num / den if den else 0.0
-
-
-def _load_embedder(name: str) -> Callable[[str], list[float]]:
-    """A dense encoder from model2vec or sentence-transformers (optional extras)."""
-    try:
-        from model2vec import StaticModel
-
-        m2v = StaticModel.from_pretrained(name)
-        return lambda text: [float(x) for x in m2v.encode([text])[0]]
-    except ImportError:
-        pass
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:
-        from infomachine.errors import ConfigError
-
-        raise ConfigError(
-            f"embedding_model={name!r} needs model2vec or sentence-transformers installed"
-        ) from exc
-    st_model = SentenceTransformer(name)
-    return lambda text: [float(x) for x in st_model.encode([text])[0]]
 
 
 # ---------------------------------------------------------------- the stage
@@ -401,6 +413,7 @@ def _run_chunk(store: Store, engine: Clusterer, chunk: list[Any], report: Cluste
     created: dict[str, str] = {}  # story id -> title of the item that started it
     merges: list[str] = []  # stories merged away, in order
     engine.touched = set()
+    engine.embed_batch([(row.id, row.title, row.text) for row in chunk])
     for row in chunk:
         report.items += 1
         target = row.story_id

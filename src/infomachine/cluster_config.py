@@ -37,7 +37,8 @@ class ClusterConfig:
     title_candidates: int = 8  # items remembered per story to pick its headline
     commit_every: int = 2000  # items per transaction
     embedding_model: str = ""  # optional model2vec / sentence-transformers model name
-    embedding_weight: float = 0.5  # share of the dense cosine in the score when a model is set
+    embedding_weight: float = 0.4  # share of the dense cosine in the score when a model is set
+    dense_candidates: int = 8  # with a model: the N stories nearest in dense space are candidates too
     idf_prior_docs: float = 10000.0  # background documents behind the IDF prior (0: none)
     idf_prior_words: float = 100.0  # words per background document
     conflict_min_n: int = 5  # two stories this big whose anchors conflict never merge (0: off)

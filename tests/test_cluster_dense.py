@@ -1,0 +1,106 @@
+"""Optional dense embeddings in the cluster stage, with a model2vec model made here.
+
+The model is a tiny static embedding table built by the test (a word-level
+tokenizer and hand-placed vectors), saved with model2vec's own
+``save_pretrained`` and loaded through ``embedding_model`` like any user's model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from infomachine.cluster import ClusterConfig, cluster_items
+from infomachine.cluster_dense import DenseIndex, load_embedder
+from infomachine.errors import ConfigError
+from infomachine.ingest import Ingestor
+from infomachine.models import Record
+from infomachine.store import SQLiteStore
+
+T0 = datetime(2024, 5, 2, 9, tzinfo=UTC)
+WEATHER = ["storm", "cyclone", "gale", "floods", "inundates", "swamps", "harbour", "port",
+           "quay", "town", "village"]
+TECH = ["zentrix", "unveils", "q9", "chip", "processor"]
+HEADLINES = [
+    ("weather", "Storm floods harbour town"),
+    ("weather", "Cyclone inundates port village"),
+    ("tech", "Zentrix unveils Q9 chip"),
+    ("weather", "Gale swamps quay"),
+]
+
+
+def make_model(folder: Path) -> Path:
+    """A model2vec model whose weather words share one direction, tech words another."""
+    model2vec = pytest.importorskip("model2vec")
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
+
+    vocab = ["[UNK]", "[PAD]", *WEATHER, *TECH]
+    tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(vocab)}, unk_token="[UNK]"))
+    tok.normalizer = normalizers.Lowercase()
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    rng = np.random.default_rng(7)
+    weather, tech = rng.normal(size=16), rng.normal(size=16)
+    rows = [np.zeros(16), np.zeros(16)]
+    rows += [weather + 0.1 * rng.normal(size=16) for _ in WEATHER]
+    rows += [tech + 0.1 * rng.normal(size=16) for _ in TECH]
+    model = model2vec.StaticModel(np.stack(rows).astype(np.float32), tok, normalize=True)
+    model.save_pretrained(str(folder))
+    return folder
+
+
+def cluster_headlines(tmp_path: Path, config: ClusterConfig, batches: list[list[int]]) -> SQLiteStore:
+    store = SQLiteStore(tmp_path / "dense.db")
+    for batch in batches:
+        recs = [Record(origin=f"h{i}", id=f"h{i}", title=HEADLINES[i][1], text=HEADLINES[i][1],
+                       published=T0 + timedelta(minutes=10 * i)) for i in batch]
+        Ingestor(store).ingest(recs)
+        cluster_items(store, config)
+    return store
+
+
+def stories_of(store: SQLiteStore) -> dict[str, str]:
+    """Headline index ("h0", ...) -> story id."""
+    index = {title: f"h{i}" for i, (_, title) in enumerate(HEADLINES)}
+    return {index[title]: sid for title, sid in store.execute("SELECT title, story_id FROM items")}
+
+
+def test_dense_index_finds_nearest_active_story() -> None:
+    idx = DenseIndex()
+    idx.put("a", [1.0, 0.0], last_ts=100.0)
+    idx.put("b", [0.0, 2.0], last_ts=100.0)
+    idx.put("old", [0.0, 1.0], last_ts=1.0)
+    near = dict(idx.nearest(np.array([0.1, 1.0], dtype=np.float32), k=2, horizon=50.0))
+    assert set(near) == {"a", "b"} and near["b"] > near["a"]  # 'old' is past the horizon
+    idx.drop("b")
+    assert [sid for sid, _ in idx.nearest(np.array([0.0, 1.0], dtype=np.float32), 1, 50.0)] == ["a"]
+    idx.put("a", [0.0, 3.0], last_ts=200.0)  # a story's row is updated in place
+    assert idx.nearest(np.array([0.0, 1.0], dtype=np.float32), 1, 150.0)[0][1] == pytest.approx(1.0)
+
+
+def test_embeddings_join_headlines_that_share_no_word(tmp_path: Path) -> None:
+    model = make_model(tmp_path / "m2v")
+    encode = load_embedder(str(model))
+    vecs = encode([h for _, h in HEADLINES])
+    assert vecs.shape == (4, 16) and np.allclose(np.linalg.norm(vecs, axis=1), 1.0)
+
+    sparse = cluster_headlines(tmp_path / "a", ClusterConfig(), [[0, 1, 2, 3]])
+    assert len(set(stories_of(sparse).values())) == 4  # no shared word: four stories
+
+    dense_cfg = replace(ClusterConfig(), embedding_model=str(model), embedding_weight=0.5,
+                        headline_threshold=0.3, headline_merge_threshold=0.3)
+    # Two runs: the story's summed vector is persisted and used by the second run.
+    store = cluster_headlines(tmp_path / "b", dense_cfg, [[0, 1, 2], [3]])
+    got = stories_of(store)
+    assert got["h0"] == got["h1"] == got["h3"] != got["h2"]
+    (saved,) = store.execute("SELECT dense FROM cluster_stories WHERE story_id = ?", (got["h0"],))
+    assert saved[0] is not None
+
+
+def test_a_folder_that_is_not_a_model_is_a_config_error(tmp_path: Path) -> None:
+    pytest.importorskip("model2vec")
+    with pytest.raises(ConfigError, match="cannot load a model2vec model"):
+        load_embedder(str(tmp_path))
