@@ -9,6 +9,12 @@ cluster, score).
     .venv/bin/python benchmarks/cluster_quality.py             # ours + peer
     .venv/bin/python benchmarks/cluster_quality.py --no-peer
     .venv/bin/python benchmarks/cluster_quality.py --set headline_threshold=0.14
+
+The row "uci-same-event" scores the whole UCI file against gold labels in
+which Google News stories that report one event, split by crawl time hours
+apart, count as one story (``SAME_EVENT``: the weak China export data seen
+at 17:21, 19:54 and 22:24 UTC; Mt. Gox's US bankruptcy filing at 17:58 and
+01:04). It is an analysis of the dev data, not a tuning target.
 """
 
 from __future__ import annotations
@@ -22,6 +28,11 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
+SAME_EVENT = {
+    "dchKRTV8vDviyCMH_lfUDTuFThh_M": "dn8H6sYjpAZnsgM2qvfMRDttKqhXM",
+    "dJbOm1zHMJJGWuMjXPV4nRnytnmrM": "dn8H6sYjpAZnsgM2qvfMRDttKqhXM",
+    "dUtPmDoOKHwco0M4wh2hZy-Sx5CrM": "d85PwV5UxEUaHMM0to00pLgkAXkbM",
+}
 PEER_THRESHOLDS = (0.80, 0.90, 0.95, 0.98)
 
 
@@ -41,6 +52,7 @@ def datasets() -> dict[str, list[dict[str, Any]]]:
         "uci-A": [r for r in uci if half(str(r["story"])) == 0],
         "uci-B": [r for r in uci if half(str(r["story"])) == 1],
         "realnews": load("realnews-dev.jsonl"),
+        "uci-same-event": [{**r, "story": SAME_EVENT.get(str(r["story"]), r["story"])} for r in uci],
     }
 
 
@@ -81,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a [cluster] setting (repeatable)")
-    ap.add_argument("--only", default="", help="comma-separated subset: uci,uci-A,uci-B,realnews")
+    ap.add_argument("--only", default="",
+                    help="comma-separated subset: uci,uci-A,uci-B,realnews,uci-same-event")
     args = ap.parse_args(argv)
     overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
     sets = datasets()

@@ -34,6 +34,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from infomachine.cluster_config import (
     ClusterConfig,
     ClusterReport,
@@ -134,8 +136,6 @@ class Clusterer:
                 break
         if dense is not None and cfg.dense_candidates:
             seen = {st.id for st in out}
-            import numpy as np
-
             for sid, _ in self.dense_index.nearest(np.asarray(dense, dtype=np.float32),
                                                     cfg.dense_candidates, horizon):
                 if sid not in seen and sid in self.stories:
@@ -152,8 +152,8 @@ class Clusterer:
 
     def mix(self, sparse: float, a: list[float] | None, b: list[float] | None) -> float:
         """The sparse cosine, or with a model its weighted mean with the dense cosine."""
-        if a is None or b is None:
-            return sparse
+        if a is None or b is None or self.embedder is None:
+            return sparse  # (vectors persisted under a model no longer configured are ignored)
         w = self.cfg.embedding_weight
         return (1 - w) * sparse + w * cosine(a, b)
 
