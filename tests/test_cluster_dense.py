@@ -33,7 +33,7 @@ HEADLINES = [
 ]
 
 
-def make_model(folder: Path) -> Path:
+def make_model(folder: Path, dim: int = 16) -> Path:
     """A model2vec model whose weather words share one direction, tech words another."""
     model2vec = pytest.importorskip("model2vec")
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers
@@ -43,10 +43,10 @@ def make_model(folder: Path) -> Path:
     tok.normalizer = normalizers.Lowercase()
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
     rng = np.random.default_rng(7)
-    weather, tech = rng.normal(size=16), rng.normal(size=16)
-    rows = [np.zeros(16), np.zeros(16)]
-    rows += [weather + 0.1 * rng.normal(size=16) for _ in WEATHER]
-    rows += [tech + 0.1 * rng.normal(size=16) for _ in TECH]
+    weather, tech = rng.normal(size=dim), rng.normal(size=dim)
+    rows = [np.zeros(dim), np.zeros(dim)]
+    rows += [weather + 0.1 * rng.normal(size=dim) for _ in WEATHER]
+    rows += [tech + 0.1 * rng.normal(size=dim) for _ in TECH]
     model = model2vec.StaticModel(np.stack(rows).astype(np.float32), tok, normalize=True)
     model.save_pretrained(str(folder))
     return folder
@@ -98,6 +98,16 @@ def test_embeddings_join_headlines_that_share_no_word(tmp_path: Path) -> None:
     assert got["h0"] == got["h1"] == got["h3"] != got["h2"]
     (saved,) = store.execute("SELECT dense FROM cluster_stories WHERE story_id = ?", (got["h0"],))
     assert saved[0] is not None
+
+
+def test_switching_to_a_model_of_another_dimension_is_refused(tmp_path: Path) -> None:
+    first = replace(ClusterConfig(), embedding_model=str(make_model(tmp_path / "m16")))
+    store = cluster_headlines(tmp_path / "db", first, [[0, 1]])
+    other = replace(first, embedding_model=str(make_model(tmp_path / "m8", dim=8)))
+    Ingestor(store).ingest([Record(origin="x", id="x", title=HEADLINES[2][1], text=HEADLINES[2][1],
+                                   published=T0 + timedelta(hours=1))])
+    with pytest.raises(ConfigError, match="16-dimensional model but embedding_model gives 8"):
+        cluster_items(store, other)
 
 
 def test_a_folder_that_is_not_a_model_is_a_config_error(tmp_path: Path) -> None:

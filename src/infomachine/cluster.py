@@ -350,6 +350,7 @@ class Clusterer:
         if self.embedder is None or not rows:
             return
         vecs = self.embedder([embedding_text(title, text) for _, title, text in rows])
+        self.dense_index.check(vecs[0])
         for (item_id, _, _), vec in zip(rows, vecs, strict=True):
             self.dense_cache[item_id] = vec.tolist()
 
@@ -359,7 +360,9 @@ class Clusterer:
         cached = self.dense_cache.pop(item_id, None)
         if cached is not None:
             return cached
-        return [float(x) for x in self.embedder([embedding_text(title, text)])[0]]
+        vec = [float(x) for x in self.embedder([embedding_text(title, text)])[0]]
+        self.dense_index.check(vec)
+        return vec
 
     def headline(self, st: StoryState) -> str:
         """The most central remembered title, preferring headline-like lengths."""

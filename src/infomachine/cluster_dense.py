@@ -101,14 +101,26 @@ class DenseIndex:
         self.mat = np.zeros((0, 0), dtype=np.float32)
         self.last = np.zeros(0)
 
+    @property
+    def dim(self) -> int:
+        """Dimension of the stored vectors (0 while empty)."""
+        return self.mat.shape[1] if self.ids else 0
+
+    def check(self, vec: Sequence[float]) -> None:
+        """Refuse an item vector that does not match the stories' dimension."""
+        if self.dim and len(vec) != self.dim:
+            raise ConfigError(
+                f"stories were embedded with a {self.dim}-dimensional model but embedding_model "
+                f"gives {len(vec)} dimensions; use the same model, or re-cluster a fresh database"
+            )
+
     def put(self, story_id: str, dense_sum: Sequence[float], last_ts: float) -> None:
         vec = np.asarray(dense_sum, dtype=np.float32)
         norm = float(np.linalg.norm(vec))
         if not norm or not math.isfinite(norm):
             return
         if self.mat.shape[1] != vec.shape[0]:
-            if self.ids:
-                raise ConfigError("stories were embedded with a different model (dimension changed)")
+            self.check(dense_sum)
             self.mat = np.zeros((64, vec.shape[0]), dtype=np.float32)
             self.last = np.full(64, -np.inf)
         i = self.row.get(story_id)
