@@ -222,6 +222,11 @@ def test_calendar_words_are_not_features() -> None:
     assert not games & energy
     assert {"game", "rumor"} <= games and "energy" in energy
     assert "14000" in feats("American dropped 14000 flights")  # not a date: kept
+    assert {"11", "50"} <= feats("Apollo 11: 50 years on")  # numbers that are not dates stay
+    assert "march" in feats("Women's March on Washington")  # a month name used as a word
+    assert feats("Fed meets on 2014-03-18 at 2:30 pm") == {"fed", "meet"}
+    assert "2.5%" in feats("Costs rose 2.5% to $1.5 billion")
+    assert feats("\u1369 \u1230\u120b\u121d")  # non-ASCII digits are not parsed as years
 
 
 def test_time_decay_splits_distant_events() -> None:

@@ -100,14 +100,58 @@ def test_embeddings_join_headlines_that_share_no_word(tmp_path: Path) -> None:
     assert saved[0] is not None
 
 
-def test_switching_to_a_model_of_another_dimension_is_refused(tmp_path: Path) -> None:
+def dense_of(store: SQLiteStore, story_id: str) -> list[float] | None:
+    import json
+
+    (row,) = store.execute("SELECT dense FROM cluster_stories WHERE story_id = ?", (story_id,))
+    return json.loads(row[0]) if row[0] else None
+
+
+def add_item(store: SQLiteStore, title: str, hours: float) -> None:
+    Ingestor(store).ingest([Record(origin=title, id=title, title=title, text=title,
+                                   published=T0 + timedelta(hours=hours))])
+
+
+def test_vectors_of_another_model_or_of_no_model_are_forgotten(tmp_path: Path) -> None:
+    """Stored sums from a model of another dimension, or while no model is set, are
+    dropped rather than mixed with new vectors (they would be meaningless)."""
     first = replace(ClusterConfig(), embedding_model=str(make_model(tmp_path / "m16")))
-    store = cluster_headlines(tmp_path / "db", first, [[0, 1]])
+    store = cluster_headlines(tmp_path / "db", first, [[0]])
+    sid = stories_of(store)["h0"]
+    assert len(dense_of(store, sid) or []) == 16
+
     other = replace(first, embedding_model=str(make_model(tmp_path / "m8", dim=8)))
-    Ingestor(store).ingest([Record(origin="x", id="x", title=HEADLINES[2][1], text=HEADLINES[2][1],
-                                   published=T0 + timedelta(hours=1))])
-    with pytest.raises(ConfigError, match="16-dimensional model but embedding_model gives 8"):
-        cluster_items(store, other)
+    add_item(store, "Storm floods harbour town again", 1)  # joins by its words
+    cluster_items(store, other)
+    assert {story for (story,) in store.execute("SELECT story_id FROM items")} == {sid}
+    assert len(dense_of(store, sid) or []) == 8  # re-accumulated from the new model only
+
+    add_item(store, "Harbour town storm floods recede", 2)
+    cluster_items(store, ClusterConfig())  # no model: the stored sum is cleared, not left stale
+    assert dense_of(store, sid) is None
+
+
+def test_text_with_no_known_word_gets_no_dense_penalty(tmp_path: Path) -> None:
+    """A model that knows none of the words gives a zero vector: the sparse score decides."""
+    model = make_model(tmp_path / "m2v")
+    # A strict threshold that the two near-identical headlines clear on their words
+    # (cosine ~0.9) but would miss if a zero dense cosine were mixed in (0.6 x 0.9).
+    cfg = replace(ClusterConfig(), embedding_model=str(model), headline_threshold=0.7,
+                  headline_merge_threshold=0.7)
+    store = SQLiteStore(tmp_path / "z.db")
+    # No word of these is in the model's vocabulary.
+    titles = ["Brightwater Rovers lift the cup", "Rovers lift cup at Brightwater stadium"]
+    for i, title in enumerate(titles):
+        Ingestor(store).ingest([Record(origin=f"z{i}", id=f"z{i}", title=title, text=title,
+                                       published=T0 + timedelta(minutes=i))])
+    cluster_items(store, cfg)
+    assert len({sid for _, sid in store.execute("SELECT id, story_id FROM items")}) == 1
+
+
+def test_a_missing_local_folder_is_a_config_error_without_network(tmp_path: Path) -> None:
+    pytest.importorskip("model2vec")
+    with pytest.raises(ConfigError, match="no such model folder"):
+        load_embedder(str(tmp_path / "not-there"))
 
 
 def test_a_folder_that_is_not_a_model_is_a_config_error(tmp_path: Path) -> None:

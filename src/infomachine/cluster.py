@@ -29,6 +29,7 @@ time-decayed similarity clears ``threshold``; otherwise it starts a story.
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -56,6 +57,7 @@ from infomachine.models import Story, utcnow
 from infomachine.store import Store
 
 DAY = 86400.0
+log = logging.getLogger(__name__)
 __all__ = ["ClusterConfig", "ClusterReport", "Clusterer", "StoryState", "cluster_items",
            "load_config", "story_id_for"]
 
@@ -77,8 +79,12 @@ class Clusterer:
         self.touched: set[str] = set()
         self.item_story: dict[str, str] = {}  # this run's placements (for near-duplicates)
         self.embedder = load_embedder(config.embedding_model) if config.embedding_model else None
+        self.dense_dim = self.embedder(["dimension probe"]).shape[1] if self.embedder else 0
         self.dense_index = DenseIndex()
-        self.dense_cache: dict[str, list[float]] = {}  # item id -> vector, filled per chunk
+        self.dense_cache: dict[str, list[float] | None] = {}  # item id -> vector, filled per chunk
+        if self.embedder is not None and _default_thresholds(config):
+            log.warning("embedding_model is set but the thresholds are the sparse defaults: "
+                        "set them for the model (docs/clustering.md, 'Dense embeddings')")
 
     # ------------------------------------------------------------ state
 
@@ -87,6 +93,8 @@ class Clusterer:
         st.norm = math.sqrt(sum(v * v for v in st.centroid.values()))
         for t in st.centroid:
             self.postings.setdefault(t, []).append(st.id)
+        if st.dense is not None and len(st.dense) != self.dense_dim:
+            st.dense = None  # embedded by a model no longer configured: forgotten, re-accumulated
         if st.dense is not None:
             self.dense_index.put(st.id, st.dense, st.last_ts)
 
@@ -178,7 +186,9 @@ class Clusterer:
 
         st.first_ts = min(st.first_ts, ts) if st.n > 1 else ts
         st.last_ts = max(st.last_ts, ts)
-        if dense is not None:
+        if self.embedder is None:
+            st.dense = None
+        elif dense is not None:
             st.dense = list(dense) if st.dense is None else [
                 a + b for a, b in zip(st.dense, dense, strict=True)
             ]
@@ -350,19 +360,16 @@ class Clusterer:
         if self.embedder is None or not rows:
             return
         vecs = self.embedder([embedding_text(title, text) for _, title, text in rows])
-        self.dense_index.check(vecs[0])
         for (item_id, _, _), vec in zip(rows, vecs, strict=True):
-            self.dense_cache[item_id] = vec.tolist()
+            self.dense_cache[item_id] = vec.tolist() if vec.any() else None
 
     def _embed(self, item_id: str, title: str, text: str) -> list[float] | None:
         if self.embedder is None:
             return None
-        cached = self.dense_cache.pop(item_id, None)
-        if cached is not None:
-            return cached
-        vec = [float(x) for x in self.embedder([embedding_text(title, text)])[0]]
-        self.dense_index.check(vec)
-        return vec
+        if item_id in self.dense_cache:
+            return self.dense_cache.pop(item_id)
+        vec = self.embedder([embedding_text(title, text)])[0]
+        return vec.tolist() if vec.any() else None  # no known word: no dense evidence
 
     def headline(self, st: StoryState) -> str:
         """The most central remembered title, preferring headline-like lengths."""
@@ -377,6 +384,12 @@ class Clusterer:
             if score > best_score + 1e-12:
                 best, best_score = title, score
         return best
+
+
+def _default_thresholds(cfg: ClusterConfig) -> bool:
+    base = ClusterConfig()
+    return all(getattr(cfg, k) == getattr(base, k) for k in
+               ("threshold", "merge_threshold", "headline_threshold", "headline_merge_threshold"))
 
 
 # ---------------------------------------------------------------- the stage
@@ -416,7 +429,9 @@ def _run_chunk(store: Store, engine: Clusterer, chunk: list[Any], report: Cluste
     created: dict[str, str] = {}  # story id -> title of the item that started it
     merges: list[str] = []  # stories merged away, in order
     engine.touched = set()
-    engine.embed_batch([(row.id, row.title, row.text) for row in chunk])
+    if engine.embedder is not None:
+        engine.dense_index.compact(min(row.ts for row in chunk) - engine.cfg.max_gap_days * DAY)
+        engine.embed_batch([(row.id, row.title, row.text) for row in chunk])
     for row in chunk:
         report.items += 1
         target = row.story_id

@@ -43,14 +43,28 @@ UNITS = frozenset(
     years months weeks days hours minutes seconds gb tb mb gw mw kw b parameters tokens goals
     seats votes shares barrels tons tonnes""".split()
 )
-# Calendar words and bare day/year numbers name *when*, not *what*: in a stream
-# where every item is from the same days they join unrelated headlines
-# ("Video Games News And Rumors 3/10/14", "The Energy Report 3/10/14").
-CALENDAR = frozenset(
-    """january february march april may june july august september october november december
-    jan feb apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday
-    saturday sunday mon tue tues wed thu thur thurs fri sat sun am pm""".split()
+# Dates name *when*, not *what*: in a stream where every item is from the same
+# days they join unrelated headlines ("Video Games News And Rumors 3/10/14",
+# "The Energy Report, March 10, 2014"). Dates are cut from the text before it
+# is tokenised (numeric dates, clock times, a month next to a day number), and
+# weekday names, unambiguous month names and years are not features. "March"
+# and "May" alone are words ("Women's March"), so only dated uses go.
+_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+          r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+_DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"  # 3/10, 3/10/14
+    r"|\b\d{4}-\d{1,2}-\d{1,2}\b|\b\d{1,2}[.-]\d{1,2}[.-]\d{2,4}\b"  # 2014-03-10, 10.03.2014
+    r"|\b\d{1,2}:\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?"  # 2:02 am, 14:30
+    rf"|\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b"  # March 10, Mar. 10th
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?![a-z])",  # 10 March, 10th of March
+    re.IGNORECASE,
 )
+CALENDAR = frozenset(
+    """january february april june july august september october november december monday
+    tuesday wednesday thursday friday saturday sunday""".split()
+)
+
+
 CONNECTORS = frozenset({"of", "de", "the", "and", "&", "for", "von", "van", "la", "le", "del"})
 
 
@@ -83,18 +97,19 @@ def terms(tokens: Iterable[str]) -> list[str]:
         t = stem(tok)
         if len(t) < 2 and not t.isdigit():
             continue
-        if t in STOPWORDS or t in CALENDAR or _is_date_number(t):
+        if t in STOPWORDS or t in CALENDAR or _is_year(t):
             continue
         out.append(t)
     return out
 
 
-def _is_date_number(term: str) -> bool:
-    """A bare number that is most likely a day, month, hour or year (1-31, 1900-2099)."""
-    if not term.isdigit():
-        return False
-    n = int(term)
-    return len(term) <= 2 or (len(term) == 4 and 1900 <= n <= 2099)
+def _is_year(term: str) -> bool:
+    return len(term) == 4 and term.isascii() and term.isdigit() and 1900 <= int(term) <= 2099
+
+
+def strip_dates(text: str) -> str:
+    """``text`` without numeric dates, clock times and day-month dates."""
+    return _DATE.sub(" ", text) if any(c.isdigit() for c in text) else text
 
 
 def _is_title_case(tokens: list[str]) -> bool:
@@ -175,6 +190,7 @@ def raw_features(
     body_words: int,
 ) -> dict[str, float]:
     """Weighted term frequencies of one item (before IDF)."""
+    title, text = strip_dates(title), strip_dates(text or "")
     title_words = words(title)
     title_terms = terms(title_words)
     body = _strip_title(title, text or "")
