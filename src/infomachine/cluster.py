@@ -20,6 +20,9 @@ time-decayed similarity clears ``threshold``; otherwise it starts a story.
 * Merge step: when an item matches two stories and their centroids have
   converged (cosine >= ``merge_threshold``), the smaller story is folded into
   the larger through ``store.merge_stories`` (its id and slug stay aliases).
+* Optional dense embeddings (``embedding_model``, ``cluster_dense``): nearest
+  stories in dense space become candidates too, and dense cosines are mixed
+  into joins and merges with ``embedding_weight``.
 * Near-duplicates (``duplicate_of``) follow their original; pinned items stay
   in their story and pinned stories are never merged away.
 * State (document frequencies, story centroids, which items were seen) lives
