@@ -110,3 +110,15 @@ def test_one_person_never_in_tension_with_itself() -> None:
     atts = a + b
     canon = canonical_actors([x.actor for x in atts])
     assert find_tensions(atts, canon) == []
+
+
+def test_advocacy_verbs_and_participle_claims() -> None:
+    actor, verb, claim = first("Senator Ada Lind called for a ban on night flights over the bay.")
+    assert (actor, verb, claim) == ("Ada Lind", "called for", "a ban on night flights over the bay.")
+    assert attributions(sent("Senator Ada Lind called for a ban on night flights."))[0].advocates
+    assert first("The Harbour Authority has pushed hard for divestitures of the ferry arm.")[:2] == (
+        "Harbour Authority", "pushed hard for")
+    actor, verb, claim = first("Kelvin Port, meanwhile, countered with fare caps, arguing that a sale would harm services.")
+    assert (actor, verb, claim) == ("Kelvin Port", "countered", "a sale would harm services.")
+    assert first("The Justice Department and several states urged a sale of the exchange.")[0] == "Justice Department"
+    assert not attributions(sent("The mayor called the decision a disgrace."))

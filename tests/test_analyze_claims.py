@@ -98,3 +98,16 @@ def test_significance_needs_a_statement_of_consequence() -> None:
     assert significance("The rule could cost members up to 8% of orders.") >= 2
     assert significance("Fans gathered at the historic landmark to celebrate.") < 2
     assert significance("The council voted because the pier was closed.") < 2
+
+
+def test_a_measure_urged_by_one_side_and_called_harmful_by_the_other_is_a_tension() -> None:
+    pairs = _pairs(
+        "The Harbour Authority and several councils urged an order forcing the sale of Kelvin Port's ferry arm.",
+        "Kelvin Port, meanwhile, countered with fare caps, arguing that a forced sale would harm services.",
+    )
+    assert pairs == {frozenset({"Harbour Authority", "Kelvin Port"})}
+    # Two sides each wanting something is not yet a conflict.
+    assert _pairs(
+        "The Harbour Authority urged a review of Kelvin Port's ferry fares.",
+        "Kelvin Port proposed a new timetable for the ferry routes.",
+    ) == set()

@@ -6,6 +6,11 @@ Patterns (over one sentence at a time):
 * ``"QUOTE," VERB NAME`` / ``"QUOTE," NAME VERB``  "“…,” said Jensen Huang."
 * ``CLAIM, NAME VERB.``                          "…, the judge said."  (named only)
 * ``According to NAME, CLAIM``
+* ``NAME VERB … , arguing that CLAIM``            "Google countered …, arguing that …"
+
+Advocacy verbs ("urged", "pushed for", "sought", "proposed") take a position
+as their claim ("the DOJ urged the sale of AdX"); the tension finder reads
+them as support for that measure.
 
 A NAME is a run of capitalised words (people, organisations); pronouns,
 sentence openers and generic nouns are refused.  Affiliations come from
@@ -22,8 +27,15 @@ from dataclasses import dataclass
 
 from infomachine.analyze.sentences import Sent
 
+# Advocacy first: "called for" must win over "called" in the alternation.
+ADVOCACY = (
+    r"call(?:s|ed)\s+for|push(?:es|ed)(?:\s+(?:\w+ly|hard|again))?\s+for|"
+    r"press(?:es|ed)(?:\s+(?:\w+ly|hard|again))?\s+for|"
+    r"ask(?:s|ed)\s+for|urg(?:es|ed)|sought|seeks|demand(?:s|ed)|propos(?:es|ed)|want(?:s|ed)"
+)
+_ADVOCACY = re.compile(rf"^(?:{ADVOCACY})$", re.IGNORECASE)
 VERBS = (
-    "says|said|argues|argued|concludes|concluded|warns|warned|claims|claimed|contends|contended|"
+    ADVOCACY + "|says|said|argues|argued|concludes|concluded|warns|warned|claims|claimed|contends|contended|"
     "believes|believed|notes|noted|told|tells|adds|added|states|stated|insists|insisted|"
     "maintains|maintained|disputes|disputed|rejects|rejected|denies|denied|acknowledges|"
     "acknowledged|announced|announces|writes|wrote|suggests|suggested|predicts|predicted|"
@@ -31,7 +43,7 @@ VERBS = (
     "reports|reported|explains|explained|declared|declares|cautioned|cautions|testified|"
     "asserts|asserted|admits|admitted|stressed|stresses|emphasized|emphasised|thinks|"
     "agreed|agrees|objected|objects|questioned|questions|challenged|challenges|replied|"
-    "responded|described|describes|called|calls|urged|urges|recalled|confirmed|confirms|"
+    "responded|described|describes|called|calls|recalled|confirmed|confirms|"
     "disagrees|disagreed|accepts|accepted|holds that|held that"
 )
 DISAGREE_VERBS = {
@@ -96,9 +108,15 @@ _TOK = r"[A-Z][\w'\u2019&.-]*"
 NAME = rf"(?:{_TOK}(?:\s+(?:of|de|van|von|al|bin|for|and|the)\s+{_TOK}|\s+{_TOK}){{0,4}})"
 _APPOS = r"(?:\s*,\s*(?P<appos>[^,\"\u201c\u201d]{3,90}?)\s*,)?"
 _BRACKET = r"(?:\s*\((?P<bracket>[^()]{2,60})\))?"
+# "The DOJ and several states urged ...": the named actor speaks for the group
+_AND_OTHERS = r"(?:\s+and\s+(?:several|other|some|many|two|three|four|five|\d+)(?:\s+[a-z]+){1,2})?"
+# "Google countered with X, arguing that CLAIM": the claim is the participle's
+_PARTICIPLE = re.compile(
+    r",\s+(?:arguing|saying|insisting|contending|warning|claiming|noting)\s+(?:that\s+)?(?P<claim>.{15,})$"
+)
 
 SUBJECT_VERB = re.compile(
-    rf"(?:^|[\s(\"\u201c])(?:the\s+)?(?P<name>{NAME}){_BRACKET}{_APPOS}\s+"
+    rf"(?:^|[\s(\"\u201c])(?:the\s+)?(?P<name>{NAME}){_BRACKET}{_APPOS}{_AND_OTHERS}\s+"
     rf"(?:also\s+|has\s+|have\s+|had\s+|further\s+|previously\s+|now\s+|still\s+)?(?P<verb>{VERBS})\b"
     rf"(?:\s+(?:in part|partly|strongly))?(?:\s+that)?[\s,:]+(?P<claim>.+)$"
 )
@@ -142,6 +160,11 @@ class Attribution:
     def disagrees(self) -> bool:
         return self.verb.lower() in DISAGREE_VERBS
 
+    @property
+    def advocates(self) -> bool:
+        """The claim is a measure the actor wants ("urged an order forcing the sale")."""
+        return bool(_ADVOCACY.match(self.verb))
+
 
 def clean_name(name: str) -> str | None:
     """A plausible actor name, or None (pronouns, openers, generic words)."""
@@ -150,6 +173,8 @@ def clean_name(name: str) -> str | None:
     name = re.split(r"(?:'s|\u2019s)\s+", name)[-1]
     parts = name.split()
     while parts and (parts[0] in _STOP_FIRST or parts[0] in _TITLES or parts[0].endswith("ly")):
+        if parts[0] in _TITLES and len(parts) > 1 and parts[-1] in ORG_WORDS:
+            break  # "Justice Department", "General Motors Group": part of the name
         parts = parts[1:]
     if not parts or parts[-1] in _GENERIC_LAST or parts[-1].lower() in {"of", "and", "the", "for"}:
         return None
@@ -229,6 +254,9 @@ def attributions(sent: Sent) -> list[Attribution]:
             before = text[: m3.start("name")].split()
             # "in Kamchatka reported", "the gap that CAISI reports may ...": not the subject
             governed = bool(before) and before[-1].lower() in _PREPOSITIONS or bool(_CLAUSE_START.match(claim))
+            participle = _PARTICIPLE.search(claim) if _NOT_A_CLAIM.match(claim) else None
+            if participle:
+                claim = participle["claim"].strip()
             if (name and len(claim) >= 15 and not _NOT_A_CLAIM.match(claim) and not governed
                     and not _is_act(m3["verb"], claim, text)):
                 att = _make(name, sent, m3["verb"], claim, _affiliation(m3["appos"], m3["bracket"]))

@@ -143,7 +143,8 @@ AXES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
          r"sound|accurate|reliable|valid|correct|robust|real|fair"),
         # support vs opposition to a measure
         (r"support\w*|favou?r\w*|back(?:s|ed|ing)?|welcom\w*|benefit\w*|necessary|justified",
-         r"oppos\w*|against|harm\w*|punish\w*|unfair|unnecessary|unjustified|illegal|block\w*"),
+         r"oppos\w*|against|harm\w*|punish\w*|unfair|unnecessary|unjustified|illegal|block\w*|"
+         r"risky|unworkable|infeasible|impractical|counterproductive|damag\w*"),
     )
 )
 CRITICAL = re.compile(
@@ -154,8 +155,15 @@ CRITICAL = re.compile(
 )
 
 
-def _poles(text: str) -> list[tuple[bool, bool]]:
-    return [(bool(up.search(text)), bool(down.search(text))) for up, down in AXES]
+SUPPORT_AXIS = 3  # the index in AXES of support vs opposition
+
+
+def _poles(text: str, advocates: bool = False) -> list[tuple[bool, bool]]:
+    """(up, down) per axis; an advocated measure ("urged a breakup") is support for it."""
+    poles = [(bool(up.search(text)), bool(down.search(text))) for up, down in AXES]
+    if advocates:
+        poles[SUPPORT_AXIS] = (True, False)
+    return poles
 
 
 AXIS_WEIGHTS = (1.5, 0.75, 1.0, 1.0)  # a trend reversal is the most specific opposition
@@ -163,10 +171,12 @@ STRICT_NEGATION = re.compile(r"\b(?:not|no|never|cannot|won't|isn't|aren't|doesn
                              re.IGNORECASE)
 
 
-def opposition(a_text: str, b_text: str) -> float:
-    """Weight of the strongest axis on which the two texts take opposite poles (0: none)."""
+def opposition(a_text: str, b_text: str, a_advocates: bool = False, b_advocates: bool = False) -> float:
+    """Weight of the strongest axis on which the two texts take opposite poles (0: none).
+    A claim that is an advocated measure holds the support pole (see ``_poles``)."""
     best = 0.0
-    for (au, ad), (bu, bd), w in zip(_poles(a_text), _poles(b_text), AXIS_WEIGHTS, strict=True):
+    pairs = zip(_poles(a_text, a_advocates), _poles(b_text, b_advocates), AXIS_WEIGHTS, strict=True)
+    for (au, ad), (bu, bd), w in pairs:
         if (au and not ad and bd and not bu) or (ad and not au and bu and not bd):
             best = max(best, w)
     return best
@@ -223,7 +233,10 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
             )
             # "X disputes that <what Y says>": a disagreement verb over the same words
             disputes = (a.disagrees or b.disagrees) and len(shared) >= 2
-            poles = opposition(a.claim, b.claim) if shared or a_on_b or b_on_a else 0.0
+            about_same = shared or a_on_b or b_on_a
+            poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if about_same else 0.0
+            if poles and a.advocates and b.advocates:
+                poles = 0.0  # two actors each wanting something is not yet a conflict
             negated = len(shared) >= 3 and (
                 bool(STRICT_NEGATION.search(a.claim)) != bool(STRICT_NEGATION.search(b.claim))
             )
