@@ -8,6 +8,7 @@ random tag word added). Gold story = (original story, copy).
 
     .venv/bin/python benchmarks/cluster.py                 # 2k, 10k, 100k + peer
     .venv/bin/python benchmarks/cluster.py --sizes 2000    # one size
+    .venv/bin/python benchmarks/cluster.py --peer-sizes "" --set embedding_model=DIR ...
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_ours(n: int) -> dict[str, object]:
+def run_ours(n: int, overrides: dict[str, object] | None = None) -> dict[str, object]:
     from infomachine.cluster import cluster_items, load_config
     from infomachine.evaluate import bcubed
     from infomachine.ingest import Ingestor
@@ -77,7 +78,7 @@ def run_ours(n: int) -> dict[str, object]:
         t0 = time.perf_counter()
         report = Ingestor(store).ingest(docs)
         t1 = time.perf_counter()
-        cluster_items(store, load_config())
+        cluster_items(store, load_config(overrides))
         t2 = time.perf_counter()
         story_of = dict(store.execute("SELECT id, story_id FROM items").fetchall())
         pred = [story_of[i] for i in report.item_ids]
@@ -120,18 +121,24 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="2000,10000,100000")
     ap.add_argument("--peer-sizes", default="2000,10000")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a [cluster] setting for ours (repeatable)")
     ap.add_argument("--one", choices=["ours", "peer"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:  # child process: one measurement, clean peak memory
-        fn = run_ours if args.one == "ours" else run_peer
-        print(json.dumps(fn(int(args.sizes))))
+        from cluster_quality import parse_value
+
+        overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
+        row = run_ours(int(args.sizes), overrides) if args.one == "ours" else run_peer(int(args.sizes))
+        print(json.dumps(row))
         return
     rows = []
     jobs = [("ours", int(s)) for s in args.sizes.split(",") if s]
     jobs += [("peer", int(s)) for s in args.peer_sizes.split(",") if s]
     for kind, n in jobs:
         out = subprocess.run(
-            [sys.executable, __file__, "--one", kind, "--sizes", str(n)],
+            [sys.executable, __file__, "--one", kind, "--sizes", str(n),
+             *(f"--set={s}" for s in args.set)],
             capture_output=True, text=True, check=True,
         ).stdout
         rows.append(json.loads(out.strip().splitlines()[-1]))
