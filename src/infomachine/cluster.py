@@ -84,7 +84,7 @@ class Clusterer:
         self.embedder = load_embedder(config.embedding_model) if config.embedding_model else None
         self.dense_dim = self.embedder(["dimension probe"]).shape[1] if self.embedder else 0
         self.dense_index = DenseIndex()
-        self.dense_cache: dict[str, list[float] | None] = {}  # item id -> vector, filled per chunk
+        self.dense_cache: dict[str, np.ndarray | None] = {}  # item id -> vector, filled per chunk
         if self.embedder is not None and _default_thresholds(config):
             log.warning("embedding_model is set but the thresholds are the sparse defaults: "
                         "set them for the model (docs/clustering.md, 'Dense embeddings')")
@@ -128,7 +128,7 @@ class Clusterer:
         return 0.5 ** (gap / self.cfg.half_life_days) if gap > 0 else 1.0
 
     def candidates(self, vec: Vector, ts: float | None,
-                   dense: list[float] | None = None) -> list[StoryState]:
+                   dense: np.ndarray | None = None) -> list[StoryState]:
         cfg = self.cfg
         horizon = ts - cfg.max_gap_days * DAY if ts is not None else -math.inf
         strongest = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.query_terms]
@@ -147,13 +147,12 @@ class Clusterer:
                 break
         if dense is not None and cfg.dense_candidates:
             seen = {st.id for st in out}
-            for sid, _ in self.dense_index.nearest(np.asarray(dense, dtype=np.float32),
-                                                    cfg.dense_candidates, horizon):
+            for sid, _ in self.dense_index.nearest(dense, cfg.dense_candidates, horizon):
                 if sid not in seen and sid in self.stories:
                     out.append(self.stories[sid])
         return out
 
-    def score(self, st: StoryState, vec: Vector, ts: float | None, dense: list[float] | None) -> float:
+    def score(self, st: StoryState, vec: Vector, ts: float | None, dense: np.ndarray | None) -> float:
         return self.mix(st.cosine(vec), dense, st.dense) * self.decay(st, ts)
 
     def story_similarity(self, a: StoryState, b: StoryState) -> float:
@@ -161,7 +160,7 @@ class Clusterer:
         sparse = dot(a.centroid, b.centroid) / (a.norm * b.norm) if a.norm and b.norm else 0.0
         return self.mix(sparse, a.dense, b.dense)
 
-    def mix(self, sparse: float, a: list[float] | None, b: list[float] | None) -> float:
+    def mix(self, sparse: float, a: np.ndarray | None, b: np.ndarray | None) -> float:
         """The sparse cosine, or with a model its weighted mean with the dense cosine."""
         if a is None or b is None or self.embedder is None:
             return sparse  # (vectors persisted under a model no longer configured are ignored)
@@ -171,7 +170,7 @@ class Clusterer:
     # ------------------------------------------------------------ updates
 
     def absorb(self, st: StoryState, item_id: str, title: str, vec: Vector, ts: float,
-               sim: float, dense: list[float] | None = None, long: bool = True) -> None:
+               sim: float, dense: np.ndarray | None = None, long: bool = True) -> None:
         """Add an item's vector to a story's centroid and index its new terms."""
         cent = st.centroid
         for t, w in vec.items():
@@ -192,9 +191,7 @@ class Clusterer:
         if self.embedder is None:
             st.dense = None
         elif dense is not None:
-            st.dense = list(dense) if st.dense is None else [
-                a + b for a, b in zip(st.dense, dense, strict=True)
-            ]
+            st.dense = dense.astype(np.float64) if st.dense is None else st.dense + dense
             self.dense_index.put(st.id, st.dense, st.last_ts)
         if title:
             st.titles.append([item_id, title, round(sim, 6)])
@@ -221,9 +218,7 @@ class Clusterer:
             dst.centroid = dict(keep[: self.cfg.centroid_terms])
         dst.norm = math.sqrt(sum(v * v for v in dst.centroid.values()))
         if src.dense is not None:
-            dst.dense = src.dense if dst.dense is None else [
-                a + b for a, b in zip(dst.dense, src.dense, strict=True)
-            ]
+            dst.dense = src.dense.copy() if dst.dense is None else dst.dense + src.dense
         dst.n += src.n
         dst.n_long += src.n_long
 
@@ -364,15 +359,15 @@ class Clusterer:
             return
         vecs = self.embedder([embedding_text(title, text) for _, title, text in rows])
         for (item_id, _, _), vec in zip(rows, vecs, strict=True):
-            self.dense_cache[item_id] = vec.tolist() if vec.any() else None
+            self.dense_cache[item_id] = vec if vec.any() else None
 
-    def _embed(self, item_id: str, title: str, text: str) -> list[float] | None:
+    def _embed(self, item_id: str, title: str, text: str) -> np.ndarray | None:
         if self.embedder is None:
             return None
         if item_id in self.dense_cache:
             return self.dense_cache.pop(item_id)
         vec = self.embedder([embedding_text(title, text)])[0]
-        return vec.tolist() if vec.any() else None  # no known word: no dense evidence
+        return vec if vec.any() else None  # no known word: no dense evidence
 
     def headline(self, st: StoryState) -> str:
         """The most central remembered title, preferring headline-like lengths."""

@@ -6,6 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from infomachine.cluster_features import Vector, dot
 from infomachine.config import load_section
 
@@ -64,7 +66,7 @@ class StoryState:
     pinned: bool = False
     n_long: int = 0  # members with a body (not headline-only)
     norm: float = 0.0
-    dense: list[float] | None = None
+    dense: np.ndarray | None = None  # sum of member vectors (only with an embedding model)
 
     def cosine(self, vec: Vector) -> float:
         return dot(vec, self.centroid) / self.norm if self.norm else 0.0

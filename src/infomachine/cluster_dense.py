@@ -112,9 +112,9 @@ def embedding_text(title: str, text: str, words: int = 120) -> str:
     return f"{title}. {body}" if body else title
 
 
-def cosine(a: Sequence[float], b: Sequence[float]) -> float:
+def cosine(a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray) -> float:
     """Cosine of two dense vectors (either may be an unnormalised sum)."""
-    va, vb = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    va, vb = np.asarray(a), np.asarray(b)
     den = float(np.linalg.norm(va) * np.linalg.norm(vb))
     return float(va @ vb) / den if den else 0.0
 
@@ -128,7 +128,7 @@ class DenseIndex:
         self.mat = np.zeros((0, 0), dtype=np.float32)
         self.last = np.zeros(0)
 
-    def put(self, story_id: str, dense_sum: Sequence[float], last_ts: float) -> None:
+    def put(self, story_id: str, dense_sum: Sequence[float] | np.ndarray, last_ts: float) -> None:
         vec = np.asarray(dense_sum, dtype=np.float32)
         norm = float(np.linalg.norm(vec))
         if not norm or not math.isfinite(norm):

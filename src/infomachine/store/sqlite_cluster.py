@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from infomachine.cluster import StoryState
     from infomachine.cluster_features import DocumentFrequencies
@@ -105,7 +107,7 @@ class ClusterMixin:
             last_ts=float(row[3]),
             centroid=centroid,
             titles=json.loads(row[5] or "[]"),
-            dense=json.loads(row[6]) if row[6] else None,
+            dense=np.asarray(json.loads(row[6]), dtype=np.float64) if row[6] else None,
             pinned=bool(row[7]),
         )
 
@@ -140,7 +142,7 @@ class ClusterMixin:
                         ensure_ascii=False,
                     ),
                     json.dumps(st.titles, ensure_ascii=False),
-                    json.dumps(st.dense) if st.dense is not None else None,
+                    json.dumps([round(x, 6) for x in st.dense.tolist()]) if st.dense is not None else None,
                 ),
             )
 
