@@ -262,3 +262,21 @@ def test_uci_target(shared_data) -> None:  # type: ignore[no-untyped-def]
     from infomachine.evaluate import eval_clusters
 
     assert eval_clusters(shared_data / "uci-news-dev.jsonl")["bcubed"]["f1"] >= 0.90
+
+
+def test_headline_prefers_statements_over_questions_media_labels_and_page_titles() -> None:
+    from infomachine.cluster import StoryState
+
+    eng = Clusterer(ClusterConfig())
+    titles = ["Will the storm flood Harbourtown harbour again?",
+              "Storm floods Harbourtown harbour (Video)",
+              "Storm floods Harbourtown harbour | Coast News",
+              "Storm floods Harbourtown harbour overnight"]
+    vecs = [eng.vectorise(t, "") for t in titles]
+    centroid: dict[str, float] = {}
+    for v in vecs:
+        for t, w in v.items():
+            centroid[t] = centroid.get(t, 0.0) + w
+    st = StoryState(id="s", centroid=centroid, n=4, titles=[[str(i), t, 0.5] for i, t in enumerate(titles)])
+    eng.add_story(st)
+    assert eng.headline(st) == "Storm floods Harbourtown harbour overnight"

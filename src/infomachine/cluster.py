@@ -34,6 +34,7 @@ from __future__ import annotations
 import heapq
 import logging
 import math
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -370,7 +371,9 @@ class Clusterer:
         return vec if vec.any() else None  # no known word: no dense evidence
 
     def headline(self, st: StoryState) -> str:
-        """The most central remembered title, preferring headline-like lengths."""
+        """The most central remembered title, preferring headline-like lengths and
+        statements over questions, media labels ("... (Video)", "Watch: ...") and
+        page titles ("Topic | Site")."""
         best, best_score = "", -1.0
         for _item_id, title, _sim in st.titles:
             raw = raw_features(title, "", title_weight=1.0, entity_weight=1.0,
@@ -378,10 +381,23 @@ class Clusterer:
             vec = normalised({t: w * self.df.idf(t) for t, w in raw.items()})
             n_words = len(title.split())
             shape = 1.0 if 4 <= n_words <= 16 else 0.8
+            if title.rstrip().endswith("?"):
+                shape *= 0.85
+            if _MEDIA_LABEL.search(title):
+                shape *= 0.85
+            if " | " in title:
+                shape *= 0.8  # a page title ("Topic | Site"), not a headline
             score = st.cosine(vec) * shape
             if score > best_score + 1e-12:
                 best, best_score = title, score
         return best
+
+
+_MEDIA_LABEL = re.compile(
+    r"[(\[](?:video|videos|photos?|pictures|pics|gallery|watch|live|audio|podcast)[)\]]"
+    r"|^\s*(?:video|watch|photos?|gallery|live)\s*[:|\-\u2013]",
+    re.IGNORECASE,
+)
 
 
 def _default_thresholds(cfg: ClusterConfig) -> bool:
@@ -466,7 +482,7 @@ def _run_chunk(store: Store, engine: Clusterer, chunk: list[Any], report: Cluste
         if sid not in engine.stories:
             continue  # merged away before it was ever written
         title = engine.headline(engine.stories[sid]) or first_title or sid
-        store.create_story(Story(id=sid, slug=store.unique_slug(first_title or title), title=title,
+        store.create_story(Story(id=sid, slug=store.unique_slug(title), title=title,
                                  created_at=now, updated_at=now))
     by_story: dict[str, list[str]] = {}
     for sid, item_id in assignments:
