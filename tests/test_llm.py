@@ -7,6 +7,7 @@ import json
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -344,10 +345,12 @@ def test_long_story_is_mapped_then_reduced() -> None:
     assert_verified(brief, items)
 
 
-def test_make_synthesizer_configuration(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_make_synthesizer_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in ("INFOMACHINE_LLM_BASE_URL", "INFOMACHINE_LLM_MODEL"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("INFOMACHINE_CONFIG", "/nonexistent/infomachine.toml")
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    monkeypatch.setenv("INFOMACHINE_CONFIG", str(empty))  # no settings from any local file
     assert make_synthesizer(None, None) is None
     with pytest.raises(ConfigError):
         make_synthesizer("http://127.0.0.1:1/v1", None)

@@ -10,6 +10,7 @@ import numpy as np
 
 from infomachine.cluster_features import Vector, dot
 from infomachine.config import load_section
+from infomachine.errors import ConfigError
 
 
 @dataclass
@@ -47,6 +48,14 @@ class ClusterConfig:
     generic_share: float = 0.85  # a match carried this much by one common word does not count
     generic_df: float = 0.005  # "common": in at least this share of background documents
     conflict_share: float = 0.05  # an anchor is "present" above this share of its top weight
+
+
+    def __post_init__(self) -> None:
+        # Thresholds may exceed 1 (that switches joining or merging off); shares may not.
+        for name in ("embedding_weight", "generic_share", "generic_df", "conflict_share"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ConfigError(f"cluster setting {name} must be between 0 and 1, got {value}")
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> ClusterConfig:

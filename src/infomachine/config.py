@@ -21,6 +21,8 @@ from typing import Any, TypeVar, get_type_hints
 from infomachine.errors import ConfigError
 
 T = TypeVar("T")
+# The [section] tables a config file may have (one per stage that reads settings).
+SECTIONS = ("cluster", "poll", "queries", "run", "llm")
 
 
 def config_path() -> Path:
@@ -37,11 +39,25 @@ def _load_file(path: str, mtime: float) -> dict[str, Any]:
 
 
 def load_file(path: Path | None = None) -> dict[str, Any]:
-    """The parsed TOML file, or {} when there is none."""
+    """The parsed TOML file, or {} when there is none.
+
+    A file named explicitly (``INFOMACHINE_CONFIG``) must exist, and a table
+    that is not one of ``SECTIONS`` is an error (a misspelt ``[clustr]``
+    would otherwise be ignored without a word)."""
+    explicit = path is None and bool(os.environ.get("INFOMACHINE_CONFIG"))
     path = path or config_path()
     if not path.exists():
+        if explicit:
+            raise ConfigError(f"INFOMACHINE_CONFIG={str(path)!r}: no such file")
         return {}
-    return _load_file(str(path), path.stat().st_mtime)
+    data = _load_file(str(path), path.stat().st_mtime)
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown section(s) {', '.join(f'[{u}]' for u in unknown)}; "
+            f"known: {', '.join(f'[{s}]' for s in SECTIONS)}"
+        )
+    return data
 
 
 def _coerce(value: Any, kind: Any, where: str) -> Any:
@@ -82,11 +98,20 @@ def load_section(
     for field in dataclasses.fields(cls):
         kind = hints.get(field.name)
         base_kind = kind if kind in (str, int, float, bool) else None
-        env = os.environ.get(f"INFOMACHINE_{name.upper()}_{field.name.upper()}")
+        env_name = f"INFOMACHINE_{name.upper()}_{field.name.upper()}"
+        env = os.environ.get(env_name)
         if overrides and overrides.get(field.name) is not None:
-            values[field.name] = overrides[field.name]
+            where, value = f"--{field.name.replace('_', '-')}", overrides[field.name]
         elif env:  # an empty variable counts as unset
-            values[field.name] = _coerce(env, base_kind or str, f"INFOMACHINE_{name.upper()}_{field.name.upper()}")
+            where = env_name
+            value = _coerce(env, base_kind or str, where)
         elif field.name in table:
-            values[field.name] = _coerce(table[field.name], base_kind or object, f"[{name}] {field.name}")
+            where = f"[{name}] {field.name}"
+            value = _coerce(table[field.name], base_kind or object, where)
+        else:
+            continue
+        # Every numeric setting (thresholds, weights, counts, seconds, days) is >= 0.
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            raise ConfigError(f"{where}: must be 0 or more, got {value}")
+        values[field.name] = value
     return cls(**values)
