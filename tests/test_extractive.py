@@ -145,3 +145,10 @@ def test_what_bullets_cover_different_actors_and_summary_is_corroborated() -> No
     actors = [canon[a.actor] for a in atts]
     assert len(actors) == len(set(actors))
     assert len(brief.what.summary[0].cites) >= 2  # said by more than one source
+
+
+def test_narrative_does_not_repeat_the_what_bullets() -> None:
+    brief = synthesize(STORY, make_items(), now=NOW)
+    bullets = {s.text for s in brief.what.bullets}
+    told = {s.text for p in brief.narrative for s in p}
+    assert bullets and told and not bullets & told

@@ -279,7 +279,8 @@ def synthesize(
     if not brief.open_questions:
         brief.omitted["open_questions"] = "no source flags anything as unclear or unresolved"
 
-    narrative = a.mmr(NARRATIVE_N)
+    # The narrative may retell the summary, but not repeat the What bullets word for word.
+    narrative = a.mmr(NARRATIVE_N, avoid=set(top[SUMMARY_N:]))
     brief.narrative = _narrative(a, narrative)
 
     for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.by_item):
