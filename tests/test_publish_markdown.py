@@ -116,7 +116,7 @@ def test_item_text_cannot_inject_links_images_or_html() -> None:
     assert "![" not in md
     assert "](https://evil" not in md and "](javascript" not in md
     assert "<img" not in md and "<script" not in md
-    assert "&lt;script&gt;" in md
+    assert "&lt;script>bad()&lt;/script>" in md
     assert "(javascript:alert(1))" not in md
     # a non-http URL is not linked at all
     assert "[2] Sailings cancelled — reactive:ferry-strike" in md
@@ -200,3 +200,35 @@ def test_history_table_escapes_pipes() -> None:
     row = rendered.split("<tbody>")[1]
     assert row.count("<td") == 4
     assert "+1 source | -2 claims" in row
+
+
+def test_escape_leaves_plain_punctuation_alone() -> None:
+    """Only what Markdown needs is escaped: no HTML entities, no backslash before "+5"."""
+    assert escape("GLM-5.1 & others") == "GLM-5.1 & others"
+    assert escape("the congestion charge & its timing") == "the congestion charge & its timing"
+    assert escape("+5 sources, -3 sources") == "+5 sources, -3 sources"
+    assert escape("a < b -> c > d") == "a < b -> c > d"
+    brief = full_brief()
+    brief.change_summary = "+5 sources, -3 sources"
+    brief.sources[0].title = "GLM-5.1 & others"
+    md = render_markdown(brief)
+    assert "_Changed: +5 sources, -3 sources_" in md
+    assert "[GLM-5.1 & others](" in md
+    assert "&amp;" not in md and "\\+" not in md
+
+
+ESCAPE_CASES = [
+    "GLM-5.1 & others", "AT&T said &amp; &#60;b&#62; &copy;", "a < b -> c", "<script>x</script>",
+    "<!-- c --> <?php ?> <http://x.example> </p>", "# heading", "## heading", "#hashtag", "- item",
+    "+ item", "+5 sources", "-3 sources", "> quote", "---", "-- -", "1. first", "2026) x", "2026.",
+    "snake_case *em* `code` ~~del~~ \\ [x](y) ![i](j)", "back\\slash & entity",
+]
+
+
+@pytest.mark.parametrize("text", ESCAPE_CASES)
+def test_escaped_text_renders_as_exactly_itself(text: str) -> None:
+    """A CommonMark renderer shows the escaped text as one paragraph of the original text."""
+    shown = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    assert _render_commonmark(escape(text)) == f"<p>{shown}</p>\n"
+    # and the same after a list marker, where a line's block markers matter too
+    assert _render_commonmark("- " + escape(text)) == f"<ul>\n<li>{shown}</li>\n</ul>\n"

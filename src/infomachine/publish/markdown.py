@@ -1,13 +1,25 @@
 r"""Markdown rendering of a Brief, laid out like the seed story page.
 
 Renders only: every word comes from the Brief.  Text that came from items is
-escaped so it cannot inject links, images or raw HTML: brackets, parentheses
-after brackets, ``!``, ``<``/``>``, emphasis (``*``, ``_``, ``~``) and code
-markers are escaped and newlines folded, so a sentence always stays one inline
-run of text.  Bare URLs are not autolinked by GFM renderers: the ``:`` of
-``https://`` and the ``.`` of ``www.`` are backslash-escaped, which CommonMark
-renders invisibly.  Table cells also escape ``|``.  Citation markers ``[n]`` are added after escaping, so
-they stay citations.
+escaped so it cannot inject links, images or raw HTML, and nothing more, so it
+reads cleanly in a terminal:
+
+* brackets, ``\``, emphasis (``*``, ``_``, ``~``) and code markers are
+  backslash-escaped; ``![`` and ``](`` are broken with an entity;
+* ``<`` becomes ``&lt;`` only where it could open a tag, comment or autolink
+  (before a letter, ``/``, ``!`` or ``?``): ``a < b`` and ``->`` stay as they are;
+* ``&`` is backslash-escaped only where it would start an entity reference
+  (a title saying ``&amp;`` shows ``&amp;``); a plain ``&`` stays ``&``;
+* bare URLs are not autolinked by GFM renderers: the ``:`` of ``https://``
+  and the ``.`` of ``www.`` are backslash-escaped, which CommonMark renders
+  invisibly;
+* newlines are folded, and a leading block marker is escaped only when it
+  would open a block (``# ``, ``- ``, ``+ ``, ``1. ``, ``>``, ``---``):
+  ``+5 sources`` stays as it is.
+
+So a sentence always stays one inline run of text.  Table cells also escape
+``|``.  Citation markers ``[n]`` are added after escaping, so they stay
+citations.
 """
 
 from __future__ import annotations
@@ -35,8 +47,14 @@ _SPECIAL = re.compile(r"([\\`*_~\[\]])")
 # renders the same but is no longer a link.
 _BARE_URL = re.compile(r"(https?|ftp)://", re.IGNORECASE)
 _BARE_WWW = re.compile(r"(www)\.", re.IGNORECASE)
-_LEADING = re.compile(r"^([#+-])")
-_LEADING_NUMBER = re.compile(r"^(\d+)([.)])")
+# "&name;", "&#123;", "&#x1F;" would be decoded as an entity reference.
+_ENTITY = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]*;)")
+# "<" before a letter, "/", "!" or "?" could open an HTML tag, comment or autolink.
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+# Block markers, only where they would open a block: an ATX heading, a bullet,
+# a blockquote, a thematic break or an ordered-list number.
+_LEADING = re.compile(r"^(?:#{1,6}|[+-])(?=\s|$)|^>|^-(?=[-\s]*$)")
+_LEADING_NUMBER = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _SPACE = re.compile(r"\s+")
 _CITE_ESCAPED = re.compile(r"\\\[(\d+)\\\](?!&#40;)")
 _CITE = re.compile(r"\[\d+\]")
@@ -47,14 +65,15 @@ def escape(text: str | None) -> str:
     if not text:
         return ""
     text = _SPACE.sub(" ", text).strip()
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
+    text = _ENTITY.sub(r"\\&", text)
+    text = _TAG_OPEN.sub("&lt;", text)
     # ``![`` and ``](`` never survive, even escaped, so no renderer sees a link.
     text = text.replace("!\\[", "&#33;\\[").replace("\\](", "\\]&#40;")
     text = _BARE_URL.sub(r"\1\\://", text)
     text = _BARE_WWW.sub(r"\1\\.", text)
     text = _LEADING_NUMBER.sub(r"\1\\\2", text)
-    return _LEADING.sub(r"\\\1", text)
+    return _LEADING.sub(lambda m: "\\" + m.group(0), text)
 
 
 def table_cell(text: str | None) -> str:
