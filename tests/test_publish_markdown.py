@@ -77,6 +77,7 @@ def test_layout_follows_the_seed_page() -> None:
     assert lines[0] == "# Island Ferry Strike"
     assert lines[2] == (
         "[history](ferry-strike.history.md) · **Version 3** · 2026-05-23 04:11 UTC · 12 items"
+        " · synthesized by extractive"
     )
     headings = [line for line in lines if line.startswith("## ")]
     assert headings == [
@@ -232,3 +233,25 @@ def test_escaped_text_renders_as_exactly_itself(text: str) -> None:
     assert _render_commonmark(escape(text)) == f"<p>{shown}</p>\n"
     # and the same after a list marker, where a line's block markers matter too
     assert _render_commonmark("- " + escape(text)) == f"<ul>\n<li>{shown}</li>\n</ul>\n"
+
+
+def test_notes_and_synthesizer_are_shown_near_the_top() -> None:
+    brief = full_brief()
+    brief.notes = [
+        "LLM synthesis failed (the LLM endpoint answered HTTP 500: <html>oops</html>); "
+        "the offline synthesizer wrote this brief.",
+        "One repair round was needed to support every sentence.",
+    ]
+    md = render_markdown(brief)
+    lines = md.splitlines()
+    assert lines[2].endswith("12 items · synthesized by extractive")
+    first = lines.index(
+        "**Note:** LLM synthesis failed (the LLM endpoint answered HTTP 500: &lt;html>oops&lt;/html>); "
+        "the offline synthesizer wrote this brief."
+    )
+    assert lines[first + 2] == "**Note:** One repair round was needed to support every sentence."
+    assert lines.index("_Changed: +1 source, +2 claims_") < first < lines.index("## What")
+    brief.synthesizer = "llm:qwen3+extractive-fallback"
+    brief.notes = []
+    md = render_markdown(brief)
+    assert "· synthesized by llm:qwen3+extractive-fallback\n" in md and "**Note:**" not in md

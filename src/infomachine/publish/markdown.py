@@ -178,15 +178,20 @@ def _section(brief: Brief, name: str) -> list[str]:
 def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
     """The brief as a Markdown page like the seed story page."""
     history = f"[history]({history_url})" if history_url else "history"
+    by = f" · synthesized by {escape(brief.synthesizer)}" if brief.synthesizer else ""
     lines = [
         f"# {escape(brief.story.title)}",
         "",
         f"{history} · **Version {brief.version}** · {human(brief.generated_at)} · "
-        f"{brief.item_count} items",
+        f"{brief.item_count} items{by}",
         "",
     ]
     if brief.change_summary:
         lines += [f"_Changed: {escape(brief.change_summary)}_", ""]
+    # Notes on how the brief was made (an LLM failure, a fallback section) come
+    # before the content they qualify, as in the JSON.
+    for note in brief.notes:
+        lines += [f"**Note:** {escape(note)}", ""]
     for name in SECTION_TITLES:
         lines += _section(brief, name)
     lines += ["## Sources", ""]
