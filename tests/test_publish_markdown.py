@@ -92,9 +92,9 @@ def test_layout_follows_the_seed_page() -> None:
     assert "### Seafarers' union (SU)" in md
     assert "*Evolution:* Consistent — Held since version 1." in md
     assert "- **Seafarers' union**: Pay has fallen behind. [1] ↔ **Operator**: Pay rose 4% last year. [2]" in md
-    assert "1. [1] [Ferry crews strike](https://islandpost.example/strike) — Island Post (2026-05-02)" in md
+    assert "- [1] [Ferry crews strike](https://islandpost.example/strike) — Island Post (2026-05-02)" in md
     # a source found by a reactive feed names the feed, like the seed page
-    assert "2. [2] [Sailings cancelled](https://coast.example/a) — reactive:ferry-strike (2026-05-04)" in md
+    assert "- [2] [Sailings cancelled](https://coast.example/a) — reactive:ferry-strike (2026-05-04)" in md
 
 
 def test_empty_sections_say_why() -> None:
@@ -255,3 +255,13 @@ def test_notes_and_synthesizer_are_shown_near_the_top() -> None:
     brief.notes = []
     md = render_markdown(brief)
     assert "· synthesized by llm:qwen3+extractive-fallback\n" in md and "**Note:**" not in md
+
+
+def test_sources_are_numbered_once() -> None:
+    """Each source carries its citation number and nothing else numbers it."""
+    md = render_markdown(full_brief())
+    block = md.split("## Sources\n\n", 1)[1].strip().splitlines()
+    assert [line[:6] for line in block] == ["- [1] ", "- [2] "]
+    html = _render_commonmark(md).split("<h2>Sources</h2>", 1)[1]
+    assert "<ol" not in html and html.count("<li>") == 2
+    assert "<li>[1] <a href=\"https://islandpost.example/strike\">Ferry crews strike</a>" in html

@@ -196,7 +196,8 @@ def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
         lines += _section(brief, name)
     lines += ["## Sources", ""]
     if brief.sources:
-        lines += [f"{ref.n}. {source_line(ref)}" for ref in brief.sources]
+        # a bullet list: the citation number is the only numbering
+        lines += [f"- {source_line(ref)}" for ref in brief.sources]
     else:
         lines.append(_omitted(brief, "sources"))
     lines.append("")
