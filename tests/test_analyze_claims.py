@@ -111,3 +111,11 @@ def test_a_measure_urged_by_one_side_and_called_harmful_by_the_other_is_a_tensio
         "The Harbour Authority urged a review of Kelvin Port's ferry fares.",
         "Kelvin Port proposed a new timetable for the ferry routes.",
     ) == set()
+
+
+def test_opposite_trends_of_different_things_are_not_a_tension() -> None:
+    """'stable' describes a funding path, 'widening' a gap: no shared subject."""
+    assert _pairs(
+        "Ilka Berg said that a pooled harbour fund is the only financially stable path for small ferry lines.",
+        "The Ridge Institute concludes that small ferry lines lag rivals and that the fare gap is widening.",
+    ) == set()

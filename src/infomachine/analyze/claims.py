@@ -171,15 +171,55 @@ STRICT_NEGATION = re.compile(r"\b(?:not|no|never|cannot|won't|isn't|aren't|doesn
                              re.IGNORECASE)
 
 
-def opposition(a_text: str, b_text: str, a_advocates: bool = False, b_advocates: bool = False) -> float:
+def opposition(a_text: str, b_text: str, a_advocates: bool = False, b_advocates: bool = False,
+               skip: int | None = None) -> float:
     """Weight of the strongest axis on which the two texts take opposite poles (0: none).
-    A claim that is an advocated measure holds the support pole (see ``_poles``)."""
+    A claim that is an advocated measure holds the support pole (see ``_poles``); axis
+    ``skip`` is not considered."""
     best = 0.0
     pairs = zip(_poles(a_text, a_advocates), _poles(b_text, b_advocates), AXIS_WEIGHTS, strict=True)
-    for (au, ad), (bu, bd), w in pairs:
+    for axis, ((au, ad), (bu, bd), w) in enumerate(pairs):
+        if axis == skip:
+            continue
         if (au and not ad and bd and not bu) or (ad and not au and bu and not bd):
             best = max(best, w)
     return best
+
+
+_LINKING = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "remains",
+            "remain", "remained", "stays", "stay", "stayed", "seems", "looks", "getting", "gets",
+            "got", "become", "becomes", "became", "keeps", "kept", "still", "now", "not",
+            # prepositions after a predicate ("stable since 2019", "widening across regions")
+            "since", "until", "through", "across", "within", "against", "around", "below",
+            "above", "between", "during", "among", "despite", "toward", "towards", "again"}
+
+
+def _trend_subjects(text: str) -> set[str]:
+    """What each trend word is about: the noun it modifies ("a widening gap", "a stable
+    path") or, used as a predicate, the noun before it ("the gap is widening")."""
+    up, down = AXES[0]
+    toks = re.findall(r"[\w'\u2019-]+", text.lower())
+    out: set[str] = set()
+    for i, tok in enumerate(toks):
+        if not (up.fullmatch(tok) or down.fullmatch(tok)):
+            continue
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        if nxt.isalpha() and nxt not in STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
+            out.add(nxt.rstrip("s"))
+            continue
+        for prev in reversed(toks[max(0, i - 6) : i]):
+            if prev in STOPWORDS or prev in _LINKING or prev.endswith("ly"):
+                continue
+            out.add(prev.rstrip("s"))
+            break
+    return out
+
+
+def trend_on_shared_subject(a_text: str, b_text: str) -> bool:
+    """A trend reversal counts only when both trends are about the same thing: "the wage
+    gap is stable" vs "the wage gap is widening", not "the only stable path for open
+    models" vs "the gap is widening"."""
+    return bool(_trend_subjects(a_text) & _trend_subjects(b_text))
 
 
 def opposing(a_text: str, b_text: str) -> bool:
@@ -237,6 +277,9 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
             poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if about_same else 0.0
             if poles and a.advocates and b.advocates:
                 poles = 0.0  # two actors each wanting something is not yet a conflict
+            if poles == AXIS_WEIGHTS[0] and not trend_on_shared_subject(a.claim, b.claim):
+                # opposite trends, but of different things: only the other axes count
+                poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=0)
             negated = len(shared) >= 3 and (
                 bool(STRICT_NEGATION.search(a.claim)) != bool(STRICT_NEGATION.search(b.claim))
             )
