@@ -93,8 +93,9 @@ def test_layout_follows_the_seed_page() -> None:
     assert "*Evolution:* Consistent — Held since version 1." in md
     assert "- **Seafarers' union**: Pay has fallen behind. [1] ↔ **Operator**: Pay rose 4% last year. [2]" in md
     assert "- [1] [Ferry crews strike](https://islandpost.example/strike) — Island Post (2026-05-02)" in md
-    # a source found by a reactive feed names the feed, like the seed page
-    assert "- [2] [Sailings cancelled](https://coast.example/a) — reactive:ferry-strike (2026-05-04)" in md
+    # a source found by a reactive feed names the publisher and the feed, like the HTML page
+    assert ("- [2] [Sailings cancelled](https://coast.example/a) — Coast Radio via reactive:ferry-strike"
+            " (2026-05-04)") in md
 
 
 def test_empty_sections_say_why() -> None:
@@ -120,7 +121,7 @@ def test_item_text_cannot_inject_links_images_or_html() -> None:
     assert "&lt;script>bad()&lt;/script>" in md
     assert "(javascript:alert(1))" not in md
     # a non-http URL is not linked at all
-    assert "[2] Sailings cancelled — reactive:ferry-strike" in md
+    assert "[2] Sailings cancelled — Coast Radio via reactive:ferry-strike" in md
     # real citation markers in an evolution note stay markers
     evolution = next(line for line in md.splitlines() if line.startswith("*Evolution:*"))
     assert evolution.endswith("https\\://evil.example/y.png) [2]")
@@ -265,3 +266,30 @@ def test_sources_are_numbered_once() -> None:
     html = _render_commonmark(md).split("<h2>Sources</h2>", 1)[1]
     assert "<ol" not in html and html.count("<li>") == 2
     assert "<li>[1] <a href=\"https://islandpost.example/strike\">Ferry crews strike</a>" in html
+
+
+@pytest.mark.parametrize(
+    ("publisher", "found_via", "expected"),
+    [
+        ("The Gradient Brief", "reactive:open-model-capability-gap",
+         "The Gradient Brief via reactive:open-model-capability-gap"),
+        ("Compute Ledger", "feed:compute-ledger", "Compute Ledger via feed:compute-ledger"),
+        ("Compute Ledger", "Compute Ledger", "Compute Ledger"),
+        ("Compute Ledger", None, "Compute Ledger"),
+        (None, "reactive:x", "reactive:x"),
+        (None, None, ""),
+    ],
+)
+def test_source_origin_matches_the_html_page(publisher: str | None, found_via: str | None, expected: str) -> None:
+    """Markdown shows "publisher via found_via" exactly where the HTML story page does."""
+    from infomachine.publish import html
+
+    ref = SourceRef(n=1, item_id="i1", title="T", publisher=publisher, found_via=found_via,
+                    published="2026-05-16")
+    md = render_markdown(Brief(story=BriefStory(id="s", slug="x", title="X"), sources=[ref]))
+    line = next(x for x in md.splitlines() if x.startswith("- [1] "))
+    assert line == "- [1] T" + (f" — {expected}" if expected else "") + " (2026-05-16)"
+    page = html.render_brief(Brief(story=BriefStory(id="s", slug="x", title="X"), sources=[ref]))
+    by = page.split('<span class="by">', 1)[1].split("</span>\n", 1)[0]
+    shown = " ".join(by.replace('<span class="via">', "").replace("</span>", "").split())
+    assert shown == "—" + (f" {expected}" if expected else "") + " (2026-05-16)"

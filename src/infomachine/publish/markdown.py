@@ -94,19 +94,29 @@ def sentences(items: Iterable[Sentence]) -> str:
     return " ".join(sentence(s) for s in items)
 
 
+def origin(ref: SourceRef) -> str:
+    """``publisher via found_via``, the form of the HTML Sources list.
+
+    The same rule as ``templates/story.html`` (which has it inline, not as a
+    shared helper): the publisher; then the feed that found the item, after
+    "via" when there is a publisher, unless it is the publisher itself.
+    """
+    publisher = escape(ref.publisher)
+    if not ref.found_via or ref.found_via == ref.publisher:
+        return publisher
+    via = escape(ref.found_via)
+    return f"{publisher} via {via}" if publisher else via
+
+
 def source_line(ref: SourceRef) -> str:
-    """``[n] title — publisher (date)``; a reactive feed label shown like the seed page."""
+    """``[n] title — publisher via found_via (date)``, as on the HTML page."""
     url = markdown_url(ref.url)
     title = escape(ref.title) or "(untitled)"
     title = f"[{title}]({url})" if url else title
-    via = ref.found_via or ""
-    if via.startswith("reactive:") or not ref.publisher:
-        origin = escape(via) if via else ""
-    else:
-        origin = escape(ref.publisher)
+    origin_text = origin(ref)
     line = f"[{ref.n}] {title}"
-    if origin:
-        line += f" — {origin}"
+    if origin_text:
+        line += f" — {origin_text}"
     if ref.published:
         line += f" ({escape(ref.published)})"
     return line
