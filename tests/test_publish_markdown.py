@@ -98,12 +98,51 @@ def test_layout_follows_the_seed_page() -> None:
             " (2026-05-04)") in md
 
 
-def test_empty_sections_say_why() -> None:
+def test_empty_sections_say_why_in_one_line_at_the_end() -> None:
     brief = Brief(story=BriefStory(id="s", slug="x", title="X"), omitted={"tensions": "no opposing claims"})
     md = render_markdown(brief)
-    assert "## Tensions\n\n_Section omitted: no opposing claims._" in md
-    assert "## Timeline\n\n_Section omitted:" in md
-    assert md.count("_Section omitted") == 8  # seven sections and the sources
+    assert [line for line in md.splitlines() if line.startswith("## ")] == ["## Sources"]
+    assert md.endswith(
+        "\n_Omitted: What, Why it matters, Open questions, Narrative, Timeline, Perspectives — "
+        "not enough support in the sources for this section; Tensions — no opposing claims._\n"
+    )
+    assert "Section omitted" not in md
+
+
+def test_omitted_sections_keep_their_reasons_and_sources_stay_listed() -> None:
+    """The reviewed case: most sections omitted, yet the one cited item is listed."""
+    brief = full_brief()
+    brief.why_it_matters, brief.timeline, brief.tensions = [], [], []
+    brief.omitted = {"why_it_matters": "no source states why this matters (no significance cues)",
+                     "tensions": "no conflicting claims between named actors."}
+    brief.sources = brief.sources[:1]
+    md = render_markdown(brief)
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings == ["## What", "## Open questions", "## Narrative", "## Perspectives", "## Sources"]
+    assert "- [1] [Ferry crews strike](https://islandpost.example/strike) — Island Post (2026-05-02)" in md
+    assert md.endswith(
+        "_Omitted: Why it matters — no source states why this matters (no significance cues); "
+        "Timeline — not enough support in the sources for this section; "
+        "Tensions — no conflicting claims between named actors._\n"
+    )
+    assert md.count("_Omitted:") == 1 and md.index("## Sources") < md.index("_Omitted:")
+
+
+def test_no_cited_source_points_to_the_story_items() -> None:
+    brief = Brief(story=BriefStory(id="s", slug="one-item", title="X"), item_count=1,
+                  omitted=dict.fromkeys(("what", "why_it_matters", "open_questions", "narrative", "timeline",
+                                         "perspectives", "tensions"), "no prose sentences in the story's items"))
+    md = render_markdown(brief)
+    assert " · 1 item · " in md
+    assert ("## Sources\n\n_No source is cited. The story has 1 item; "
+            "`infomachine items --story one-item` lists it._") in md
+    assert md.endswith("_Omitted: What, Why it matters, Open questions, Narrative, Timeline, Perspectives, "
+                       "Tensions — no prose sentences in the story's items._\n")
+    brief.story.slug = "odd`slug"
+    brief.item_count = 2
+    brief.omitted["sources"] = "nothing verified"
+    md = render_markdown(brief)
+    assert "_No source is cited: nothing verified. The story has 2 items._" in md
 
 
 def test_item_text_cannot_inject_links_images_or_html() -> None:

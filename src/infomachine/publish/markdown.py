@@ -135,12 +135,37 @@ def evolution_note(status: str, note: str | None) -> str:
     return text
 
 
-def _omitted(brief: Brief, section: str) -> str:
-    reason = brief.omitted.get(section) or DEFAULT_OMITTED
-    return f"_Section omitted: {escape(reason)}._"
+def omitted_line(brief: Brief, names: Iterable[str]) -> str:
+    """One line for every empty section: ``_Omitted: A, B — reason; C — reason._``
+
+    Sections with the same reason (``brief.omitted``, else a default) share it.
+    """
+    by_reason: dict[str, list[str]] = {}
+    for name in names:
+        by_reason.setdefault(brief.omitted.get(name) or DEFAULT_OMITTED, []).append(SECTION_TITLES[name])
+    if not by_reason:
+        return ""
+    parts = [f"{', '.join(titles)} — {escape(reason).rstrip('.')}" for reason, titles in by_reason.items()]
+    return f"_Omitted: {'; '.join(parts)}._"
+
+
+_PLAIN_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _no_sources(brief: Brief) -> str:
+    """What the Sources section says when no sentence cites a source."""
+    reason = brief.omitted.get("sources")
+    text = "No source is cited" + (f": {escape(reason).rstrip('.')}" if reason else "")
+    n = brief.item_count
+    if n:
+        text += f". The story has {n} item{'' if n == 1 else 's'}"
+        if _PLAIN_SLUG.match(brief.story.slug):
+            text += f"; `infomachine items --story {brief.story.slug}` lists {'it' if n == 1 else 'them'}"
+    return f"_{text}._"
 
 
 def _section(brief: Brief, name: str) -> list[str]:
+    """The section's lines, or none when it is empty (see ``omitted_line``)."""
     out = [f"## {SECTION_TITLES[name]}", ""]
     body: list[str] = []
     if name == "what":
@@ -180,9 +205,7 @@ def _section(brief: Brief, name: str) -> list[str]:
             )
         if brief.tensions:
             body.append("")
-    if not body:
-        body = [_omitted(brief, name), ""]
-    return out + body
+    return out + body if body else []
 
 
 def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
@@ -193,7 +216,7 @@ def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
         f"# {escape(brief.story.title)}",
         "",
         f"{history} · **Version {brief.version}** · {human(brief.generated_at)} · "
-        f"{brief.item_count} items{by}",
+        f"{brief.item_count} item{'' if brief.item_count == 1 else 's'}{by}",
         "",
     ]
     if brief.change_summary:
@@ -202,15 +225,22 @@ def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
     # before the content they qualify, as in the JSON.
     for note in brief.notes:
         lines += [f"**Note:** {escape(note)}", ""]
+    empty = []
     for name in SECTION_TITLES:
-        lines += _section(brief, name)
+        section = _section(brief, name)
+        lines += section
+        if not section:
+            empty.append(name)
     lines += ["## Sources", ""]
     if brief.sources:
         # a bullet list: the citation number is the only numbering
         lines += [f"- {source_line(ref)}" for ref in brief.sources]
     else:
-        lines.append(_omitted(brief, "sources"))
+        lines.append(_no_sources(brief))
     lines.append("")
+    omitted = omitted_line(brief, empty)
+    if omitted:
+        lines += [omitted, ""]
     return "\n".join(lines)
 
 
