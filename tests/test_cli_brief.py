@@ -55,10 +55,10 @@ def test_synthesize_history_show_diff(db: Path) -> None:
         {"story": "osk-dam", "version": 1, "written": True, "items": 2, "change": "first version"}
     ]
     r = run(db, "synthesize", "osk-dam")
-    assert r.exit_code == 0 and "0 of 1 briefs written" in r.output
+    assert r.exit_code == 0 and "0 of 1 brief written" in r.output
     add(db, TEXTS[2:], start=3)
     r = run(db, "synthesize")
-    assert r.exit_code == 0 and "1 of 1 briefs written" in r.output
+    assert r.exit_code == 0 and "1 of 1 brief written" in r.output
 
     r = run(db, "history", "osk-dam", "--format", "json")
     versions = json.loads(r.output)["versions"]

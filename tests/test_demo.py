@@ -95,3 +95,80 @@ def test_demo_in_an_unwritable_folder_is_an_input_error(tmp_path: Path, target: 
     r = CliRunner().invoke(cli, ["demo", "--dir", str(out)])
     assert r.exit_code == 2 and isinstance(r.exception, SystemExit)
     assert r.output.count("\n") == 1 and str(out) in r.output
+
+
+def test_demo_refuses_to_replace_a_database_it_did_not_build(tmp_path: Path) -> None:
+    from infomachine.demo import MARKER, ExistingDatabaseError, is_demo_database
+    from infomachine.ingest import ingest_records
+    from infomachine.models import Record
+
+    target = tmp_path / "mine"
+    db = target / "infomachine.db"
+    with SQLiteStore(db) as store:
+        ingest_records(store, [Record(origin="x", url="https://mine.example/1", title="My own notes",
+                                      text="Something only I have.")])
+    before = db.read_bytes()
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
+    assert r.exit_code == 1
+    assert r.output == (
+        f"error: {db} exists and is not a demo database; use another --dir, or --force to replace it\n"
+    )
+    assert db.read_bytes() == before and not (target / MARKER).exists() and not (target / "site").exists()
+    with pytest.raises(ExistingDatabaseError):
+        run_demo(target)
+
+    # --force replaces it; the result is a demo database, rebuilt without --force
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(target), "--force"])
+    assert r.exit_code == 0, r.output
+    assert (target / MARKER).exists() and is_demo_database(db)
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
+    assert r.exit_code == 0, r.output
+
+    # a demo database someone ingested their own item into is theirs now
+    with SQLiteStore(db) as store:
+        ingest_records(store, [Record(origin="x", url="https://mine.example/2", title="Mine",
+                                      text="Added to the demo database by hand.")])
+    assert not is_demo_database(db)
+    assert CliRunner().invoke(cli, ["demo", "--dir", str(target)]).exit_code == 1
+    # ... and so is one with a subscription
+    run_demo(target, force=True)
+    assert CliRunner().invoke(cli, ["--db", str(db), "add-feed", "https://a.example/f.xml"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["demo", "--dir", str(target)]).exit_code == 1
+
+
+@pytest.mark.parametrize("content", ["garbage", "empty file", "empty database"])
+def test_demo_refuses_other_files_and_takes_an_empty_database(tmp_path: Path, content: str) -> None:
+    target = tmp_path / "d"
+    target.mkdir()
+    db = target / "infomachine.db"
+    if content == "empty database":  # e.g. made by an older version's read-only command
+        SQLiteStore(db).close()
+    else:
+        db.write_text("not a database at all" if content == "garbage" else "")
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
+    if content == "garbage":
+        assert r.exit_code == 1 and "is not a demo database" in r.output
+        assert db.read_text() == "not a database at all"
+    else:  # nothing to lose: no items, no sources
+        assert r.exit_code == 0, r.output
+
+
+def test_demo_next_hint_is_one_unwrapped_line(tmp_path: Path) -> None:
+    target = tmp_path / "a-rather-long-folder-name-for-the-demo-database"
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(target)], env={"COLUMNS": "80"})
+    assert r.exit_code == 0, r.output
+    slug = _main_slug(target)
+    db = target / "infomachine.db"
+    assert f"Next: infomachine --db {db} history {slug}  ·  infomachine --db {db} diff {slug} 1 2\n" in r.output
+    assert "5 batches replayed" in r.output and "brief versions written" in r.output
+
+
+def test_a_demo_built_before_the_marker_is_still_rebuilt(tmp_path: Path) -> None:
+    from infomachine.demo import MARKER
+
+    target = tmp_path / "old"
+    run_demo(target)
+    (target / MARKER).unlink()  # as an older version left it
+    r = CliRunner().invoke(cli, ["demo", "--dir", str(target)])
+    assert r.exit_code == 0, r.output
+    assert (target / MARKER).exists()

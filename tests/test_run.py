@@ -84,7 +84,7 @@ def test_run_once_polls_clusters_synthesizes_publishes_and_posts(
     result = CliRunner().invoke(cli, ["--db", str(db), "run", "--once", "--allow-private",
                                       "--webhook", hook_url, "--site-dir", str(site)])
     assert result.exit_code == 0, result.output
-    assert "3 new items" in result.output and "new brief versions" in result.output
+    assert "3 new items" in result.output
     with SQLiteStore(db) as store:
         items = store.list_items()
         assert len(items) == 3 and {i.source for i in items} == {src.id}
@@ -93,6 +93,8 @@ def test_run_once_polls_clusters_synthesizes_publishes_and_posts(
         versions = sum(len(store.list_versions(s.id)) for s in stories)
     assert (site / "index.html").exists() and (site / "feed.atom").exists()
     assert versions >= 1 and len(received) == versions
+    phrase = f"{versions} new brief version{'' if versions == 1 else 's'}"  # 1 version, 2 versions
+    assert f"{phrase}\n" in result.output or f"{phrase}," in result.output
     payload = received[0]
     assert payload["event"] == "brief.version" and payload["version"] == 1
     assert payload["item_count"] and isinstance(payload["story"], dict)
@@ -360,3 +362,29 @@ def test_publish_re_renders_only_stories_with_new_versions(
     assert [v["story"]["id"] for v in second.new_versions] == [bridge]
     assert calls == [None, {bridge}]  # the first cycle exports everything, then only what changed
     assert (tmp_path / "site" / "stories" / "budget" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_run_once_exits_1_when_a_stage_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+) -> None:
+    import infomachine.cluster
+    from infomachine.errors import StoreError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreError("database is locked")
+
+    monkeypatch.chdir(tmp_path)
+    db = str(tmp_path / "once.db")
+    args = ["--db", db, "run", "--once", "--format", fmt, "--site-dir", str(tmp_path / "site")]
+    ok = CliRunner().invoke(cli, args)
+    assert ok.exit_code == 0, ok.output
+    monkeypatch.setattr(infomachine.cluster, "cluster_items", broken)
+    failed = CliRunner().invoke(cli, args)
+    assert failed.exit_code == 1, failed.output
+    assert "Traceback" not in failed.output
+    if fmt == "text":
+        assert "cluster failed: database is locked" in failed.output
+        assert "1 error\n" in failed.output  # not "1 errors"
+    else:
+        assert '"cluster: database is locked"' in failed.output

@@ -7,11 +7,17 @@ and writes the site: Markdown (``dir/site/<slug>.md`` and
 ``<slug>.history.md``) and HTML (``publish.site``).
 The corpus was written for this project: it paraphrases public reporting on
 the spring 2026 open-model release wave, plus three fictional stories.
+
+A database the demo did not build is never replaced without ``force``: the
+demo writes a marker file (``dir/.infomachine-demo``) beside its database,
+and a database counts as the demo's only while it holds nothing but bundled
+corpus items and no sources, and that marker is there (``is_demo_database``).
 """
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,7 +25,7 @@ from importlib import import_module, resources
 from pathlib import Path
 from typing import Any
 
-from infomachine.errors import InputError
+from infomachine.errors import InfomachineError, InputError
 from infomachine.ingest import ingest_records
 from infomachine.models import Record
 from infomachine.pipeline import synthesize_all
@@ -31,6 +37,16 @@ from infomachine.store import SQLiteStore, Store
 # Inclusive last publication day of each replay batch.
 BATCH_ENDS = ("2026-04-20", "2026-05-12", "2026-05-16", "2026-05-19", "2026-05-23")
 CORPUS = ("data", "demo", "items.jsonl")
+DB_NAME = "infomachine.db"
+MARKER = ".infomachine-demo"
+MARKER_TEXT = (
+    "This folder was built by `infomachine demo`; running the demo again replaces its\n"
+    f"{DB_NAME} and site/. Delete this file to keep the database from being replaced.\n"
+)
+
+
+class ExistingDatabaseError(InfomachineError):
+    """The demo folder holds a database the demo did not build (not replaced without force)."""
 
 
 @dataclass
@@ -126,31 +142,65 @@ def write_markdown_site(store: Store, site: Path) -> list[Path]:
     return [site / "index.md", *written]
 
 
-def _remove_previous(directory: Path) -> None:
-    db = directory / "infomachine.db"
+def is_demo_database(db: Path) -> bool:
+    """Whether replacing ``db`` loses nothing the demo cannot rebuild.
+
+    True when it has no sources and holds only bundled corpus items, and either
+    the demo's marker file is beside it, or it holds the whole corpus (a demo
+    built before the marker existed), or no items at all (an empty file
+    counts).  Anything else, including a file that is not an infomachine
+    database, is False.
+    """
+    try:
+        conn = sqlite3.connect(db)
+        try:
+            if not conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+                return True  # an empty database: nothing to lose
+            items = set(conn.execute(
+                "SELECT url, json_extract(metadata, '$.record_id') FROM items"
+            ).fetchall())
+            (sources,) = conn.execute("SELECT COUNT(*) FROM sources").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    corpus = {(r["url"], r.get("id")) for r in load_corpus()}
+    if sources or not items <= corpus:
+        return False
+    return not items or items == corpus or (db.parent / MARKER).is_file()
+
+
+def _remove_previous(directory: Path, force: bool) -> None:
+    db = directory / DB_NAME
+    if db.exists() and not force and not is_demo_database(db):
+        raise ExistingDatabaseError(
+            f"{db} exists and is not a demo database; use another --dir, or --force to replace it"
+        )
     for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         path.unlink(missing_ok=True)
 
 
-def run_demo(directory: Path | str = "demo") -> DemoResult:
+def run_demo(directory: Path | str = "demo", *, force: bool = False) -> DemoResult:
     """Build the demo database and site under ``directory``; see the module doc.
 
-    A folder that cannot be written is an ``InputError`` naming it.
+    A database there that the demo did not build is an ``ExistingDatabaseError``
+    unless ``force``; a folder that cannot be written is an ``InputError`` naming it.
     """
     directory = Path(directory)
     try:
-        return _run_demo(directory)
+        return _run_demo(directory, force)
     except OSError as exc:
         raise InputError(f"cannot build the demo in {directory}: {os_reason(exc)}") from exc
 
 
-def _run_demo(directory: Path) -> DemoResult:
+def _run_demo(directory: Path, force: bool) -> DemoResult:
     started = time.perf_counter()
     if directory.exists() and not directory.is_dir():
         raise InputError(f"{directory} exists and is not a directory")
     directory.mkdir(parents=True, exist_ok=True)
-    _remove_previous(directory)
-    db, site = directory / "infomachine.db", directory / "site"
+    _remove_previous(directory, force)
+    (directory / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    db, site = directory / DB_NAME, directory / "site"
     cluster = _cluster()
     rows = load_corpus()
     written = 0
@@ -199,25 +249,27 @@ def story_rows(store: Store) -> list[dict[str, Any]]:
 
 
 def print_summary(result: DemoResult) -> None:
-    from infomachine.cli.output import console, print_table
+    import click
 
-    out = console()
+    from infomachine.cli.output import Col, plural, print_line, print_table
+
     how = "clustered" if result.clustered else "pinned by the corpus's story field"
-    out.print(
-        f"Demo built in {result.seconds:.1f}s: {result.batches} batches replayed ({how}), "
-        f"{result.versions_written} brief versions written."
+    print_line(
+        f"Demo built in {result.seconds:.1f}s: {plural(result.batches, 'batch', 'batches')} "
+        f"replayed ({how}), {plural(result.versions_written, 'brief version')} written."
     )
-    out.print(f"  database  {result.db}")
-    out.print(f"  markdown  {result.site / 'index.md'}")
+    print_line(f"  database  {result.db}")
+    print_line(f"  markdown  {result.site / 'index.md'}")
     if result.html_index is not None:
-        out.print(f"  html      {result.html_index}")
+        print_line(f"  html      {result.html_index}")
     print_table(
         "stories",
-        ["title", "items", "version", "what changed"],
+        [Col("title", wrap=True), Col("items"), Col("version"), Col("what changed", wrap=True)],
         [(r["title"], r["items"], r["version"], r["changed"]) for r in result.stories],
     )
     first = result.stories[0]["slug"] if result.stories else "STORY"
-    out.print(
+    # Plain text, never wrapped: the commands are meant to be copied.
+    click.echo(
         f"Next: infomachine --db {result.db} history {first}  ·  "
         f"infomachine --db {result.db} diff {first} 1 2"
     )

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
-from infomachine.cli import Context, pass_state
-from infomachine.cli.output import console, print_json, print_table
+from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.output import Col, plural, print_json, print_line, print_table
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief
 
@@ -45,7 +46,7 @@ def synthesize(
     \b
     Example:
       infomachine synthesize
-      infomachine synthesize open-model-wave --force
+      infomachine synthesize moonshot-and-minimax --force
       infomachine synthesize --llm-base-url http://127.0.0.1:11434/v1 --llm-model qwen3
     """
     from infomachine.pipeline import synthesize_all, synthesize_story
@@ -55,7 +56,7 @@ def synthesize(
     if stories:
         results = []
         for ref in stories:
-            story = store.get_story(ref)
+            story = state.story(ref)
             brief, written = synthesize_story(store, story, synthesizer=synth, force=force)
             results.append((story, brief, written))
     else:
@@ -74,14 +75,15 @@ def synthesize(
         print_json(rows)
         return
     print_table(
-        f"{sum(r['written'] for r in rows)} of {len(rows)} briefs written",
-        ["story", "version", "written", "items", "what changed"],
+        f"{sum(r['written'] for r in rows)} of {plural(len(rows), 'brief')} written",
+        [Col("story"), Col("version", justify="right"), Col("written"),
+         Col("items", justify="right"), Col("what changed", wrap=True)],
         [(r["story"], r["version"], "yes" if r["written"] else "no", r["items"], r["change"]) for r in rows],
     )
 
 
 def _brief(state: Context, ref: str, version: int | None) -> tuple[str, Brief]:
-    story = state.store.get_story(ref)
+    story = state.story(ref)
     return story.id, _version(state, story.id, story.slug, version)
 
 
@@ -106,14 +108,14 @@ def render_html(brief: Brief, versions: list[dict[str, Any]] | None = None) -> s
 @click.argument("story")
 @click.option("--version", "version", type=int, default=None, help="Version number (default: latest).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
-@pass_state
+@pass_existing_db
 def show(state: Context, story: str, version: int | None, fmt: str) -> None:
     """Print a story's brief (latest version unless --version).
 
     \b
     Example:
-      infomachine show open-model-wave
-      infomachine show open-model-wave --version 2 --format json
+      infomachine show moonshot-and-minimax-step-up-as-china-s-new-frontier-ai-labs
+      infomachine show moonshot-and-minimax --version 2 --format json
     """
     from infomachine.publish.jsonout import brief_json
     from infomachine.publish.markdown import render_markdown
@@ -130,22 +132,24 @@ def show(state: Context, story: str, version: int | None, fmt: str) -> None:
 @click.command()
 @click.argument("story")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@pass_state
+@pass_existing_db
 def history(state: Context, story: str, fmt: str) -> None:
     """List a story's brief versions: number, time, item count, what changed.
 
     \b
     Example:
-      infomachine history open-model-wave --format json
+      infomachine history moonshot-and-minimax-step-up-as-china-s-new-frontier-ai-labs
+      infomachine history moonshot-and-minimax --format json
     """
-    found = state.store.get_story(story)
+    found = state.story(story)
     versions = state.store.list_versions(found.id)
     if fmt == "json":
         print_json({"story": {"id": found.id, "slug": found.slug, "title": found.title}, "versions": versions})
         return
     print_table(
-        f"{found.title} · {len(versions)} versions",
-        ["version", "generated", "items", "what changed"],
+        f"{found.title} · {plural(len(versions), 'version')}",
+        [Col("version", justify="right"), Col("generated"), Col("items", justify="right"),
+         Col("what changed", wrap=True)],
         [(v["version"], v["generated_at"], v["item_count"], v["change_summary"]) for v in versions],
     )
 
@@ -155,7 +159,7 @@ def history(state: Context, story: str, fmt: str) -> None:
 @click.argument("a", type=int)
 @click.argument("b", type=int)
 @click.option("--format", "fmt", type=click.Choice(["md", "json"]), default="md", show_default=True)
-@pass_state
+@pass_existing_db
 def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
     """What changed between versions A and B of a story's brief.
 
@@ -164,13 +168,13 @@ def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
 
     \b
     Example:
-      infomachine diff open-model-wave 1 3
-      infomachine diff open-model-wave 2 3 --format json
+      infomachine diff moonshot-and-minimax-step-up-as-china-s-new-frontier-ai-labs 1 5
+      infomachine diff moonshot-and-minimax 2 3 --format json
     """
     from infomachine.publish.jsonout import diff_json, diff_markdown
     from infomachine.versions import diff_briefs
 
-    found = state.store.get_story(story)
+    found = state.story(story)
     old = _version(state, found.id, found.slug, a)
     new = _version(state, found.id, found.slug, b)
     result = diff_briefs(old, new)
@@ -181,7 +185,7 @@ def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
 @click.argument("story")
 @click.option("--version", "version", type=int, default=None, help="Version number (default: latest).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@pass_state
+@pass_existing_db
 def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
     """Re-check a stored brief's citations against the stored item texts.
 
@@ -190,7 +194,8 @@ def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
 
     \b
     Example:
-      infomachine verify open-model-wave --format json
+      infomachine verify moonshot-and-minimax-step-up-as-china-s-new-frontier-ai-labs
+      infomachine verify moonshot-and-minimax --format json
     """
     from infomachine.synth.verify import verify_brief
 
@@ -207,11 +212,12 @@ def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
         print_table(
             f"{brief.story.title} · version {brief.version} · {report.kept} supported, "
             f"{report.dropped} unsupported",
-            ["section", "supported", "unsupported", "ratio"],
+            [Col("section"), Col("supported", justify="right"), Col("unsupported", justify="right"),
+             Col("ratio", justify="right")],
             [(name, s.kept, s.dropped, f"{s.ratio:.0%}") for name, s in report.sections.items()],
         )
         for problem in report.problems[:20]:
-            console().print(f"  [red]unsupported[/red] {problem}", markup=True, highlight=False)
+            print_line("  ", Text("unsupported", style="red"), " ", problem)
     if report.dropped:
         raise SystemExit(1)
 
@@ -231,7 +237,7 @@ def _date(value: str | None, name: str) -> date | None:
 @click.option("--since", default=None, help="Only events on or after this date (YYYY-MM-DD).")
 @click.option("--until", default=None, help="Only events on or before this date (YYYY-MM-DD).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@pass_state
+@pass_existing_db
 def timeline(
     state: Context, story: str, max_dates: int, since: str | None, until: str | None, fmt: str
 ) -> None:
@@ -239,13 +245,14 @@ def timeline(
 
     \b
     Example:
-      infomachine timeline open-model-wave --max-dates 5 --since 2026-05-01 --format json
+      infomachine timeline moonshot-and-minimax-step-up-as-china-s-new-frontier-ai-labs
+      infomachine timeline moonshot-and-minimax --max-dates 5 --since 2026-05-01 --format json
     """
     if max_dates < 1:
         raise InputError("--max-dates must be at least 1")
     from infomachine.synth.timeline import select_dates
 
-    found = state.store.get_story(story)
+    found = state.story(story)
     items = state.store.list_items(story_id=found.id)
     events = select_dates(
         items, max_dates=max_dates, since=_date(since, "--since"), until=_date(until, "--until")
@@ -263,26 +270,35 @@ def timeline(
         )
         return
     print_table(
-        f"{found.title} · {len(events)} dates",
-        ["date", "event", "cites"],
+        f"{found.title} · {plural(len(events), 'date')}",
+        [Col("date"), Col("event", wrap=True), Col("cites", wrap=True)],
         [(e.date, e.text, "".join(f"[{n}]" for n in e.cites)) for e in events],
     )
     for src in sources:
-        console().print(f"  [{src['n']}] {src['title']} — {src['publisher'] or src['url'] or ''}", markup=False)
+        where = src["publisher"] or src["url"]
+        print_line(f"  [{src['n']}] {src['title']}" + (f" — {where}" if where else ""))
 
 
 @click.command()
 @click.option(
     "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-    show_default=True, help="Where to build the demo database and site (replaced if present).",
+    show_default=True,
+    help="Where to build the demo database and site (a previous demo there is replaced).",
+)
+@click.option(
+    "--force", is_flag=True,
+    help="Replace DIR/infomachine.db even when it is not a demo database.",
 )
 @click.option("--serve", is_flag=True, help="Serve the site on http://127.0.0.1:8000 afterwards.")
-def demo(directory: Path, serve: bool) -> None:
+def demo(directory: Path, force: bool, serve: bool) -> None:
     """Build a demo from the bundled corpus: stories, brief versions and a site.
 
     Replays the bundled items in publication order, in batches, clustering and
     synthesizing after each, so the main story's brief reaches several
     versions with visible Evolution.  No network.
+
+    A previous demo in DIR is replaced; any other database at
+    DIR/infomachine.db is left alone (exit 1) unless --force.
 
     \b
     Example:
@@ -291,7 +307,7 @@ def demo(directory: Path, serve: bool) -> None:
     """
     from infomachine.demo import print_summary, run_demo, serve_site
 
-    result = run_demo(directory)
+    result = run_demo(directory, force=force)
     print_summary(result)
     if serve:
         serve_site(result)

@@ -8,8 +8,18 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from infomachine.cli import Context, pass_state
-from infomachine.cli.output import FORMAT_OPTION, console, print_json, print_table
+from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.output import (
+    FORMAT_OPTION,
+    Col,
+    console,
+    day,
+    marked,
+    plural,
+    print_json,
+    print_line,
+    print_table,
+)
 from infomachine.ingest import ingest_records
 from infomachine.models import IngestReport
 from infomachine.publish.pages import item_summary
@@ -87,63 +97,78 @@ def _print_report(report: IngestReport, fmt: str) -> None:
             soft_wrap=True,
         )
     if len(report.problems) > 20:
-        out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)")
+        out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)", markup=False)
 
 
 @click.command()
-@click.option("--story", default=None, help="Only items of this story (id or slug).")
+@click.option("--story", default=None, help="Only items of this story (id, slug or slug prefix).")
 @click.option("--limit", type=int, default=None, help="At most this many items.")
 @FORMAT_OPTION
-@pass_state
+@pass_existing_db
 def items(state: Context, story: str | None, limit: int | None, fmt: str) -> None:
     """List stored items, oldest first.
 
     \b
     Example:
-      infomachine items --story kamchatka-earthquake --format json
+      infomachine items --limit 10
+      infomachine items --story moonshot-and-minimax --format json
     """
-    story_id = state.store.get_story(story).id if story else None
+    story_id = state.story(story).id if story else None
     rows = state.store.list_items(story_id=story_id, limit=limit)
     if fmt == "json":
         print_json([item_summary(i) for i in rows])
         return
     print_table(
-        f"{len(rows)} items",
-        ["id", "published", "publisher", "title", "story", "dup of"],
-        [
-            (i.id, i.published.date() if i.published else "", i.publisher, i.title[:80], i.story_id, i.duplicate_of)
-            for i in rows
-        ],
+        plural(len(rows), "item"),
+        [Col("id"), Col("published"), Col("publisher", wrap=True, optional=True), Col("title", wrap=True),
+         Col("story"), Col("dup of")],
+        [(i.id, day(i.published), i.publisher, i.title, i.story_id, i.duplicate_of) for i in rows],
     )
+
+
+def _snippet_parts(snippet: str) -> tuple[tuple[str, bool], ...]:
+    """Where a snippet's matches are (``Snippet.parts``); other strings: no matches known."""
+    from infomachine.store.sqlite import Snippet
+
+    return snippet.parts if isinstance(snippet, Snippet) else ((snippet, False),)
 
 
 @click.command()
 @click.argument("query")
 @click.option("--limit", type=int, default=20, show_default=True)
 @FORMAT_OPTION
-@pass_state
+@pass_existing_db
 def search(state: Context, query: str, limit: int, fmt: str) -> None:
     """Full-text search over item titles and text (SQLite FTS5).
 
+    Matched words are bold in the snippet (between « and » when the output
+    has no colour, and in JSON).
+
     \b
     Example:
-      infomachine search "tsunami warning"
+      infomachine search "open model gap"
+      infomachine search "tsunami warning" --format json
     """
     hits = state.store.search(query, limit=limit)
     if fmt == "json":
-        print_json([{**item_summary(i), "snippet": snip} for i, snip in hits])
+        print_json([
+            {**item_summary(i), "snippet": marked(_snippet_parts(snip), styled=False).plain}
+            for i, snip in hits
+        ])
         return
+    styled = console().color_system is not None
     print_table(
-        f"{len(hits)} results for {query!r}",
-        ["id", "published", "title", "snippet"],
-        [(i.id, i.published.date() if i.published else "", i.title[:60], snip) for i, snip in hits],
+        f"{plural(len(hits), 'result')} for {query!r}",
+        [Col("id"), Col("published"), Col("title", wrap=True), Col("snippet", wrap=True)],
+        [(i.id, day(i.published), i.title, marked(_snippet_parts(snip), styled=styled))
+         for i, snip in hits],
     )
 
 
 @click.command()
 @click.option("--limit", type=int, default=50, show_default=True)
 @FORMAT_OPTION
-@pass_state
+@pass_existing_db
 def errors(state: Context, limit: int, fmt: str) -> None:
     """Documents that failed to ingest, newest first.
 
@@ -155,7 +180,14 @@ def errors(state: Context, limit: int, fmt: str) -> None:
     if fmt == "json":
         print_json(rows)
         return
-    print_table("ingest errors", ["when", "origin", "message"], [(r["created_at"], r["origin"], r["message"]) for r in rows])
+    if not rows:
+        print_line("no ingest errors")
+        return
+    print_table(
+        plural(len(rows), "ingest error"),
+        [Col("when"), Col("origin", wrap=True), Col("message", wrap=True)],
+        [(r["created_at"], r["origin"], r["message"]) for r in rows],
+    )
 
 
 COMMANDS = [ingest, items, search, errors]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 
 import click
+from rich.text import Text
 
 from infomachine.cli import Context, pass_state
-from infomachine.cli.output import console, print_json
+from infomachine.cli.output import console, plural, print_json
 from infomachine.models import Source
 from infomachine.poll import Poller
 from infomachine.poll import load_config as load_poll_config
@@ -33,7 +34,8 @@ def run(state: Context, once: bool, interval: float | None, allow_private: bool 
     """Watch sources: poll what is due, ingest, cluster, synthesize, publish.
 
     Repeats every INTERVAL seconds until Ctrl-C or SIGTERM (the current batch
-    finishes first, then it exits cleanly).
+    finishes first, then it exits cleanly).  A stage that fails is reported
+    and the loop goes on; with --once the exit status is then 1.
 
     \b
     Example:
@@ -46,27 +48,30 @@ def run(state: Context, once: bool, interval: float | None, allow_private: bool 
     logging.getLogger("infomachine.run").setLevel(logging.INFO)
 
     def on_event(stage: str, message: str) -> None:
-        if not quiet:
-            out.print(f"[dim]{stage:>10}[/dim] {message}")
+        if not quiet:  # messages carry titles, URLs and errors: never markup
+            out.print(Text.assemble((f"{stage:>10}", "dim"), " ", message), soft_wrap=True)
 
     def on_cycle(report: CycleReport) -> None:
         if fmt == "json":
             print_json(report.as_dict())
             return
         p = report.poll
-        out.print(
-            f"[bold]cycle[/bold] {report.seconds:.1f}s: {p.fetched} fetched, {p.new_items} new items, "
-            f"{report.clustered} clustered, {len(report.new_versions)} new brief versions"
-            + (f", {len(report.errors)} errors" if report.errors else "")
-        )
+        out.print(Text.assemble(
+            ("cycle", "bold"),
+            f" {report.seconds:.1f}s: {p.fetched} fetched, {plural(p.new_items, 'new item')}, "
+            f"{report.clustered} clustered, {plural(len(report.new_versions), 'new brief version')}"
+            + (f", {plural(len(report.errors), 'error')}" if report.errors else ""),
+        ), soft_wrap=True)
 
     stop = StopFlag()
     with Poller(poll_cfg) as poller:
         runner = Runner(state.store, poller, run_cfg, queries=load_queries_config(),
                         on_event=on_event, stop=stop)
-        run_loop(runner, once=once, interval=interval, on_cycle=on_cycle)
+        reports = run_loop(runner, once=once, interval=interval, on_cycle=on_cycle)
     if stop.stopped and fmt == "text":
         out.print("stopped")
+    if once and reports and reports[-1].errors:
+        raise SystemExit(1)
 
 
 @click.command("add-query")

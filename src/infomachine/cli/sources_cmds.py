@@ -6,8 +6,16 @@ from pathlib import Path
 
 import click
 
-from infomachine.cli import Context, pass_state
-from infomachine.cli.output import FORMAT_OPTION, console, iso, print_json, print_table
+from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.output import (
+    FORMAT_OPTION,
+    Col,
+    iso,
+    plural,
+    print_json,
+    print_line,
+    print_table,
+)
 from infomachine.errors import InputError
 from infomachine.fetch import check_url
 from infomachine.publish.pages import source_view
@@ -52,7 +60,9 @@ def import_opml(state: Context, file: Path) -> None:
     except OSError as exc:
         raise InputError(f"cannot read {file}: {exc.strerror or exc}") from exc
     result = load_opml(state.store, data, str(file))
-    click.echo(f"imported {len(result.added)} new feeds, {len(result.existing)} already present")
+    click.echo(
+        f"imported {plural(len(result.added), 'new feed')}, {len(result.existing)} already present"
+    )
     for problem in result.problems:
         click.echo(f"  skipped {problem.origin}: {problem.message}", err=True)
 
@@ -62,7 +72,7 @@ def import_opml(state: Context, file: Path) -> None:
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
     help="Write to this file (default: standard output).",
 )
-@pass_state
+@pass_existing_db
 def export_opml(state: Context, output: Path | None) -> None:
     """Export feed subscriptions as OPML 2.0.
 
@@ -84,7 +94,7 @@ def export_opml(state: Context, output: Path | None) -> None:
 @click.command("sources")
 @click.option("--kind", default=None, help="Only sources of this kind (feed, page, query, file).")
 @FORMAT_OPTION
-@pass_state
+@pass_existing_db
 def sources(state: Context, kind: str | None, fmt: str) -> None:
     """List sources and their health: status, last fetch, errors, items.
 
@@ -97,11 +107,13 @@ def sources(state: Context, kind: str | None, fmt: str) -> None:
         print_json([source_view(s) for s in rows])
         return
     if not rows:
-        console().print("no sources yet (add one with: infomachine add-feed URL)")
+        print_line("no sources yet (add one with: infomachine add-feed URL)")
         return
     print_table(
-        f"{len(rows)} sources",
-        ["kind", "name", "url", "status", "last fetch", "last status", "errors", "items"],
+        plural(len(rows), "source"),
+        [Col("kind"), Col("name", wrap=True), Col("url", wrap=True), Col("status"),
+         Col("last fetch"), Col("last status"), Col("errors", justify="right"),
+         Col("items", justify="right")],
         [
             (
                 s.kind,

@@ -6,30 +6,48 @@ from pathlib import Path
 
 import click
 
-from infomachine.cli import Context, pass_state
-from infomachine.cli.output import FORMAT_OPTION, iso, print_json, print_table
+from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.output import FORMAT_OPTION, Col, day, iso, plural, print_json, print_table
+
+THRESHOLD_HELP = (
+    "Override [cluster] threshold, for items with a body of at least [cluster] "
+    "headline_words (25) words."
+)
+HEADLINE_THRESHOLD_HELP = (
+    "Override [cluster] headline_threshold (0.13), used instead of --threshold for "
+    "headline-only items (fewer than headline_words body words)."
+)
 
 
 @click.command()
-@click.option("--threshold", type=float, default=None, help="Override [cluster] threshold.")
+@click.option("--threshold", type=float, default=None, help=THRESHOLD_HELP)
+@click.option("--headline-threshold", type=float, default=None, help=HEADLINE_THRESHOLD_HELP)
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
 @pass_state
-def cluster(state: Context, threshold: float | None, fmt: str) -> None:
+def cluster(
+    state: Context, threshold: float | None, headline_threshold: float | None, fmt: str
+) -> None:
     """Cluster every item not clustered yet into stories.
 
     Items are taken in publication order; each joins the best matching story
     or starts a new one. Settings come from [cluster] in infomachine.toml or
     INFOMACHINE_CLUSTER_* (see docs/clustering.md).
 
+    Two thresholds: an item with fewer than headline_words (25) body words
+    (a headline, or a headline and a line) is matched with headline_threshold,
+    not threshold, so on headline-only data --threshold changes nothing: use
+    --headline-threshold.
+
     \b
     Example:
       infomachine ingest news.jsonl
       infomachine cluster
-      INFOMACHINE_CLUSTER_THRESHOLD=0.2 infomachine cluster --format json
+      infomachine cluster --threshold 0.25 --headline-threshold 0.1 --format json
     """
     from infomachine.cluster import cluster_items, load_config
 
-    report = cluster_items(state.store, load_config({"threshold": threshold}))
+    config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
+    report = cluster_items(state.store, config)
     if fmt == "json":
         print_json(report.as_dict())
         return
@@ -42,7 +60,7 @@ def cluster(state: Context, threshold: float | None, fmt: str) -> None:
 @click.command()
 @click.option("--limit", type=int, default=None, help="At most this many stories.")
 @FORMAT_OPTION
-@pass_state
+@pass_existing_db
 def stories(state: Context, limit: int | None, fmt: str) -> None:
     """List stories, most recently updated first.
 
@@ -71,12 +89,13 @@ def stories(state: Context, limit: int | None, fmt: str) -> None:
         print_json(data)
         return
     print_table(
-        f"{len(data)} stories",
-        ["id", "slug", "title", "items", "first", "last", "updated"],
+        plural(len(data), "story", "stories"),
+        [Col("id"), Col("slug"), Col("title", wrap=True), Col("items", justify="right"),
+         Col("first", optional=True), Col("last"), Col("updated", optional=True)],
         [
-            (d["id"], d["slug"], str(d["title"])[:70], d["item_count"], d["first_published"],
-             d["last_published"], d["updated_at"])
-            for d in data
+            (s.id, s.slug, s.title, s.item_count, day(s.first_published), day(s.last_published),
+             s.updated_at.strftime("%Y-%m-%d %H:%M"))
+            for s in rows
         ],
     )
 
@@ -94,21 +113,31 @@ def eval_group() -> None:
 @eval_group.command(name="clusters")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--label-field", default="story", show_default=True, help="The gold story label.")
-@click.option("--threshold", type=float, default=None, help="Override [cluster] threshold.")
-def eval_clusters_cmd(file: Path, label_field: str, threshold: float | None) -> None:
+@click.option("--threshold", type=float, default=None, help=THRESHOLD_HELP)
+@click.option("--headline-threshold", type=float, default=None, help=HEADLINE_THRESHOLD_HELP)
+def eval_clusters_cmd(
+    file: Path, label_field: str, threshold: float | None, headline_threshold: float | None
+) -> None:
     """Cluster a labelled JSONL file in a temporary database and print scores.
 
     Prints JSON: B-cubed and pairwise precision/recall/F1, gold and predicted
     cluster counts and seconds taken. Your database is not touched.
 
+    Two thresholds: an item with fewer than headline_words (25) body words
+    (a headline, or a headline and a line) is matched with headline_threshold,
+    not threshold, so on headline-only data --threshold changes nothing: use
+    --headline-threshold.
+
     \b
     Example:
       infomachine eval clusters ../shared/data/uci-news-dev.jsonl
+      infomachine eval clusters labelled.jsonl --headline-threshold 0.15
     """
     from infomachine.cluster import load_config
     from infomachine.evaluate import eval_clusters
 
-    print_json(eval_clusters(file, label_field, load_config({"threshold": threshold})))
+    config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
+    print_json(eval_clusters(file, label_field, config))
 
 
 COMMANDS: list[click.Command] = [cluster, stories, eval_group]

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from infomachine.cli import Context, pass_state
+from infomachine.cli import Context, pass_existing_db
 
 
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
-@pass_state
+@pass_existing_db
 def serve_cmd(state: Context, host: str, port: int) -> None:
     """Serve the web UI, Atom feeds and JSON API over the database.
 
@@ -38,7 +38,7 @@ def serve_cmd(state: Context, host: str, port: int) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder to write the static site into (created if missing).",
 )
-@pass_state
+@pass_existing_db
 def export_cmd(state: Context, site_dir: Path) -> None:
     """Export every story, its history, items, sources and feeds as a static site.
 

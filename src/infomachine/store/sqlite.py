@@ -368,21 +368,22 @@ class SQLiteStore(StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin):
         ).fetchall()
 
     def search(self, query: str, *, limit: int = 20) -> list[tuple[Item, str]]:
-        """Full-text search; returns items with a highlighted snippet."""
+        """Full-text search; returns items with a highlighted snippet (a ``Snippet``:
+        matched words in ``[ ]``, and in ``parts`` without ambiguity)."""
         fts = _fts_query(query)
         if not fts:
             return []
         try:
             rows = self.conn.execute(
                 f"SELECT {', '.join('i.' + c.strip() for c in ITEM_COLUMNS.split(','))}, "
-                "snippet(items_fts, 1, '[', ']', '…', 12) "
+                "snippet(items_fts, 1, ?, ?, '…', 12) "
                 "FROM items_fts JOIN items i ON i.rowid = items_fts.rowid "
                 "WHERE items_fts MATCH ? ORDER BY bm25(items_fts, 5.0, 1.0) LIMIT ?",
-                (fts, limit),
+                (_MATCH_START, _MATCH_END, fts, limit),
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed: {exc}") from exc
-        return [(row_to_item(r[:17]), r[17]) for r in rows]
+        return [(row_to_item(r[:17]), Snippet.parse(r[17] or "")) for r in rows]
 
     # ------------------------------------------------------------------ errors
 
@@ -499,6 +500,51 @@ def _split_sql(sql: str) -> list[str]:
     if "\n".join(buf).strip():
         statements.append("\n".join(buf).strip())
     return statements
+
+
+# FTS5 marks the matched words of a snippet with these (STX/ETX); ``Snippet``
+# turns them into [ ] and keeps where the matches are.
+_MATCH_START, _MATCH_END = "\x02", "\x03"
+
+
+class Snippet(str):
+    """A search snippet: the text with matched words in ``[ ]`` (its value).
+
+    ``parts`` is the same text as ``(text, matched)`` pairs, so a caller can mark
+    the matches its own way, unambiguously even when the text has brackets of
+    its own (``[1]``, ``[Update]``).
+    """
+
+    parts: tuple[tuple[str, bool], ...]
+
+    def __new__(cls, parts: Iterable[tuple[str, bool]] = ()) -> Snippet:
+        kept = tuple((text, matched) for text, matched in parts if text)
+        self = super().__new__(cls, "".join(f"[{t}]" if m else t for t, m in kept))
+        self.parts = kept
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Snippet, (self.parts,))
+
+    @classmethod
+    def parse(cls, raw: str) -> Snippet:
+        """From FTS5 output marked with ``_MATCH_START``/``_MATCH_END``; stray
+        markers (control characters the item text itself contained) are dropped."""
+
+        def clean(part: str) -> str:
+            return part.replace(_MATCH_START, "").replace(_MATCH_END, "")
+
+        parts: list[tuple[str, bool]] = []
+        pos = 0
+        while (start := raw.find(_MATCH_START, pos)) >= 0 and (end := raw.find(_MATCH_END, start)) >= 0:
+            parts += [(clean(raw[pos:start]), False), (clean(raw[start + 1 : end]), True)]
+            pos = end + 1
+        parts.append((clean(raw[pos:]), False))
+        return cls(parts)
+
+    def marked(self, start: str, end: str) -> str:
+        """The text with each match between ``start`` and ``end``."""
+        return "".join(f"{start}{t}{end}" if m else t for t, m in self.parts)
 
 
 def _fts_query(query: str) -> str:
