@@ -101,9 +101,12 @@ def test_cli_ingest_items_search(tmp_path: Path) -> None:
 
 def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     runner = CliRunner()
+    SQLiteStore(tmp_path / "x.db").close()  # an existing, empty database
     result = runner.invoke(cli, ["--db", str(tmp_path / "x.db"), "items", "--story", "missing"])
     assert result.exit_code == 1
     assert result.output.strip() == "error: no story 'missing'"
+    result = runner.invoke(cli, ["--db", str(tmp_path / "none.db"), "items"])
+    assert result.exit_code == 1 and result.output.startswith("error: no database at")
     result = runner.invoke(cli, ["--db", str(tmp_path / "x.db"), "ingest", str(tmp_path / "nope.jsonl")])
     assert result.exit_code == 1
     assert "no such file or directory" in result.output

@@ -51,6 +51,11 @@ STAGE_ERRORS: tuple[type[Exception], ...] = (InfomachineError, sqlite3.Error)
 PUBLISH_ERRORS: tuple[type[Exception], ...] = (*STAGE_ERRORS, OSError)  # and a full disk
 
 
+def _n(n: int, word: str, many: str | None = None) -> str:
+    """``_n(1, "item")`` -> "1 item", ``_n(2, "item")`` -> "2 items"."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 @dataclass
 class RunConfig:
     """Run-loop settings: ``[run]`` in infomachine.toml or ``INFOMACHINE_RUN_*``."""
@@ -181,7 +186,7 @@ class Runner:
         else:
             p = report.poll
             self.emit("poll", f"{p.due} due, {p.fetched} fetched, {p.not_modified} unchanged, "
-                              f"{p.failed} failed, {p.new_items} new items")
+                              f"{p.failed} failed, {_n(p.new_items, 'new item')}")
         if self.config.cluster and not self.stop.stopped:
             self._cluster(report)
         if not self.stop.stopped:
@@ -207,7 +212,7 @@ class Runner:
         elif outcome.status in ("error", "paused"):
             self.emit("poll", f"{outcome.url}: {outcome.status}: {outcome.error}")
         if outcome.removed:
-            self.emit("poll", f"{outcome.url}: removed while polled ({outcome.new} new items kept)")
+            self.emit("poll", f"{outcome.url}: removed while polled ({_n(outcome.new, 'new item')} kept)")
 
     def _cluster(self, report: CycleReport) -> None:
         from infomachine.cluster import cluster_items
@@ -220,7 +225,7 @@ class Runner:
         report.clustered = res.items
         report.stories_created = res.new_stories
         if report.clustered:
-            self.emit("cluster", f"{report.clustered} items clustered, {report.stories_created} new stories")
+            self.emit("cluster", f"{_n(report.clustered, 'item')} clustered, {_n(report.stories_created, 'new story', 'new stories')}")
 
     def _reactive(self, report: CycleReport) -> None:
         try:
