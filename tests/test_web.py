@@ -222,6 +222,9 @@ def test_api_shapes(app: Any) -> None:
     assert bad["error_count"] == 4 and bad["last_status"] == 503
     results = get(app, "/api/search?q=body").json()
     assert results["query"] == "body" and len(results["results"]) == 3
+    assert "«body»" in results["results"][0]["snippet"].lower()  # matches marked, not [ ]
+    page = get(app, "/search?q=body").text
+    assert "<mark>body</mark>" in page.lower() and "[body]" not in page.lower()
     assert results["results"][0]["story"]["slug"] == SLUG
     assert get(app, "/api/search?q=").json()["results"] == []
 

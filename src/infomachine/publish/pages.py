@@ -176,10 +176,18 @@ def search_rows(store: Store, query: str, limit: int = 50) -> list[dict[str, Any
                 "published": rfc3339(item.published),
                 "url": item.url,
                 "story": story,
-                "snippet": snippet,
+                # matched words between « » (as in the CLI's JSON), and as parts for HTML
+                "snippet": "".join(f"«{t}»" if hit else t for t, hit in _parts(snippet)),
+                "snippet_parts": [[t, hit] for t, hit in _parts(snippet)],
             }
         )
     return rows
+
+
+def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
+    """A store snippet as (text, matched) parts (a plain string has no matches)."""
+    parts: tuple[tuple[str, bool], ...] | None = getattr(snippet, "parts", None)
+    return parts if parts is not None else ((str(snippet), False),)
 
 
 def opml_text(store: Store) -> str:
