@@ -238,6 +238,11 @@ def test_feeds(app: Any) -> None:
         "Open Model Wave — version 2", "Open Model Wave — version 1"]
     assert entries[0].findtext(f"{ATOM}summary") == "Added Epoch AI's reading."
     assert entries[0].find(f"{ATOM}link").get("href") == f"/stories/{SLUG}/versions/2"
+    # what version 2 added, as plain text; version 1 has nothing to compare with
+    content = entries[0].find(f"{ATOM}content")
+    assert content is not None and content.get("type") == "text"
+    assert content.text and content.text.startswith("New: ")
+    assert entries[1].find(f"{ATOM}content") is None
     everything = ET.fromstring(get(app, "/feed.atom").content)
     titles = [e.findtext(f"{ATOM}title") for e in everything.findall(f"{ATOM}entry")]
     assert titles == ["Fresh story — version 1", "Open Model Wave — version 2"]

@@ -306,13 +306,15 @@ def diff_page(request: Request, store: Store, story: Story) -> Response:
 @with_story
 def story_feed(request: Request, store: Store, story: Story) -> Response:
     slug = story.slug
+    versions = store.list_versions(story.id)
     body = atom.story_feed(
         pages.story_ref(story),
-        store.list_versions(story.id),
+        versions,
         self_url=str(request.url.replace(query="")),
         story_url=URLS.story(slug),
         version_url=lambda n: URLS.version(slug, n),
         base_url=str(request.base_url),
+        diffs=pages.version_diffs(store, story.id, versions),
     )
     return Response(body, media_type=ATOM_TYPE)
 

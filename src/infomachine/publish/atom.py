@@ -1,6 +1,9 @@
 """Atom feeds of story updates (RFC 4287).
 
-One entry per brief version, carrying its change summary.  Documents are
+One entry per brief version, carrying its change summary and, when the
+caller passes the version's diff, its new claims, tensions and timeline
+events as plain text (``type="text"``: nothing a feed reader would run or
+render as markup).  Documents are
 built with ElementTree, so every text and attribute is escaped by the
 serializer (``<``, ``&``, ``]]>``…); characters XML 1.0 forbids (control
 characters, lone surrogates) are removed first, so the output always parses.
@@ -50,6 +53,27 @@ def _entry(feed: ET.Element, entry: dict[str, Any]) -> None:
     _sub(el, "link", rel="alternate", type="text/html", href=entry["link"])
     summary = entry.get("summary") or "New version."
     _sub(el, "summary", summary, type="text")
+    if entry.get("content"):
+        _sub(el, "content", entry["content"], type="text")
+
+
+MAX_LINES = 8  # per kind of change, in one entry
+
+
+def diff_text(diff: Any) -> str:
+    """A version's additions as plain text lines (new claims, tensions, dates)."""
+
+    def cites(ns: list[int]) -> str:
+        return "".join(f"[{n}]" for n in ns)
+
+    lines = [f"New: {c.text} {cites(c.cites)}".rstrip() for c in diff.claims_added[:MAX_LINES]]
+    if len(diff.claims_added) > MAX_LINES:
+        lines.append(f"… and {len(diff.claims_added) - MAX_LINES} more new claims")
+    lines += [f"New tension: {t.a_actor}: {t.a_claim} / {t.b_actor}: {t.b_claim}"
+              for t in diff.new_tensions[:MAX_LINES]]
+    lines += [f"Timeline: {e.date}: {e.text} {cites(e.cites)}".rstrip()
+              for e in diff.timeline_added[:MAX_LINES]]
+    return "\n".join(lines)
 
 
 def story_feed(
@@ -60,6 +84,7 @@ def story_feed(
     story_url: str,
     version_url: Any,
     base_url: str | None = None,
+    diffs: dict[int, Any] | None = None,
 ) -> str:
     """The Atom feed of one story: one entry per version, newest first.
 
@@ -74,6 +99,7 @@ def story_feed(
             "updated": v.get("generated_at"),
             "link": version_url(v["version"]),
             "summary": v.get("change_summary"),
+            "content": diff_text(diffs[v["version"]]) if diffs and v["version"] in diffs else "",
         }
         for v in sorted(versions, key=lambda v: v["version"], reverse=True)
     ]

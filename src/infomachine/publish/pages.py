@@ -190,6 +190,29 @@ def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
     return parts if parts is not None else ((str(snippet), False),)
 
 
+def version_diffs(store: Store, story_id: str, versions: list[dict[str, Any]],
+                  limit: int = 20) -> dict[int, Any]:
+    """What each of the newest ``limit`` versions changed against the one before it
+    (``versions.diff_briefs``), for feed entries; the first version has none."""
+    out: dict[int, Any] = {}
+    newest = sorted((v["version"] for v in versions), reverse=True)[:limit]
+    briefs: dict[int, Brief] = {}
+
+    def brief(n: int) -> Brief | None:
+        if n not in briefs:
+            try:
+                briefs[n] = store.get_brief(story_id, n)
+            except NotFoundError:
+                return None
+        return briefs[n]
+
+    for n in newest:
+        old, new = brief(n - 1) if n > 1 else None, brief(n)
+        if old is not None and new is not None:
+            out[n] = diff_briefs(old, new)
+    return out
+
+
 def opml_text(store: Store) -> str:
     """The sources as OPML 2.0 (``sources.opml.export_opml``)."""
     return export_opml(store.list_sources())

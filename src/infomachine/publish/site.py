@@ -134,6 +134,7 @@ def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -
             self_url="feed.atom",
             story_url="index.html",
             version_url=lambda n: f"versions/{n}/index.html",
+            diffs=pages.version_diffs(store, story.id, versions),
         ),
     )
 
