@@ -118,3 +118,15 @@ def test_unwritable_folder_is_an_input_error(store: Any, tmp_path: Path, target:
     assert result.exit_code == 2
     assert isinstance(result.exception, SystemExit) and "Traceback" not in result.output
     assert result.output.count("\n") == 1 and f"cannot write the site to {out}" in result.output
+
+
+def test_export_writes_the_markdown_pages_too(store: Any, tmp_path: Path) -> None:
+    st, _ = store
+    out = tmp_path / "public"
+    export_site(st, out)
+    assert site.markdown_files(out) == [out / "index.md", out / "open-model-wave.history.md",
+                                        out / "open-model-wave.md", out / "other-story.history.md",
+                                        out / "other-story.md"]
+    index = (out / "index.md").read_text(encoding="utf-8")
+    assert "[Open Model Wave](open-model-wave.md)" in index
+    assert (out / "other-story.md").read_text(encoding="utf-8").startswith("# Other story")

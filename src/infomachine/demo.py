@@ -30,7 +30,7 @@ from infomachine.ingest import ingest_records
 from infomachine.models import Record
 from infomachine.pipeline import synthesize_all
 from infomachine.publish.pages import index_rows
-from infomachine.publish.site import export_site, os_reason
+from infomachine.publish.site import export_site, markdown_files, os_reason
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.store import SQLiteStore, Store
 
@@ -118,30 +118,6 @@ def _batch_time(rows: list[dict[str, Any]]) -> datetime:
     return last + timedelta(hours=2)
 
 
-def write_markdown_site(store: Store, site: Path) -> list[Path]:
-    """``<slug>.md``, ``<slug>.history.md`` per story with a brief, and ``index.md``."""
-    from infomachine.publish.markdown import escape, render_history_markdown, render_markdown
-
-    site.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    index = ["# The Information Machine — demo stories", ""]
-    for story in store.list_stories():
-        brief = store.latest_brief(story.id)
-        if brief is None:
-            continue
-        versions = store.list_versions(story.id)
-        page, hist = site / f"{story.slug}.md", site / f"{story.slug}.history.md"
-        page.write_text(render_markdown(brief, history_url=hist.name), encoding="utf-8")
-        hist.write_text(render_history_markdown(story.title, versions), encoding="utf-8")
-        written += [page, hist]
-        index.append(
-            f"- [{escape(story.title)}]({page.name}) · Version {brief.version} · "
-            f"{brief.item_count} items · {escape(brief.change_summary)}"
-        )
-    (site / "index.md").write_text("\n".join(index) + "\n", encoding="utf-8")
-    return [site / "index.md", *written]
-
-
 def is_demo_database(db: Path) -> bool:
     """Whether replacing ``db`` loses nothing the demo cannot rebuild.
 
@@ -213,8 +189,8 @@ def _run_demo(directory: Path, force: bool) -> DemoResult:
             start += len(group)
             results = synthesize_all(store, now=_batch_time(group))
             written += sum(1 for _, _, w in results if w)
-        md_files = write_markdown_site(store, site)
         html_index = export_site(store, site)
+        md_files = markdown_files(site)
         stories = story_rows(store)
     finally:
         store.close()

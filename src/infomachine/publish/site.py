@@ -4,7 +4,8 @@
 (``stories/<slug>/index.html``, ``history/``, ``versions/<n>/``,
 ``diff/<a>/<b>/``, ``feed.atom``), ``items/<id>/index.html``,
 ``sources/index.html``, ``sources.opml``, ``feed.atom`` and
-``static/style.css``.  Every link is relative and names ``index.html``
+``static/style.css``, and the Markdown pages (``<slug>.md``,
+``<slug>.history.md``, ``index.md``).  Every link is relative and names ``index.html``
 explicitly, so the site works from ``file://`` and from any static server.
 Search needs the server and is left out.
 
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Story
-from infomachine.publish import atom, html, pages
+from infomachine.publish import atom, html, markdown, pages
 from infomachine.store import Store
 
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
@@ -103,7 +104,32 @@ def _export(store: Store, out: Path, only: set[str] | None) -> Path:
 
     _write(out / "sources" / "index.html", html.render_sources(pages.sources_rows(store), urls=STATIC.at_depth(1)))
     _write(out / "sources.opml", pages.opml_text(store))
+    _write_markdown(store, out, only)
     return out / "index.html"
+
+
+def _write_markdown(store: Store, out: Path, only: set[str] | None) -> None:
+    """``<slug>.md`` and ``<slug>.history.md`` per story with a brief, and ``index.md``."""
+    index = ["# The Information Machine — stories", ""]
+    for story in store.list_stories():
+        brief = store.latest_brief(story.id)
+        if brief is None or not _safe(story.slug):
+            continue
+        page, hist = out / f"{story.slug}.md", out / f"{story.slug}.history.md"
+        if only is None or story.id in only or not page.is_file():
+            _write(page, markdown.render_markdown(brief, history_url=hist.name))
+            _write(hist, markdown.render_history_markdown(story.title, store.list_versions(story.id)))
+        index.append(
+            f"- [{markdown.escape(story.title)}]({page.name}) · Version {brief.version} · "
+            f"{brief.item_count} item{'' if brief.item_count == 1 else 's'} · "
+            f"{markdown.escape(brief.change_summary)}"
+        )
+    _write(out / "index.md", "\n".join(index) + "\n")
+
+
+def markdown_files(out: Path) -> list[Path]:
+    """The Markdown pages of an exported site, ``index.md`` first."""
+    return [out / "index.md", *sorted(p for p in out.glob("*.md") if p.name != "index.md")]
 
 
 def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -> set[str]:
