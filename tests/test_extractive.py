@@ -152,3 +152,16 @@ def test_narrative_does_not_repeat_the_what_bullets() -> None:
     bullets = {s.text for s in brief.what.bullets}
     told = {s.text for p in brief.narrative for s in p}
     assert bullets and told and not bullets & told
+
+
+def test_summary_states_the_news_of_the_headline() -> None:
+    """A writer's aside or a reaction ranks below the sentence that reports the event."""
+    text = ("I was back at the harbour today to watch the vote. "
+            "Economists say the split vote makes a toll cut in June more likely. "
+            "The Harbour Board held the ferry toll at 3.25 crowns on April 22, the fourth meeting without a change. "
+            "That is why the board keeps the toll under review.")
+    items = [Item(id=f"i{k}", title=f"Report {k}", text=text, content_hash=f"h{k}",
+                  published=datetime(2024, 4, 22 + k, tzinfo=UTC)) for k in range(2)]
+    story = replace(STORY, title="Harbour Board holds ferry toll at 3.25 crowns")
+    brief = synthesize(story, items, now=NOW)
+    assert brief.what.summary[0].text.startswith("The Harbour Board held the ferry toll")

@@ -12,6 +12,7 @@ redundancy.  Sections without support stay empty and say why in
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
@@ -57,12 +58,13 @@ MAX_SENTS_PER_ITEM = 60
 class _Analysis:
     """Sentences of the usable items, their TF-IDF vectors and salience."""
 
-    def __init__(self, items: list[Item]) -> None:
+    def __init__(self, items: list[Item], headline: str = "") -> None:
         self.items = items
         self.by_item = [item_sentences(it, i)[:MAX_SENTS_PER_ITEM] for i, it in enumerate(items)]
         self.sents: list[Sent] = [s for group in self.by_item for s in group]
         self.pos = {s: j for j, s in enumerate(self.sents)}
         n = len(self.sents)
+        self.title_sim = np.zeros(n)  # cosine of each sentence with the story's headline
         if n == 0:
             self.sim = np.zeros((0, 0))
             self.salience = np.zeros(0)
@@ -74,6 +76,8 @@ class _Analysis:
             centroid = np.asarray(m.mean(axis=0)).ravel()
             norm = float(np.linalg.norm(centroid)) or 1.0
             central = (m @ centroid) / norm
+            if headline.strip():
+                self.title_sim = np.asarray((m @ vec.transform([headline]).T).toarray()).ravel()
         except ValueError:  # empty vocabulary
             self.sim = np.eye(n)
             central = np.zeros(n)
@@ -158,7 +162,9 @@ def _what(a: _Analysis, actor_of: dict[int, str]) -> list[int]:
     """Summary, then bullets: the most salient sentence that another source
     corroborates (else the most salient), then MMR-diverse bullets on other
     sub-topics, at most one per attributed actor."""
-    ranked = sorted(range(len(a.sents)), key=lambda j: (-float(a.salience[j]), j))
+    lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) - _unfit_lead(a.sents[j].text)
+            for j in range(len(a.sents))]
+    ranked = sorted(range(len(a.sents)), key=lambda j: (-lead[j], j))
     corroborated = [j for j in ranked[:30] if a.corroborators(j)]
     summary = (corroborated or ranked)[:SUMMARY_N]
     bullets: list[int] = []
@@ -171,6 +177,25 @@ def _what(a: _Analysis, actor_of: dict[int, str]) -> list[int]:
         if len(bullets) == BULLETS_N:
             break
     return summary + bullets
+
+
+# The summary should state the story's news: close to its headline, and able to
+# stand first on its own (no "That's why ...", no first person, no question).
+TITLE_WEIGHT = 0.6
+_LEAD_PENALTIES = (
+    (re.compile(r"^(?:that|this|these|those|it|its|they|their|he|she|his|her|such|so|but|and)\b",
+                re.IGNORECASE), 0.3),  # leans on a sentence before it
+    (re.compile(r"\b(?:I|I'm|I've|I'd|me|my|we|we're|we've|our|us)\b"), 0.3),  # a writer's aside
+    (re.compile(r"\?[\"'\u201d\u2019]?$"), 0.3),  # a question
+    (re.compile(r"^(?:some |many |most )?(?:economists|analysts|experts|observers|critics|"
+                r"commentators|traders)\b", re.IGNORECASE), 0.15),  # reaction, not the event
+)
+
+
+def _unfit_lead(text: str) -> float:
+    """How badly ``text`` would open a brief (0: fine)."""
+    penalty = sum(w for pattern, w in _LEAD_PENALTIES if pattern.search(text))
+    return penalty + (0.2 if len(text.split()) < 8 else 0.0)
 
 
 def _own_half(text: str, actor: str) -> str:
@@ -234,7 +259,7 @@ def synthesize(
         item_count=len(items),
         synthesizer="extractive",
     )
-    a = _Analysis(usable)
+    a = _Analysis(usable, story.title)
     if not a.sents:
         for section in ("what", "why_it_matters", "open_questions", "narrative", "timeline",
                         "perspectives", "tensions"):
