@@ -168,3 +168,17 @@ def test_filesystem_and_database_errors_are_one_line(tmp_path: Path) -> None:
     result = runner.invoke(cli, ["--db", str(bad_db), "items"])
     assert result.exit_code != 0 and result.output.startswith("error:")
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_unreadable_date_is_kept_with_a_warning(tmp_path: Path) -> None:
+    path = _write_jsonl(tmp_path / "items.jsonl", [
+        {"id": "d", "title": "Ferry strike ends", "text": "The ferry strike ended after two days.",
+         "published": "yesterday-ish"}])
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--db", str(tmp_path / "w.db"), "ingest", str(path)])
+    assert result.exit_code == 0
+    assert "new 1" in result.output
+    assert "warning" in result.output and "unreadable date 'yesterday-ish'" in result.output
+    as_json = runner.invoke(cli, ["--db", str(tmp_path / "w2.db"), "ingest", str(path), "--format", "json"])
+    warnings = json.loads(as_json.output)["warnings"]
+    assert [w["message"].split(":")[0] for w in warnings] == ["unreadable date 'yesterday-ish'"]

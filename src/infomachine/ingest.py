@@ -99,6 +99,10 @@ class Ingestor:
                 except Exception as exc:  # a parser bug must not lose the batch
                     self._fail(report, doc.origin, f"{type(exc).__name__}: {exc}", doc.source)
                     continue
+                if "unparsed_published" in item.metadata:
+                    report.warnings.append(IngestProblem(
+                        doc.origin, f"unreadable date {item.metadata['unparsed_published']!r}: "
+                        "kept undated (the text is in metadata.unparsed_published)"))
                 if self.near is not None:
                     # Right after extract, while the normalised text is cached.
                     hashes = near_dup_hashes(item.text)

@@ -92,6 +92,7 @@ class IngestReport:
     failed: int = 0
     item_ids: list[str] = field(default_factory=list)
     problems: list[IngestProblem] = field(default_factory=list)
+    warnings: list[IngestProblem] = field(default_factory=list)  # kept, with a caveat
 
     def add(self, other: IngestReport) -> None:
         self.new += other.new
@@ -100,6 +101,7 @@ class IngestReport:
         self.failed += other.failed
         self.item_ids.extend(other.item_ids)
         self.problems.extend(other.problems)
+        self.warnings.extend(other.warnings)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -108,6 +110,7 @@ class IngestReport:
             "near_duplicate": self.near_duplicate,
             "failed": self.failed,
             "problems": [{"origin": p.origin, "message": p.message} for p in self.problems],
+            "warnings": [{"origin": p.origin, "message": p.message} for p in self.warnings],
         }
 
 

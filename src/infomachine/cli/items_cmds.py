@@ -98,6 +98,14 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         )
     if len(report.problems) > 20:
         out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)", markup=False)
+    for warning in report.warnings[:20]:
+        out.print(
+            f"  [yellow]warning[/yellow] {escape(warning.origin)}: {escape(warning.message)}",
+            markup=True,
+            soft_wrap=True,
+        )
+    if len(report.warnings) > 20:
+        out.print(f"  … and {len(report.warnings) - 20} more warnings", markup=False)
 
 
 @click.command()
