@@ -36,7 +36,7 @@ PAYLOADS = [
     "]]><evil>&amp;<![CDATA[x]]>",
     '"><svg onload=alert(1)>',
     "' onmouseover='alert(1)' x='",
-    "{{ 7*7 }}{% raw %}",
+    "{{ 7*7*7*191 }}{% raw %}",
     "<style>body{display:none}</style><iframe src=//evil.example>",
     "[click](javascript:alert(1)) ![img](http://evil.example/x.png)",
     "\x00\x1b\ufffe control chars",
@@ -143,7 +143,7 @@ def test_html_pages_are_inert(evil_db: dict[str, Any]) -> None:
     for path, r in _get_all(app, paths).items():
         assert r.status_code in (200, 400), (path, r.status_code)
         audit(r.text)
-        assert "49" not in r.text.replace("2049", "")  # no template evaluation of {{ 7*7 }}
+        assert "65513" not in r.text  # no template evaluation of {{ 7*7*7*191 }}
     story_page = _get_all(app, [f"/stories/{slug}"])[f"/stories/{slug}"].text
     assert "<script" not in story_page.lower()  # the page has no script at all
     if "<script" in evil_db["payload"].lower():
