@@ -90,22 +90,14 @@ def _print_report(report: IngestReport, fmt: str) -> None:
         f"new {report.new} · duplicate {report.duplicate} · "
         f"near-duplicate {report.near_duplicate} · failed {report.failed}"
     )
-    for problem in report.problems[:20]:
-        out.print(
-            f"  [red]failed[/red] {escape(problem.origin)}: {escape(problem.message)}",
-            markup=True,
-            soft_wrap=True,
-        )
-    if len(report.problems) > 20:
-        out.print(f"  … and {len(report.problems) - 20} more (infomachine errors)", markup=False)
-    for warning in report.warnings[:20]:
-        out.print(
-            f"  [yellow]warning[/yellow] {escape(warning.origin)}: {escape(warning.message)}",
-            markup=True,
-            soft_wrap=True,
-        )
-    if len(report.warnings) > 20:
-        out.print(f"  … and {len(report.warnings) - 20} more warnings", markup=False)
+    shown = 20
+    for label, notes, more in (("[red]failed[/red]", report.problems, "more (infomachine errors)"),
+                               ("[yellow]warning[/yellow]", report.warnings, "more warnings")):
+        for note in notes[:shown]:
+            out.print(f"  {label} {escape(note.origin)}: {escape(note.message)}",
+                      markup=True, soft_wrap=True)
+        if len(notes) > shown:
+            out.print(f"  … and {len(notes) - shown} {more}", markup=False)
 
 
 @click.command()
