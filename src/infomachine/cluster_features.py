@@ -190,11 +190,12 @@ def raw_features(
     body_words: int,
 ) -> dict[str, float]:
     """Weighted term frequencies of one item (before IDF)."""
-    title, text = strip_dates(title), strip_dates(text or "")
+    # Dates are cut from the part that is read, not from the whole text (hot path).
+    body = strip_dates(_strip_title(title, text or "")[: body_words * 12])
+    title = strip_dates(title)
     title_words = words(title)
     title_terms = terms(title_words)
-    body = _strip_title(title, text or "")
-    body_tokens = words(body[: body_words * 12])[:body_words]
+    body_tokens = words(body)[:body_words]
     counts: Counter[str] = Counter()
     weights: dict[str, float] = {}
     for t in title_terms:
