@@ -40,6 +40,7 @@ from infomachine.poll import Poller, PollReport, SourceOutcome
 from infomachine.queries import QueriesConfig, spawn_reactive
 from infomachine.queries import load_config as load_queries_config
 from infomachine.store import Store
+from infomachine.wording import plural
 
 log = logging.getLogger("infomachine.run")
 
@@ -49,11 +50,6 @@ Event = Callable[[str, str], Any]
 # and the database's (e.g. "database is locked" under a concurrent writer).
 STAGE_ERRORS: tuple[type[Exception], ...] = (InfomachineError, sqlite3.Error)
 PUBLISH_ERRORS: tuple[type[Exception], ...] = (*STAGE_ERRORS, OSError)  # and a full disk
-
-
-def _n(n: int, word: str, many: str | None = None) -> str:
-    """``_n(1, "item")`` -> "1 item", ``_n(2, "item")`` -> "2 items"."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 @dataclass
@@ -186,7 +182,7 @@ class Runner:
         else:
             p = report.poll
             self.emit("poll", f"{p.due} due, {p.fetched} fetched, {p.not_modified} unchanged, "
-                              f"{p.failed} failed, {_n(p.new_items, 'new item')}")
+                              f"{p.failed} failed, {plural(p.new_items, 'new item')}")
         if self.config.cluster and not self.stop.stopped:
             self._cluster(report)
         if not self.stop.stopped:
@@ -212,7 +208,7 @@ class Runner:
         elif outcome.status in ("error", "paused"):
             self.emit("poll", f"{outcome.url}: {outcome.status}: {outcome.error}")
         if outcome.removed:
-            self.emit("poll", f"{outcome.url}: removed while polled ({_n(outcome.new, 'new item')} kept)")
+            self.emit("poll", f"{outcome.url}: removed while polled ({plural(outcome.new, 'new item')} kept)")
 
     def _cluster(self, report: CycleReport) -> None:
         from infomachine.cluster import cluster_items
@@ -225,7 +221,7 @@ class Runner:
         report.clustered = res.items
         report.stories_created = res.new_stories
         if report.clustered:
-            self.emit("cluster", f"{_n(report.clustered, 'item')} clustered, {_n(report.stories_created, 'new story', 'new stories')}")
+            self.emit("cluster", f"{plural(report.clustered, 'item')} clustered, {plural(report.stories_created, 'new story', 'new stories')}")
 
     def _reactive(self, report: CycleReport) -> None:
         try:

@@ -23,6 +23,7 @@ from typing import Any
 
 from infomachine.models import Brief, Evolution, Perspective, Sentence, SourceRef
 from infomachine.synth.verify import fold
+from infomachine.wording import plural
 
 # Sections whose sentences count as claims, in display order.
 CLAIM_SECTIONS = ("what", "why_it_matters", "open_questions", "narrative", "perspectives", "tensions")
@@ -277,33 +278,29 @@ def diff_briefs(a: Brief, b: Brief) -> BriefDiff:
     return diff
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" + ("" if n == 1 else "s")
-
-
 def change_summary(diff: BriefDiff | None) -> str:
     """One line: '+2 sources, +5 claims, -1 claim, new perspective: Epoch AI, …'."""
     if diff is None:
         return "first version"
     parts = []
     if diff.new_sources:
-        parts.append(f"+{_plural(len(diff.new_sources), 'source')}")
+        parts.append(f"+{plural(len(diff.new_sources), 'source')}")
     if diff.removed_sources:
-        parts.append(f"-{_plural(len(diff.removed_sources), 'source')}")
+        parts.append(f"-{plural(len(diff.removed_sources), 'source')}")
     if diff.claims_added:
-        parts.append(f"+{_plural(len(diff.claims_added), 'claim')}")
+        parts.append(f"+{plural(len(diff.claims_added), 'claim')}")
     if diff.claims_removed:
-        parts.append(f"-{_plural(len(diff.claims_removed), 'claim')}")
+        parts.append(f"-{plural(len(diff.claims_removed), 'claim')}")
     if diff.timeline_added:
-        parts.append(f"+{_plural(len(diff.timeline_added), 'timeline event')}")
+        parts.append(f"+{plural(len(diff.timeline_added), 'timeline event')}")
     if diff.new_perspectives:
         names = ", ".join(p.actor for p in diff.new_perspectives[:3])
         more = f" +{len(diff.new_perspectives) - 3}" if len(diff.new_perspectives) > 3 else ""
         parts.append(f"new perspective{'s' if len(diff.new_perspectives) > 1 else ''}: {names}{more}")
     if diff.changed_perspectives:
-        parts.append(f"{_plural(len(diff.changed_perspectives), 'stance')} updated")
+        parts.append(f"{plural(len(diff.changed_perspectives), 'stance')} updated")
     if diff.new_tensions:
-        parts.append(f"+{_plural(len(diff.new_tensions), 'tension')}")
+        parts.append(f"+{plural(len(diff.new_tensions), 'tension')}")
     return ", ".join(parts) if parts else "no material change"
 
 

@@ -10,9 +10,10 @@ import click
 from rich.text import Text
 
 from infomachine.cli import Context, pass_existing_db, pass_state
-from infomachine.cli.output import Col, plural, print_json, print_line, print_table
+from infomachine.cli.output import Col, print_json, print_line, print_table
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief
+from infomachine.wording import plural
 
 STORIES = click.argument("stories", nargs=-1)
 

@@ -15,7 +15,6 @@ from infomachine.cli.output import (
     console,
     day,
     marked,
-    plural,
     print_json,
     print_line,
     print_table,
@@ -24,6 +23,7 @@ from infomachine.ingest import ingest_records
 from infomachine.models import IngestReport
 from infomachine.publish.pages import item_summary
 from infomachine.sources.files import collect
+from infomachine.wording import plural
 
 
 @click.command()

@@ -53,11 +53,6 @@ def day(value: str | datetime | None) -> str:
     return (value.isoformat() if isinstance(value, datetime) else value)[:10]
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``plural(1, "item")`` -> "1 item"; ``plural(2, "item")`` -> "2 items"."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
-
-
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 

@@ -8,7 +8,7 @@ import click
 from rich.text import Text
 
 from infomachine.cli import Context, pass_state
-from infomachine.cli.output import console, plural, print_json
+from infomachine.cli.output import console, print_json
 from infomachine.models import Source
 from infomachine.poll import Poller
 from infomachine.poll import load_config as load_poll_config
@@ -16,6 +16,7 @@ from infomachine.queries import PROVIDERS, add_query
 from infomachine.queries import load_config as load_queries_config
 from infomachine.run import CycleReport, Runner, StopFlag, run_loop
 from infomachine.run import load_config as load_run_config
+from infomachine.wording import plural
 
 
 @click.command()

@@ -11,7 +11,6 @@ from infomachine.cli.output import (
     FORMAT_OPTION,
     Col,
     iso,
-    plural,
     print_json,
     print_line,
     print_table,
@@ -22,6 +21,7 @@ from infomachine.publish.pages import source_view
 from infomachine.sources.feeds import feed_source
 from infomachine.sources.opml import export_opml as render_opml
 from infomachine.sources.opml import import_opml as load_opml
+from infomachine.wording import plural
 
 
 @click.command("add-feed")

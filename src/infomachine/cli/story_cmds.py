@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from infomachine.cli import Context, pass_existing_db, pass_state
-from infomachine.cli.output import FORMAT_OPTION, Col, day, iso, plural, print_json, print_table
+from infomachine.cli.output import FORMAT_OPTION, Col, day, iso, print_json, print_table
+from infomachine.wording import plural
 
 THRESHOLD_HELP = (
     "Override [cluster] threshold, for items with a body of at least [cluster] "

@@ -31,6 +31,7 @@ from typing import Any
 from infomachine.models import Brief, Sentence, SourceRef
 from infomachine.publish.times import human
 from infomachine.publish.urls import markdown_url
+from infomachine.wording import plural
 
 SECTION_TITLES = {
     "what": "What",
@@ -158,7 +159,7 @@ def _no_sources(brief: Brief) -> str:
     text = "No source is cited" + (f": {escape(reason).rstrip('.')}" if reason else "")
     n = brief.item_count
     if n:
-        text += f". The story has {n} item{'' if n == 1 else 's'}"
+        text += f". The story has {plural(n, 'item')}"
         if _PLAIN_SLUG.match(brief.story.slug):
             text += f"; `infomachine items --story {brief.story.slug}` lists {'it' if n == 1 else 'them'}"
     return f"_{text}._"
@@ -216,7 +217,7 @@ def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
         f"# {escape(brief.story.title)}",
         "",
         f"{history} · **Version {brief.version}** · {human(brief.generated_at)} · "
-        f"{brief.item_count} item{'' if brief.item_count == 1 else 's'}{by}",
+        f"{plural(brief.item_count, 'item')}{by}",
         "",
     ]
     if brief.change_summary:

@@ -27,6 +27,7 @@ from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Story
 from infomachine.publish import atom, html, markdown, pages
 from infomachine.store import Store
+from infomachine.wording import plural
 
 _SAFE_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
 STATIC = html.Urls(static=True)
@@ -121,7 +122,7 @@ def _write_markdown(store: Store, out: Path, only: set[str] | None) -> None:
             _write(hist, markdown.render_history_markdown(story.title, store.list_versions(story.id)))
         index.append(
             f"- [{markdown.escape(story.title)}]({page.name}) · Version {brief.version} · "
-            f"{brief.item_count} item{'' if brief.item_count == 1 else 's'} · "
+            f"{plural(brief.item_count, 'item')} · "
             f"{markdown.escape(brief.change_summary)}"
         )
     _write(out / "index.md", "\n".join(index) + "\n")
