@@ -17,7 +17,6 @@ corpus items and no sources, and that marker is there (``is_demo_database``).
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from infomachine.publish.pages import index_rows
 from infomachine.publish.site import export_site, markdown_files, os_reason
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.store import SQLiteStore, Store
+from infomachine.store.peek import peek_contents
 
 # Inclusive last publication day of each replay batch.
 BATCH_ENDS = ("2026-04-20", "2026-05-12", "2026-05-16", "2026-05-19", "2026-05-23")
@@ -127,19 +127,12 @@ def is_demo_database(db: Path) -> bool:
     counts).  Anything else, including a file that is not an infomachine
     database, is False.
     """
-    try:
-        conn = sqlite3.connect(db)
-        try:
-            if not conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
-                return True  # an empty database: nothing to lose
-            items = set(conn.execute(
-                "SELECT url, json_extract(metadata, '$.record_id') FROM items"
-            ).fetchall())
-            (sources,) = conn.execute("SELECT COUNT(*) FROM sources").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.Error:
+    contents = peek_contents(db)
+    if contents is None:
         return False
+    if contents.empty:
+        return True  # an empty database: nothing to lose
+    items, sources = contents.items, contents.sources
     corpus = {(r["url"], r.get("id")) for r in load_corpus()}
     if sources or not items <= corpus:
         return False
@@ -227,7 +220,8 @@ def story_rows(store: Store) -> list[dict[str, Any]]:
 def print_summary(result: DemoResult) -> None:
     import click
 
-    from infomachine.cli.output import Col, plural, print_line, print_table
+    from infomachine.cli.output import Col, print_line, print_table
+    from infomachine.wording import plural
 
     how = "clustered" if result.clustered else "pinned by the corpus's story field"
     print_line(
