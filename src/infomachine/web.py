@@ -314,7 +314,8 @@ def story_feed(request: Request, store: Store, story: Story) -> Response:
         story_url=URLS.story(slug),
         version_url=lambda n: URLS.version(slug, n),
         base_url=str(request.base_url),
-        diffs=pages.version_diffs(store, story.id, versions),
+        diffs=pages.version_diffs(pages.load_briefs(
+            store, story.id, [v["version"] for v in versions][-(pages.FEED_DIFFS + 1):])),
     )
     return Response(body, media_type=ATOM_TYPE)
 

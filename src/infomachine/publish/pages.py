@@ -7,6 +7,7 @@ formats output; nothing in the renderers reads the store.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -190,26 +191,25 @@ def _parts(snippet: str) -> tuple[tuple[str, bool], ...]:
     return parts if parts is not None else ((str(snippet), False),)
 
 
-def version_diffs(store: Store, story_id: str, versions: list[dict[str, Any]],
-                  limit: int = 20) -> dict[int, Any]:
-    """What each of the newest ``limit`` versions changed against the one before it
-    (``versions.diff_briefs``), for feed entries; the first version has none."""
-    out: dict[int, Any] = {}
-    newest = sorted((v["version"] for v in versions), reverse=True)[:limit]
-    briefs: dict[int, Brief] = {}
+FEED_DIFFS = 20  # feed entries that carry what their version added
 
-    def brief(n: int) -> Brief | None:
-        if n not in briefs:
-            try:
-                briefs[n] = store.get_brief(story_id, n)
-            except NotFoundError:
-                return None
-        return briefs[n]
 
-    for n in newest:
-        old, new = brief(n - 1) if n > 1 else None, brief(n)
-        if old is not None and new is not None:
-            out[n] = diff_briefs(old, new)
+def version_diffs(briefs: Mapping[int, Brief], limit: int = FEED_DIFFS) -> dict[int, Any]:
+    """What each of the newest ``limit`` versions changed against the one before
+    it (``versions.diff_briefs``); a version whose predecessor is not in
+    ``briefs`` (the first) has none."""
+    newest = sorted(briefs, reverse=True)[:limit]
+    return {n: diff_briefs(briefs[n - 1], briefs[n]) for n in newest if n - 1 in briefs}
+
+
+def load_briefs(store: Store, story_id: str, numbers: Iterable[int]) -> dict[int, Brief]:
+    """The stored briefs of versions ``numbers`` (missing ones left out)."""
+    out: dict[int, Brief] = {}
+    for n in numbers:
+        try:
+            out[n] = store.get_brief(story_id, n)
+        except NotFoundError:
+            continue
     return out
 
 

@@ -23,7 +23,7 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from infomachine.errors import InputError, NotFoundError
+from infomachine.errors import InputError
 from infomachine.models import Story
 from infomachine.publish import atom, html, markdown, pages
 from infomachine.store import Store
@@ -145,9 +145,10 @@ def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -
     item_ids = {i.id for i in store.list_items(story_id=story.id)}
     latest = versions[-1]["version"] if versions else None
 
+    briefs = pages.load_briefs(store, story.id, [v["version"] for v in versions])
     story_urls = STATIC.at_depth(2)
     if latest is not None:
-        brief = store.get_brief(story.id)
+        brief = briefs[latest] if latest in briefs else store.get_brief(story.id)
         item_ids.update(s.item_id for s in brief.sources)
         _write(base / "index.html", html.render_brief(brief, versions=versions, urls=story_urls))
     else:
@@ -161,17 +162,11 @@ def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -
             self_url="feed.atom",
             story_url="index.html",
             version_url=lambda n: f"versions/{n}/index.html",
-            diffs=pages.version_diffs(store, story.id, versions),
+            diffs=pages.version_diffs(briefs),
         ),
     )
 
-    briefs = {}
-    for v in versions:
-        n = v["version"]
-        try:
-            briefs[n] = store.get_brief(story.id, n)
-        except NotFoundError:
-            continue
+    for n in briefs:
         item_ids.update(s.item_id for s in briefs[n].sources)
         _write(
             base / "versions" / str(n) / "index.html",
