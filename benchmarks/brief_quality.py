@@ -7,7 +7,7 @@ our own expected key facts (``benchmarks/expected_facts.json``), and time a
 brief for a 100-item story built by replicating the dev items with varied
 ids, dates and sentence order.
 
-    .venv/bin/python benchmarks/brief_quality.py [--data ../shared/data]
+    .venv/bin/python benchmarks/brief_quality.py [--data ../shared/data] [--leads]
 """
 
 from __future__ import annotations
@@ -72,6 +72,7 @@ def hundred_items(pool: list[Item]) -> list[Item]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--leads", action="store_true", help="also print each brief's summary sentence")
     args = parser.parse_args(argv)
     if not (args.data / "realnews-dev.jsonl").exists():
         print(f"no dev data at {args.data}", file=sys.stderr)
@@ -82,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'story':<52} {'items':>5} {'sents':>5} {'supported':>9} {'facts':>7} {'omitted'}")
     for slug in sorted(groups):
         items = groups[slug]
-        brief = synthesize(Story(id=slug, slug=slug, title=slug), items)
+        # The story's title as the clusterer would give it: a member's headline.
+        brief = synthesize(Story(id=slug, slug=slug, title=items[0].title), items)
         by_id = {it.id: it for it in items}
         texts = SourceTexts({s.n: by_id[s.item_id].title + "\n" + by_id[s.item_id].text for s in brief.sources})
         sents = brief.cited_sentences()
@@ -98,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{slug[:52]:<52} {len(items):>5} {len(sents):>5} {ok / max(1, len(sents)):>9.1%} "
             f"{found:>3}/{len(expected):<3} {','.join(sorted(brief.omitted))}"
         )
+        if args.leads and brief.what.summary:
+            print(f"    lead: {brief.what.summary[0].text[:110]}")
     print(f"supported: {total_ok}/{total_sent} = {total_ok / max(1, total_sent):.1%}")
     print(f"key-fact recall: {total_found}/{total_facts} = {total_found / max(1, total_facts):.1%}")
     pool = [it for items in groups.values() for it in items]
