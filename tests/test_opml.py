@@ -80,3 +80,14 @@ def test_opml_entity_bomb_refused() -> None:
     bomb = (FEEDS / "billion-laughs.xml").read_bytes().replace(b"<rss", b"<opml").replace(b"</rss>", b"</opml>")
     with pytest.raises(ParseError, match="unsafe XML"):
         parse_opml(bomb, "bomb")
+
+
+def test_export_is_the_same_document_for_the_same_subscriptions(store) -> None:  # type: ignore[no-untyped-def]
+    """No export-time clock in the document: re-exporting leaves a site's file unchanged."""
+    import time
+
+    import_opml(store, (FILES / "subscriptions.opml").read_bytes(), "subs")
+    first = export_opml(store.list_sources())
+    time.sleep(1.1)  # a clock in the document would now differ by a second
+    assert export_opml(store.list_sources()) == first
+    assert "<dateModified>" in first

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
@@ -94,10 +94,16 @@ def import_opml(store: Any, data: bytes, origin: str = "opml") -> OPMLImport:
 
 def export_opml(sources: Iterable[Source], title: str = "infomachine subscriptions") -> str:
     """An OPML 2.0 document listing the feed sources."""
+    sources = list(sources)
     root = Element("opml", version="2.0")
     head = SubElement(root, "head")
     SubElement(head, "title").text = title
-    SubElement(head, "dateCreated").text = format_datetime(datetime.now(UTC), usegmt=True)
+    # When the list last changed (its newest subscription), not when it was written:
+    # the same subscriptions give the same document, so exports are not rewritten.
+    added = [s.created_at for s in sources if s.kind == "feed"]
+    if added:
+        newest = max(added).astimezone(UTC)
+        SubElement(head, "dateModified").text = format_datetime(newest, usegmt=True)
     body = SubElement(root, "body")
     groups: dict[str, Element] = {}
     for source in sources:
