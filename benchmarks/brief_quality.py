@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from infomachine.extract import extract
+from infomachine.ingest.extract import extract
 from infomachine.models import Brief, Item, Story
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.synth.extractive import synthesize

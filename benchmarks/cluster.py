@@ -65,9 +65,9 @@ def peak_mb() -> float:
 
 
 def run_ours(n: int, overrides: dict[str, object] | None = None) -> dict[str, object]:
-    from infomachine.cluster import cluster_items, load_config
-    from infomachine.evaluate import bcubed
-    from infomachine.ingest import Ingestor
+    from infomachine.cluster.engine import cluster_items, load_config
+    from infomachine.cluster.evaluate import bcubed
+    from infomachine.ingest.batch import Ingestor
     from infomachine.sources.jsonl import record_from_dict
     from infomachine.store import SQLiteStore
 
@@ -98,7 +98,7 @@ def run_peer(n: int, threshold: float = 0.95) -> dict[str, object]:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from infomachine.evaluate import bcubed
+    from infomachine.cluster.evaluate import bcubed
 
     recs = stream(n)
     t0 = time.perf_counter()

@@ -24,9 +24,9 @@ from collections.abc import Hashable
 
 from cluster_quality import datasets
 
-from infomachine.cluster import Clusterer, load_config
-from infomachine.cluster_features import Vector, dot, normalised, raw_features
-from infomachine.evaluate import bcubed, cluster_records
+from infomachine.cluster.engine import Clusterer, load_config
+from infomachine.cluster.evaluate import bcubed, cluster_records
+from infomachine.cluster.features import Vector, dot, normalised, raw_features
 
 CUTS = (0.0, 0.05, 0.10, 0.15, 0.20)
 

@@ -57,8 +57,8 @@ def datasets() -> dict[str, list[dict[str, Any]]]:
 
 
 def ours(records: list[dict[str, Any]], overrides: dict[str, Any]) -> dict[str, float]:
-    from infomachine.cluster import load_config
-    from infomachine.evaluate import bcubed, cluster_records
+    from infomachine.cluster.engine import load_config
+    from infomachine.cluster.evaluate import bcubed, cluster_records
 
     gold, pred = cluster_records(records, config=load_config(overrides))
     return {k: round(v, 4) for k, v in bcubed(gold, pred).items()}
@@ -68,7 +68,7 @@ def peer(records: list[dict[str, Any]], threshold: float) -> float:
     from sklearn.cluster import AgglomerativeClustering
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from infomachine.evaluate import bcubed
+    from infomachine.cluster.evaluate import bcubed
 
     x = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
         [f"{r['title']} {r.get('text') or ''}" for r in records]

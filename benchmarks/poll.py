@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from infomachine.poll import PollConfig, Poller
+from infomachine.intake.poll import PollConfig, Poller
 from infomachine.sources.feeds import feed_source
 from infomachine.store import SQLiteStore
 

@@ -21,7 +21,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from infomachine.ingest import Ingestor, pin_story
+from infomachine.ingest.batch import Ingestor, pin_story
 from infomachine.sources.jsonl import parse_jsonl_file
 from infomachine.store import SQLiteStore
 from infomachine.synth.timeline import pub_date_baseline, select_dates

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import (
     Brief,
     BriefStory,
@@ -123,7 +123,7 @@ def main() -> None:
         db = Path(tmp) / "bench.db"
         slug = build_db(db)
         port = free_port()
-        code = ("import uvicorn, sys; from infomachine.web import create_app; "
+        code = ("import uvicorn, sys; from infomachine.web.app import create_app; "
                 f"uvicorn.run(create_app({str(db)!r}), host='127.0.0.1', port={port}, "
                 "log_level='warning', access_log=False)")
         proc = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ))

@@ -1,6 +1,16 @@
-from infomachine.analyze.actors import affiliations_in, attributions, canonical_actors, clean_name
-from infomachine.analyze.claims import contrast_tensions, find_tensions, question_span, uncertainty
-from infomachine.analyze.sentences import Sent
+from infomachine.synth.analyze.actors import (
+    affiliations_in,
+    attributions,
+    canonical_actors,
+    clean_name,
+)
+from infomachine.synth.analyze.claims import (
+    contrast_tensions,
+    find_tensions,
+    question_span,
+    uncertainty,
+)
+from infomachine.synth.analyze.sentences import Sent
 
 
 def sent(text: str, item: int = 0, index: int = 0) -> Sent:

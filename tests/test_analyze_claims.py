@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from infomachine.analyze.actors import attributions, canonical_actors
-from infomachine.analyze.claims import find_tensions, to_question
-from infomachine.analyze.sentences import Sent
+from infomachine.synth.analyze.actors import attributions, canonical_actors
+from infomachine.synth.analyze.claims import find_tensions, to_question
+from infomachine.synth.analyze.sentences import Sent
 
 
 def sent(text: str, item: int = 0, index: int = 0) -> Sent:
@@ -90,7 +90,7 @@ def test_dispute_verb_over_the_same_words_is_a_tension() -> None:
 
 
 def test_significance_needs_a_statement_of_consequence() -> None:
-    from infomachine.analyze.claims import significance
+    from infomachine.synth.analyze.claims import significance
 
     assert significance("Whether the toll stays has direct consequences for island families.") >= 2
     assert significance("The ruling raises the stakes for every port on the coast.") >= 2

@@ -1,6 +1,6 @@
 from datetime import date
 
-from infomachine.analyze.dates import find_dates, parse_loose
+from infomachine.synth.analyze.dates import find_dates, parse_loose
 
 PUB = date(2024, 3, 14)  # a Thursday
 

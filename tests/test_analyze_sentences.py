@@ -1,5 +1,5 @@
-from infomachine.analyze.sentences import is_content, item_sentences, sentence_spans
 from infomachine.models import Item
+from infomachine.synth.analyze.sentences import is_content, item_sentences, sentence_spans
 
 PAGE = """Home | World | Sport | Subscribe
 Other Headline About Something Else Entirely

@@ -25,7 +25,7 @@ import webfixtures
 
 from infomachine.models import SourceRef
 from infomachine.store import SQLiteStore
-from infomachine.web import create_app
+from infomachine.web.app import create_app
 
 CHROMIUM = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
 pytestmark = [

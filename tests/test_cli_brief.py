@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from infomachine.cli import cli
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import Record
 from infomachine.store import SQLiteStore
 

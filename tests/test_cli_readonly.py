@@ -30,12 +30,12 @@ READ_ONLY = [
 def test_read_only_commands_refuse_a_missing_database(
     tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import infomachine.web
+    import infomachine.web.app
 
     def serve(*args: object, **kwargs: object) -> None:
         raise AssertionError("served a database that does not exist")
 
-    monkeypatch.setattr(infomachine.web, "serve", serve)  # never blocks, even if reached
+    monkeypatch.setattr(infomachine.web.app, "serve", serve)  # never blocks, even if reached
     db = tmp_path / "nowhere" / "x.db"
     args = [str(tmp_path / "site") if a == "SITE" else a for a in args]
     r = CliRunner().invoke(cli, ["--db", str(db), *args])

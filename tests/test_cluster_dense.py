@@ -14,10 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from infomachine.cluster import ClusterConfig, cluster_items
-from infomachine.cluster_dense import DenseIndex, load_embedder
+from infomachine.cluster.dense import DenseIndex, load_embedder
+from infomachine.cluster.engine import ClusterConfig, cluster_items
 from infomachine.errors import ConfigError
-from infomachine.ingest import Ingestor
+from infomachine.ingest.batch import Ingestor
 from infomachine.models import Record
 from infomachine.store import SQLiteStore
 

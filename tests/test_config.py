@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from infomachine.cluster_config import ClusterConfig, load_config
+from infomachine.cluster.config import ClusterConfig, load_config
 from infomachine.config import load_section
 from infomachine.errors import ConfigError
-from infomachine.poll import PollConfig
+from infomachine.intake.poll import PollConfig
 
 
 @pytest.fixture

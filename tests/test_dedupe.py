@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from infomachine.dedupe import (
+from infomachine.ingest.dedupe import (
     NearDuplicateIndex,
     band_keys,
     canonical_url,
@@ -94,7 +94,7 @@ def test_stored_signature_values_are_pinned() -> None:
 def test_batch_signatures_equal_datasketch_update_batch() -> None:
     from datasketch import MinHash
 
-    from infomachine.dedupe import (
+    from infomachine.ingest.dedupe import (
         NUM_PERM,
         SCHEME,
         minhash_values,
@@ -141,7 +141,7 @@ def test_batch_signatures_equal_datasketch_update_batch() -> None:
 
 
 def test_batch_chunks_give_the_same_values(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import infomachine.dedupe as d
+    import infomachine.ingest.dedupe as d
 
     sets = [d.shingle_hashes(STORY + f" extra{i} " * i) for i in range(20)]
     whole = d.minhash_values(sets)
@@ -150,7 +150,7 @@ def test_batch_chunks_give_the_same_values(monkeypatch) -> None:  # type: ignore
 
 
 def test_query_with_array_signature_matches_minhash(store: SQLiteStore) -> None:
-    from infomachine.dedupe import signatures
+    from infomachine.ingest.dedupe import signatures
 
     sig = signature(STORY)
     assert sig is not None
@@ -172,7 +172,7 @@ def _reference_normalise(text: str) -> str:
 
 
 def _reference_clean(text: str) -> str:
-    from infomachine.extract import _CONTROL, _ws
+    from infomachine.ingest.extract import _CONTROL, _ws
 
     text = _CONTROL.sub("", text.replace("\r\n", "\n"))
     lines = [_ws.sub(" ", line).strip() for line in text.split("\n")]
@@ -186,8 +186,8 @@ def _reference_clean(text: str) -> str:
 def test_fast_paths_give_the_reference_results() -> None:
     import random
 
-    from infomachine.dedupe import normalise_text
-    from infomachine.extract import clean_text
+    from infomachine.ingest.dedupe import normalise_text
+    from infomachine.ingest.extract import clean_text
 
     alphabet = list("aZ9_ .,'-/") + [
         "\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\x00", "\x1c", "\x1f", "\x7f", "\xa0", "\x85",

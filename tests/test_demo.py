@@ -99,7 +99,7 @@ def test_demo_in_an_unwritable_folder_is_an_input_error(tmp_path: Path, target: 
 
 def test_demo_refuses_to_replace_a_database_it_did_not_build(tmp_path: Path) -> None:
     from infomachine.demo import MARKER, ExistingDatabaseError, is_demo_database
-    from infomachine.ingest import ingest_records
+    from infomachine.ingest.batch import ingest_records
     from infomachine.models import Record
 
     target = tmp_path / "mine"

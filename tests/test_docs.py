@@ -38,11 +38,11 @@ def test_every_command_has_help_with_an_example() -> None:
 def test_every_setting_is_in_the_configuration_reference() -> None:
     import dataclasses
 
-    from infomachine.cluster_config import ClusterConfig
-    from infomachine.poll import PollConfig
-    from infomachine.queries import QueriesConfig
-    from infomachine.run import RunConfig
-    from infomachine.synth.llm_client import LLMConfig
+    from infomachine.cluster.config import ClusterConfig
+    from infomachine.intake.poll import PollConfig
+    from infomachine.run.runner import RunConfig
+    from infomachine.sources.search import QueriesConfig
+    from infomachine.synth.llm.client import LLMConfig
 
     text = (DOCS.parent / "configuration.md").read_text(encoding="utf-8")
     missing = []

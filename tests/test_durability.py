@@ -18,7 +18,7 @@ KILLS = 20
 
 def child(db: Path, data: Path, fd: int) -> None:
     """Runs in the forked child: ingest in batches of 100, report each commit."""
-    from infomachine.ingest import Ingestor
+    from infomachine.ingest.batch import Ingestor
     from infomachine.sources.jsonl import parse_jsonl_file
     from infomachine.store import SQLiteStore
 

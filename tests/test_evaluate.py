@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from infomachine.evaluate import bcubed, eval_clusters, pairwise, score
+from infomachine.cluster.evaluate import bcubed, eval_clusters, pairwise, score
 
 
 def test_perfect_clustering_scores_one() -> None:

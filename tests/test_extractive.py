@@ -135,8 +135,8 @@ def test_open_questions_are_short_questions_not_their_context() -> None:
 
 
 def test_what_bullets_cover_different_actors_and_summary_is_corroborated() -> None:
-    from infomachine.analyze.actors import attributions, canonical_actors
-    from infomachine.analyze.sentences import Sent
+    from infomachine.synth.analyze.actors import attributions, canonical_actors
+    from infomachine.synth.analyze.sentences import Sent
 
     brief = synthesize(STORY, make_items(), now=NOW)
     texts = [s.text for s in brief.what.bullets]

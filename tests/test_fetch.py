@@ -17,7 +17,7 @@ from httpserver import LocalServer, server_fixture
 
 from infomachine import __version__
 from infomachine.errors import FetchError, HTTPStatusError, UnsafeURLError
-from infomachine.fetch import (
+from infomachine.intake.fetch import (
     USER_AGENT,
     Fetcher,
     HostLimiter,

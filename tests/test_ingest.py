@@ -6,7 +6,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from infomachine.cli import cli
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import Record
 from infomachine.sources.files import collect
 from infomachine.store import SQLiteStore

@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import IngestProblem, Record
 from infomachine.sources.files import collect, sniff
 from infomachine.sources.jsonl import MAX_LINE_BYTES

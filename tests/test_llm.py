@@ -15,7 +15,7 @@ from llm_server import Reply, ScriptedLLM, make_items, make_story, sent, valid_a
 
 from infomachine.errors import ConfigError, LLMError
 from infomachine.models import Brief
-from infomachine.synth.llm import LLMConfig, LLMSynthesizer, make_synthesizer
+from infomachine.synth.llm.synthesizer import LLMConfig, LLMSynthesizer, make_synthesizer
 from infomachine.synth.verify import SourceTexts, check_sentence
 
 NOW = datetime(2024, 4, 1, tzinfo=UTC)

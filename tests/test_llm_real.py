@@ -25,7 +25,7 @@ import pytest
 from llm_server import make_items, make_story
 
 from infomachine.publish.markdown import render_markdown
-from infomachine.synth.llm import LLMConfig, make_synthesizer
+from infomachine.synth.llm.synthesizer import LLMConfig, make_synthesizer
 from infomachine.synth.verify import SourceTexts, check_sentence
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,8 @@ from typing import Any
 from llm_server import Reply, ScriptedLLM, make_items, make_story, sent, valid_answer
 
 from infomachine.models import Brief
-from infomachine.synth.llm import LLMConfig, make_synthesizer
-from infomachine.synth.llm_prompt import sanitize_untrusted, unsafe_text
+from infomachine.synth.llm.prompt import sanitize_untrusted, unsafe_text
+from infomachine.synth.llm.synthesizer import LLMConfig, make_synthesizer
 
 NOW = datetime(2024, 4, 1, tzinfo=UTC)
 PIER = "Residents at the pier said the new routes were long overdue."

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from infomachine.errors import NotFoundError, SynthesisError
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import (
     Brief,
     BriefStory,
@@ -21,7 +21,7 @@ from infomachine.models import (
     Story,
     What,
 )
-from infomachine.pipeline import found_via_label, synthesize_all, synthesize_story
+from infomachine.synth.stage import found_via_label, synthesize_all, synthesize_story
 
 
 def record(n: int, text: str, source: str | None = None, day: int = 1) -> Record:

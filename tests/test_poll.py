@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 import pytest
 from httpserver import LocalServer, server_fixture
 
+from infomachine.intake.politeness import cache_max_age, feed_refresh_hint
+from infomachine.intake.poll import PollConfig, Poller
 from infomachine.models import Source
-from infomachine.politeness import cache_max_age, feed_refresh_hint
-from infomachine.poll import PollConfig, Poller
 from infomachine.sources.feeds import feed_source
 from infomachine.store import SQLiteStore
 
@@ -396,7 +396,7 @@ def test_one_source_failing_to_apply_does_not_stop_the_others(
     store: SQLiteStore, local_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from infomachine.errors import StoreError
-    from infomachine.ingest import Ingestor
+    from infomachine.ingest.batch import Ingestor
 
     local_server.route("/a", body=rss([("a", "http://example.org/a", "Alpha item")]), headers=RSS)
     local_server.route("/b", body=rss([("b", "http://example.org/b", "Beta item")]), headers=RSS)
@@ -452,7 +452,7 @@ def test_retry_after_defers_the_rest_of_the_host_in_the_same_poll(
 
 
 def test_feed_accept_header_is_one_constant(store: SQLiteStore, local_server: LocalServer) -> None:
-    from infomachine.fetch import FEED_ACCEPT
+    from infomachine.intake.fetch import FEED_ACCEPT
     from infomachine.sources import files
 
     assert files.FEED_ACCEPT is FEED_ACCEPT  # `ingest URL` and polling ask for feeds alike

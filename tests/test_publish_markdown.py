@@ -22,7 +22,7 @@ from infomachine.models import (
 )
 from infomachine.publish.jsonout import brief_json, diff_json, diff_markdown
 from infomachine.publish.markdown import escape, render_history_markdown, render_markdown
-from infomachine.versions import diff_briefs
+from infomachine.synth.versions import diff_briefs
 
 
 def s(text: str, *cites: int) -> Sentence:

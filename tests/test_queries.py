@@ -10,13 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from httpserver import LocalServer, server_fixture
 
+from infomachine.cluster.reactive import key_terms, spawn_reactive
 from infomachine.errors import InputError
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
+from infomachine.intake.poll import PollConfig, Poller
 from infomachine.models import Record
-from infomachine.pipeline import found_via_label
-from infomachine.poll import PollConfig, Poller
-from infomachine.queries import QueriesConfig, add_query, key_terms, query_source, spawn_reactive
+from infomachine.sources.search import QueriesConfig, add_query, query_source
 from infomachine.store import SQLiteStore
+from infomachine.synth.stage import found_via_label
 
 local_server = server_fixture()
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -201,7 +202,7 @@ def test_reactive_feeds_spawned_labelled_and_not_respawned(store: SQLiteStore, l
 def test_reactive_query_that_a_user_already_follows_is_labelled_not_created(
     store: SQLiteStore, local_server: LocalServer
 ) -> None:
-    from infomachine.queries import derive_query
+    from infomachine.cluster.reactive import derive_query
 
     slug = _grow_story(store, 8)
     cfg = qcfg(local_server, reactive_size=8, reactive_providers="hn,arxiv")
@@ -229,7 +230,7 @@ def test_reactive_query_that_a_user_already_follows_is_labelled_not_created(
 def test_derive_query_uses_store_methods_not_raw_sql(
     store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infomachine.queries import derive_query
+    from infomachine.cluster.reactive import derive_query
 
     slug = _grow_story(store, 8)
     ingest_records(store, [Record(origin="x", url="https://example.org/other", title="Unrelated harbour news",

@@ -110,7 +110,7 @@ def test_webhook_to_private_address_refused_without_allow_private(
     tmp_path: Path, webhook: tuple[str, list[dict[str, object]]]
 ) -> None:
     from infomachine.errors import UnsafeURLError
-    from infomachine.fetch import Fetcher
+    from infomachine.intake.fetch import Fetcher
 
     hook_url, received = webhook
     with Fetcher() as fetcher, pytest.raises(UnsafeURLError):
@@ -179,8 +179,8 @@ def test_source_removed_while_run_polls_keeps_the_loop_and_the_items(
 ) -> None:
     from http.server import BaseHTTPRequestHandler as Req
 
-    from infomachine.poll import PollConfig, Poller
-    from infomachine.run import RunConfig, Runner, run_loop
+    from infomachine.intake.poll import PollConfig, Poller
+    from infomachine.run.runner import RunConfig, Runner, run_loop
 
     store = SQLiteStore(tmp_path / "race.db")
     other = SQLiteStore(tmp_path / "race.db")  # `infomachine remove` in another process
@@ -210,8 +210,8 @@ def test_source_removed_while_run_polls_keeps_the_loop_and_the_items(
 
 def test_a_failing_stage_is_reported_and_the_loop_keeps_running(tmp_path: Path) -> None:
     from infomachine.errors import StoreError
-    from infomachine.poll import PollConfig, Poller, PollReport
-    from infomachine.run import CycleReport, RunConfig, Runner, run_loop
+    from infomachine.intake.poll import PollConfig, Poller, PollReport
+    from infomachine.run.runner import CycleReport, RunConfig, Runner, run_loop
 
     class Flaky(Poller):
         calls = 0
@@ -240,12 +240,12 @@ def test_a_failing_stage_is_reported_and_the_loop_keeps_running(tmp_path: Path) 
 def test_a_failing_story_is_reported_and_the_others_get_versions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infomachine import pipeline
     from infomachine.errors import SynthesisError
-    from infomachine.ingest import ingest_records
+    from infomachine.ingest.batch import ingest_records
+    from infomachine.intake.poll import PollConfig, Poller
     from infomachine.models import Record
-    from infomachine.poll import PollConfig, Poller
-    from infomachine.run import RunConfig, Runner
+    from infomachine.run.runner import RunConfig, Runner
+    from infomachine.synth import stage as pipeline
 
     real = pipeline.default_synthesizer()
 
@@ -285,7 +285,7 @@ class _FakeLLM(BaseHTTPRequestHandler):
 
 
 def _one_story(store: SQLiteStore) -> None:
-    from infomachine.ingest import ingest_records
+    from infomachine.ingest.batch import ingest_records
     from infomachine.models import Record
 
     title, text = TOPIC[0]
@@ -294,8 +294,8 @@ def _one_story(store: SQLiteStore) -> None:
 
 
 def test_run_uses_the_configured_llm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from infomachine.poll import PollConfig, Poller
-    from infomachine.run import RunConfig, Runner
+    from infomachine.intake.poll import PollConfig, Poller
+    from infomachine.run.runner import RunConfig, Runner
 
     paths: list[str] = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), type("LLM", (_FakeLLM,), {"paths": paths}))
@@ -316,8 +316,8 @@ def test_run_uses_the_configured_llm(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_run_reports_a_half_configured_llm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from infomachine.poll import PollConfig, Poller
-    from infomachine.run import RunConfig, Runner
+    from infomachine.intake.poll import PollConfig, Poller
+    from infomachine.run.runner import RunConfig, Runner
 
     monkeypatch.setenv("INFOMACHINE_LLM_MODEL", "test-model")  # no base URL
     with SQLiteStore(tmp_path / "half.db") as store, Poller(PollConfig(allow_private=True)) as poller:
@@ -330,11 +330,11 @@ def test_run_reports_a_half_configured_llm(tmp_path: Path, monkeypatch: pytest.M
 def test_publish_re_renders_only_stories_with_new_versions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from infomachine.ingest import ingest_records
+    from infomachine.ingest.batch import ingest_records
+    from infomachine.intake.poll import PollConfig, Poller
     from infomachine.models import Record
-    from infomachine.poll import PollConfig, Poller
     from infomachine.publish import site
-    from infomachine.run import RunConfig, Runner
+    from infomachine.run.runner import RunConfig, Runner
 
     calls: list[set[str] | None] = []
     real = site.export_site
@@ -368,7 +368,7 @@ def test_publish_re_renders_only_stories_with_new_versions(
 def test_run_once_exits_1_when_a_stage_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    import infomachine.cluster
+    import infomachine.cluster.engine
     from infomachine.errors import StoreError
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -379,7 +379,7 @@ def test_run_once_exits_1_when_a_stage_failed(
     args = ["--db", db, "run", "--once", "--format", fmt, "--site-dir", str(tmp_path / "site")]
     ok = CliRunner().invoke(cli, args)
     assert ok.exit_code == 0, ok.output
-    monkeypatch.setattr(infomachine.cluster, "cluster_items", broken)
+    monkeypatch.setattr(infomachine.cluster.engine, "cluster_items", broken)
     failed = CliRunner().invoke(cli, args)
     assert failed.exit_code == 1, failed.output
     assert "Traceback" not in failed.output

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from infomachine.extract import extract
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
+from infomachine.ingest.extract import extract
 from infomachine.models import IngestProblem, Record
 from infomachine.sources.feeds import feed_source_id, parse_feed, xml_safety_problem
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from infomachine.extract import extract
+from infomachine.ingest.extract import extract
 from infomachine.models import IngestProblem, Record
 from infomachine.sources.files import collect
 from infomachine.sources.pages import decode_html, parse_page

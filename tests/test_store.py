@@ -8,7 +8,7 @@ import pytest
 from infomachine.errors import MigrationError, NotFoundError, StoreError
 from infomachine.models import Brief, BriefStory, Item, Source, Story
 from infomachine.store import SQLiteStore
-from infomachine.store.migrations import MIGRATIONS
+from infomachine.store.sqlite.migrations import MIGRATIONS
 
 
 def _item(i: int, **kw: object) -> Item:

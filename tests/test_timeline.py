@@ -8,7 +8,7 @@ from pathlib import Path
 
 from briefs_fixture import STORY, make_items
 
-from infomachine.extract import extract
+from infomachine.ingest.extract import extract
 from infomachine.models import Item, Sentence
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.synth.extractive import synthesize

@@ -16,7 +16,7 @@ from infomachine.models import (
     TimelineEvent,
     What,
 )
-from infomachine.versions import (
+from infomachine.synth.versions import (
     actor_key,
     apply_evolution,
     change_summary,

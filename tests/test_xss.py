@@ -25,7 +25,7 @@ from infomachine.models import SourceRef
 from infomachine.publish import atom, html, markdown, urls
 from infomachine.publish.site import export_site
 from infomachine.store import SQLiteStore
-from infomachine.web import create_app
+from infomachine.web.app import create_app
 
 PAYLOADS = [
     "<script>document.title='PWNED'</script>",

@@ -25,14 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from infomachine.errors import InfomachineError, InputError
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import Record
-from infomachine.pipeline import synthesize_all
 from infomachine.publish.pages import index_rows
 from infomachine.publish.site import export_site, markdown_files, os_reason
 from infomachine.sources.jsonl import record_from_dict
 from infomachine.store import SQLiteStore, Store
-from infomachine.store.peek import peek_contents
+from infomachine.store.sqlite.peek import peek_contents
+from infomachine.synth.stage import synthesize_all
 
 # Inclusive last publication day of each replay batch.
 BATCH_ENDS = ("2026-04-20", "2026-05-12", "2026-05-16", "2026-05-19", "2026-05-23")
@@ -94,7 +94,7 @@ DEMO_CLUSTER = {"threshold": 0.08, "half_life_days": 30.0, "max_gap_days": 60.0}
 def _cluster() -> Any | None:
     """``cluster_items`` with the demo's settings, or None when clustering is absent."""
     try:
-        module = import_module("infomachine.cluster")
+        module = import_module("infomachine.cluster.engine")
     except ImportError:
         return None
     config = module.ClusterConfig(**DEMO_CLUSTER)
@@ -248,7 +248,7 @@ def print_summary(result: DemoResult) -> None:
 def serve_site(result: DemoResult, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the demo: the web app when present, else the static site folder."""
     try:
-        web = import_module("infomachine.web")
+        web = import_module("infomachine.web.app")
         app = web.create_app(result.db)
     except (ImportError, AttributeError):
         app = None

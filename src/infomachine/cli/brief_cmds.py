@@ -20,7 +20,7 @@ STORIES = click.argument("stories", nargs=-1)
 
 def _synthesizer(state: Context, base_url: str | None, model: str | None) -> Any:
     """The LLM synthesizer when flags or [llm] config name one, else None (offline)."""
-    from infomachine.synth.llm import make_synthesizer
+    from infomachine.synth.llm.synthesizer import make_synthesizer
 
     return make_synthesizer(base_url, model, store=state.store)
 
@@ -50,7 +50,7 @@ def synthesize(
       infomachine synthesize moonshot-and-minimax --force
       infomachine synthesize --llm-base-url http://127.0.0.1:11434/v1 --llm-model qwen3
     """
-    from infomachine.pipeline import synthesize_all, synthesize_story
+    from infomachine.synth.stage import synthesize_all, synthesize_story
 
     synth = _synthesizer(state, llm_base_url, llm_model)
     store = state.store
@@ -173,7 +173,7 @@ def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
       infomachine diff moonshot-and-minimax 2 3 --format json
     """
     from infomachine.publish.jsonout import diff_json, diff_markdown
-    from infomachine.versions import diff_briefs
+    from infomachine.synth.versions import diff_briefs
 
     found = state.story(story)
     old = _version(state, found.id, found.slug, a)

@@ -19,7 +19,7 @@ from infomachine.cli.output import (
     print_line,
     print_table,
 )
-from infomachine.ingest import ingest_records
+from infomachine.ingest.batch import ingest_records
 from infomachine.models import IngestReport
 from infomachine.publish.pages import item_summary
 from infomachine.sources.files import collect
@@ -57,7 +57,7 @@ def ingest(
       infomachine ingest --story "Open model debate" article.html
     """
     if allow_private is None:
-        from infomachine.poll import load_config
+        from infomachine.intake.poll import load_config
 
         allow_private = load_config().allow_private
     documents = chain.from_iterable(
@@ -128,7 +128,7 @@ def items(state: Context, story: str | None, limit: int | None, fmt: str) -> Non
 
 def _snippet_parts(snippet: str) -> tuple[tuple[str, bool], ...]:
     """Where a snippet's matches are (``Snippet.parts``); other strings: no matches known."""
-    from infomachine.store.sqlite import Snippet
+    from infomachine.store.sqlite.store import Snippet
 
     return snippet.parts if isinstance(snippet, Snippet) else ((snippet, False),)
 

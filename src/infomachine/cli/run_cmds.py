@@ -9,13 +9,13 @@ from rich.text import Text
 
 from infomachine.cli import Context, pass_state
 from infomachine.cli.output import console, print_json
+from infomachine.intake.poll import Poller
+from infomachine.intake.poll import load_config as load_poll_config
 from infomachine.models import Source
-from infomachine.poll import Poller
-from infomachine.poll import load_config as load_poll_config
-from infomachine.queries import PROVIDERS, add_query
-from infomachine.queries import load_config as load_queries_config
-from infomachine.run import CycleReport, Runner, StopFlag, run_loop
-from infomachine.run import load_config as load_run_config
+from infomachine.run.runner import CycleReport, Runner, StopFlag, run_loop
+from infomachine.run.runner import load_config as load_run_config
+from infomachine.sources.search import PROVIDERS, add_query
+from infomachine.sources.search import load_config as load_queries_config
 from infomachine.wording import plural
 
 
@@ -46,7 +46,7 @@ def run(state: Context, once: bool, interval: float | None, allow_private: bool 
     poll_cfg = load_poll_config({"allow_private": allow_private or None})
     run_cfg = load_run_config({"webhook": webhook, "site_dir": site_dir, "interval": interval})
     out = console(err=fmt == "json")
-    logging.getLogger("infomachine.run").setLevel(logging.INFO)
+    logging.getLogger("infomachine.run.runner").setLevel(logging.INFO)
 
     def on_event(stage: str, message: str) -> None:
         if not quiet:  # messages carry titles, URLs and errors: never markup

@@ -45,7 +45,7 @@ def cluster(
       infomachine cluster
       infomachine cluster --threshold 0.25 --headline-threshold 0.1 --format json
     """
-    from infomachine.cluster import cluster_items, load_config
+    from infomachine.cluster.engine import cluster_items, load_config
 
     config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
     report = cluster_items(state.store, config)
@@ -134,8 +134,8 @@ def eval_clusters_cmd(
       infomachine eval clusters ../shared/data/uci-news-dev.jsonl
       infomachine eval clusters labelled.jsonl --headline-threshold 0.15
     """
-    from infomachine.cluster import load_config
-    from infomachine.evaluate import eval_clusters
+    from infomachine.cluster.engine import load_config
+    from infomachine.cluster.evaluate import eval_clusters
 
     config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
     print_json(eval_clusters(file, label_field, config))

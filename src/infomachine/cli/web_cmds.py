@@ -24,7 +24,7 @@ def serve_cmd(state: Context, host: str, port: int) -> None:
       infomachine serve
       infomachine --db news.db serve --host 0.0.0.0 --port 8080
     """
-    from infomachine.web import serve
+    from infomachine.web.app import serve
 
     click.echo(f"serving {state.db} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     serve(state.db, host=host, port=port)

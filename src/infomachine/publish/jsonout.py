@@ -11,7 +11,7 @@ from typing import Any
 
 from infomachine.models import Brief
 from infomachine.publish.markdown import cites, escape, source_line
-from infomachine.versions import BriefDiff, ClaimChange
+from infomachine.synth.versions import BriefDiff, ClaimChange
 
 SECTION_NAMES = {
     "what": "What",

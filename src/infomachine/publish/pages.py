@@ -16,7 +16,7 @@ from infomachine.models import Brief, Item, Source, Story
 from infomachine.publish.times import rfc3339
 from infomachine.sources.opml import export_opml
 from infomachine.store import Store
-from infomachine.versions import diff_briefs
+from infomachine.synth.versions import diff_briefs
 
 MAX_QUERY = 200
 

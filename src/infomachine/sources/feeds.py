@@ -23,7 +23,7 @@ import defusedxml.ElementTree as DET
 import feedparser
 from defusedxml import DefusedXmlException
 
-from infomachine.extract import html_to_text
+from infomachine.ingest.extract import html_to_text
 from infomachine.models import IngestProblem, Record, Source
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)

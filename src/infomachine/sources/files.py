@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from infomachine.errors import FetchError, InfomachineError, ParseError
-from infomachine.fetch import FEED_ACCEPT, Fetcher
+from infomachine.intake.fetch import FEED_ACCEPT, Fetcher
 from infomachine.models import IngestProblem, Record, utcnow
 from infomachine.sources.feeds import feed_source, is_json_feed, parse_feed
 from infomachine.sources.jsonl import parse_json_document, parse_jsonl_file

@@ -14,7 +14,7 @@ from typing import Any
 
 import trafilatura
 
-from infomachine.extract import html_to_text
+from infomachine.ingest.extract import html_to_text
 from infomachine.models import IngestProblem, Record
 
 _LANG = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)", re.I)

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from infomachine.store.base import Store
-from infomachine.store.sqlite import SQLiteStore
+from infomachine.store.sqlite.store import SQLiteStore
 
 DEFAULT_DB = "infomachine.db"
 

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from infomachine.models import Brief, Item, Source, Story
 
 if TYPE_CHECKING:
-    from infomachine.cluster import StoryState
-    from infomachine.cluster_features import DocumentFrequencies
-    from infomachine.store.sqlite_cluster import PendingItem
+    from infomachine.cluster.engine import StoryState
+    from infomachine.cluster.features import DocumentFrequencies
+    from infomachine.store.sqlite.cluster import PendingItem
 
 
 @runtime_checkable

@@ -19,16 +19,6 @@ from datetime import date, datetime
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from infomachine.analyze.actors import Attribution, affiliations_in, attributions, canonical_actors
-from infomachine.analyze.claims import (
-    contrast_tensions,
-    find_tensions,
-    significance,
-    split_contrast,
-    to_question,
-    uncertainty,
-)
-from infomachine.analyze.sentences import Sent, item_sentences
 from infomachine.models import (
     Brief,
     BriefStory,
@@ -44,6 +34,21 @@ from infomachine.models import (
     What,
     utcnow,
 )
+from infomachine.synth.analyze.actors import (
+    Attribution,
+    affiliations_in,
+    attributions,
+    canonical_actors,
+)
+from infomachine.synth.analyze.claims import (
+    contrast_tensions,
+    find_tensions,
+    significance,
+    split_contrast,
+    to_question,
+    uncertainty,
+)
+from infomachine.synth.analyze.sentences import Sent, item_sentences
 from infomachine.synth.timeline import select_dates
 from infomachine.synth.verify import verify_brief
 

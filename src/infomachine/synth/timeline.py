@@ -29,10 +29,10 @@ from datetime import date, timedelta
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from infomachine.analyze.actors import attributions, canonical_actors, full_names, is_person
-from infomachine.analyze.dates import DateMention, find_dates
-from infomachine.analyze.sentences import Sent, item_sentences
 from infomachine.models import Evidence, Item, TimelineEvent
+from infomachine.synth.analyze.actors import attributions, canonical_actors, full_names, is_person
+from infomachine.synth.analyze.dates import DateMention, find_dates
+from infomachine.synth.analyze.sentences import Sent, item_sentences
 
 LOOKBACK_WEIGHT = 1.0
 SAME_DAY_WEIGHT = 0.6

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 def backfill_item_lsh(conn: sqlite3.Connection) -> None:
     """Band keys for signatures stored before the LSH index was persisted."""
-    from infomachine.dedupe import band_keys, signature_from_bytes
+    from infomachine.ingest.dedupe import band_keys, signature_from_bytes
 
     rows = conn.execute(
         "SELECT item_id, minhash FROM item_signatures "

@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from infomachine.analyze.sentences import Sent
+from infomachine.synth.analyze.sentences import Sent
 
 # Advocacy first: "called for" must win over "called" in the alternation.
 ADVOCACY = (

@@ -52,8 +52,8 @@ from infomachine.models import (
     utcnow,
 )
 from infomachine.store import Store
-from infomachine.synth import llm_prompt as P
-from infomachine.synth.llm_client import Budget, ChatClient, LLMConfig, estimate_tokens
+from infomachine.synth.llm import prompt as P
+from infomachine.synth.llm.client import Budget, ChatClient, LLMConfig, estimate_tokens
 from infomachine.synth.verify import SourceTexts, check_sentence, verify_brief
 
 __all__ = ["LLMConfig", "LLMSynthesizer", "make_synthesizer"]

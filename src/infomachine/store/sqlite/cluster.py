@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
-    from infomachine.cluster import StoryState
-    from infomachine.cluster_features import DocumentFrequencies
+    from infomachine.cluster.engine import StoryState
+    from infomachine.cluster.features import DocumentFrequencies
 
 
 LONG_KEY = "#long"  # stored inside the centroid JSON: members with a body
@@ -95,7 +95,7 @@ class ClusterMixin:
         df.changed.clear()
 
     def _state(self, row: tuple[Any, ...]) -> StoryState:
-        from infomachine.cluster import StoryState
+        from infomachine.cluster.engine import StoryState
 
         centroid = json.loads(row[4])
         n_long = int(centroid.pop(LONG_KEY, 0))  # terms never start with "#"

@@ -16,7 +16,12 @@ from typing import Any, Protocol
 from infomachine.errors import InfomachineError, SynthesisError
 from infomachine.models import Brief, Item, Story
 from infomachine.store import Store
-from infomachine.versions import apply_evolution, change_summary, diff_briefs, is_material_change
+from infomachine.synth.versions import (
+    apply_evolution,
+    change_summary,
+    diff_briefs,
+    is_material_change,
+)
 
 HISTORY_DEPTH = 20  # earlier versions consulted for evolution
 

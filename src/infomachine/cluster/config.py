@@ -1,4 +1,4 @@
-"""Cluster settings, per-story state and the run report (used by ``infomachine.cluster``)."""
+"""Cluster settings, per-story state and the run report (used by ``infomachine.cluster.engine``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from infomachine.cluster_features import Vector, dot
+from infomachine.cluster.features import Vector, dot
 from infomachine.config import load_section
 from infomachine.errors import ConfigError
 

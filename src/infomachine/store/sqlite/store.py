@@ -18,11 +18,11 @@ from typing import Any
 
 from infomachine.errors import MigrationError, NotFoundError, StoreError
 from infomachine.models import Item, Source, utcnow
-from infomachine.store.migrations import MIGRATIONS
-from infomachine.store.sqlite_briefs import BriefsMixin
-from infomachine.store.sqlite_cluster import ClusterMixin
-from infomachine.store.sqlite_llm import LLMCallsMixin
-from infomachine.store.sqlite_stories import StoriesMixin
+from infomachine.store.sqlite.briefs import BriefsMixin
+from infomachine.store.sqlite.cluster import ClusterMixin
+from infomachine.store.sqlite.llm import LLMCallsMixin
+from infomachine.store.sqlite.migrations import MIGRATIONS
+from infomachine.store.sqlite.stories import StoriesMixin
 
 ITEM_COLUMNS = (
     "id, url, canonical_url, guid, title, author, publisher, published, ingested_at, "

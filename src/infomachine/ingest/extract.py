@@ -16,8 +16,8 @@ from typing import Any
 import lxml.html
 from lxml import etree
 
-from infomachine.dedupe import canonical_url, content_hash, item_id
 from infomachine.errors import ParseError
+from infomachine.ingest.dedupe import canonical_url, content_hash, item_id
 from infomachine.models import Item, Record, utcnow
 
 MAX_TEXT_CHARS = 1_000_000

@@ -52,9 +52,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from infomachine.config import load_section
-from infomachine.dedupe import canonical_url
 from infomachine.errors import FetchError, HTTPStatusError, InfomachineError, NotFoundError
-from infomachine.fetch import (
+from infomachine.ingest.batch import Ingestor
+from infomachine.ingest.dedupe import canonical_url
+from infomachine.intake.fetch import (
     DEFAULT_MAX_BYTES,
     FEED_ACCEPT,
     USER_AGENT,
@@ -63,9 +64,8 @@ from infomachine.fetch import (
     HostLimiter,
     parse_retry_after,
 )
-from infomachine.ingest import Ingestor
+from infomachine.intake.politeness import RobotsCache, cache_max_age, clamp, feed_refresh_hint
 from infomachine.models import IngestProblem, Record, Source, utcnow
-from infomachine.politeness import RobotsCache, cache_max_age, clamp, feed_refresh_hint
 from infomachine.store import Store
 
 POLLED_KINDS = ("feed", "page", "query")
@@ -498,7 +498,7 @@ def parse_response(source: Source, result: FetchResult) -> list[Record | IngestP
     origin = source.url
     records: list[Record | IngestProblem]
     if source.kind == "query":
-        from infomachine.queries import parse_query_response
+        from infomachine.sources.search import parse_query_response
 
         records = parse_query_response(source, result)
     elif source.kind == "page":

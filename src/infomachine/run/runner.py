@@ -33,16 +33,17 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from infomachine.cluster.reactive import spawn_reactive
 from infomachine.config import load_section
 from infomachine.errors import InfomachineError
+from infomachine.intake.poll import Poller, PollReport, SourceOutcome
 from infomachine.models import Brief, Story
-from infomachine.poll import Poller, PollReport, SourceOutcome
-from infomachine.queries import QueriesConfig, spawn_reactive
-from infomachine.queries import load_config as load_queries_config
+from infomachine.sources.search import QueriesConfig
+from infomachine.sources.search import load_config as load_queries_config
 from infomachine.store import Store
 from infomachine.wording import plural
 
-log = logging.getLogger("infomachine.run")
+log = logging.getLogger("infomachine.run.runner")
 
 Event = Callable[[str, str], Any]
 
@@ -211,7 +212,7 @@ class Runner:
             self.emit("poll", f"{outcome.url}: removed while polled ({plural(outcome.new, 'new item')} kept)")
 
     def _cluster(self, report: CycleReport) -> None:
-        from infomachine.cluster import cluster_items
+        from infomachine.cluster.engine import cluster_items
 
         try:
             res = cluster_items(self.store)
@@ -238,8 +239,8 @@ class Runner:
                                   f"reactive:{src.metadata.get('reactive')}")
 
     def _synthesize(self, report: CycleReport) -> list[tuple[Story, Brief]]:
-        from infomachine.pipeline import synthesize_all
-        from infomachine.synth.llm import make_synthesizer
+        from infomachine.synth.llm.synthesizer import make_synthesizer
+        from infomachine.synth.stage import synthesize_all
 
         written: list[tuple[Story, Brief]] = []
         try:

@@ -33,7 +33,7 @@ class LLMCallsMixin:
         story_id: str | None = None,
     ) -> None:
         """Log one call (its answer is the cache entry for ``request_hash``)."""
-        from infomachine.store.sqlite import to_db_time
+        from infomachine.store.sqlite.store import to_db_time
 
         with self.transaction() as conn:
             conn.execute(

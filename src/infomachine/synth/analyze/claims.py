@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from infomachine.analyze.actors import Attribution, attributions, is_person
-from infomachine.analyze.sentences import Sent, words
+from infomachine.synth.analyze.actors import Attribution, attributions, is_person
+from infomachine.synth.analyze.sentences import Sent, words
 
 STRONG_UNCERTAINTY = re.compile(
     r"\b(unclear|uncertain|unknown|remains? to be seen|not yet (?:known|clear|decided|"

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
-from infomachine.dedupe import (
+from infomachine.errors import InfomachineError
+from infomachine.ingest.dedupe import (
     NearDuplicateIndex,
     band_keys,
     hash_identifies,
@@ -21,11 +22,10 @@ from infomachine.dedupe import (
     near_dup_hashes,
     signature_bytes,
 )
-from infomachine.errors import InfomachineError
-from infomachine.extract import extract
+from infomachine.ingest.extract import extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
 from infomachine.store import Store
-from infomachine.store.sqlite_stories import slugify
+from infomachine.store.sqlite.stories import slugify
 
 BATCH_SIZE = 2000
 

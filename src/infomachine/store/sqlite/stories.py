@@ -33,7 +33,7 @@ class StoriesMixin:
     transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def _row_to_story(self, row: Sequence[Any]) -> Story:
-        from infomachine.store.sqlite import from_db_time
+        from infomachine.store.sqlite.store import from_db_time
 
         return Story(
             id=row[0],
@@ -59,7 +59,7 @@ class StoriesMixin:
         return candidate
 
     def create_story(self, story: Story) -> Story:
-        from infomachine.store.sqlite import to_db_time
+        from infomachine.store.sqlite.store import to_db_time
 
         with self.transaction() as conn:
             conn.execute(
@@ -78,7 +78,7 @@ class StoriesMixin:
         return story
 
     def update_story(self, story_id: str, **fields: Any) -> None:
-        from infomachine.store.sqlite import to_db_time
+        from infomachine.store.sqlite.store import to_db_time
 
         sets, params = [], []
         for key, value in fields.items():
@@ -144,7 +144,7 @@ class StoriesMixin:
         yield from (r[0] for r in self.conn.execute("SELECT id FROM stories WHERE merged_into IS NULL"))
 
     def _fill_counts(self, stories: list[Story]) -> None:
-        from infomachine.store.sqlite import from_db_time
+        from infomachine.store.sqlite.store import from_db_time
 
         if not stories:
             return

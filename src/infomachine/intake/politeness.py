@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from infomachine.errors import FetchError
-from infomachine.fetch import Fetcher
+from infomachine.intake.fetch import Fetcher
 
 ROBOTS_TTL = 86400.0
 

@@ -41,15 +41,15 @@ from typing import Any
 
 import numpy as np
 
-from infomachine.cluster_config import (
+from infomachine.cluster.config import (
     ClusterConfig,
     ClusterReport,
     StoryState,
     load_config,
     story_id_for,
 )
-from infomachine.cluster_dense import DenseIndex, cosine, embedding_text, load_embedder
-from infomachine.cluster_features import (
+from infomachine.cluster.dense import DenseIndex, cosine, embedding_text, load_embedder
+from infomachine.cluster.features import (
     DocumentFrequencies,
     Vector,
     body_words_count,
@@ -73,7 +73,7 @@ class Clusterer:
         self.cfg = config
         self.df = df or DocumentFrequencies()
         if config.idf_prior_docs:
-            from infomachine.cluster_prior import background_df
+            from infomachine.cluster.prior import background_df
 
             self.df.prior = background_df(config.idf_prior_words)
             self.df.prior_docs = config.idf_prior_docs

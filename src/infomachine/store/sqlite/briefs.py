@@ -19,7 +19,7 @@ class BriefsMixin:
 
     def save_brief(self, story_id: str, brief: Brief) -> int:
         """Store ``brief`` as the story's next version; returns its number."""
-        from infomachine.store.sqlite import to_db_time
+        from infomachine.store.sqlite.store import to_db_time
 
         with self.transaction() as conn:
             row = conn.execute(
