@@ -172,7 +172,7 @@ def _reference_normalise(text: str) -> str:
 
 
 def _reference_clean(text: str) -> str:
-    from infomachine.ingest.extract import _CONTROL, _ws
+    from infomachine.text.html import _CONTROL, _ws
 
     text = _CONTROL.sub("", text.replace("\r\n", "\n"))
     lines = [_ws.sub(" ", line).strip() for line in text.split("\n")]
@@ -187,7 +187,7 @@ def test_fast_paths_give_the_reference_results() -> None:
     import random
 
     from infomachine.ingest.dedupe import normalise_text
-    from infomachine.ingest.extract import clean_text
+    from infomachine.text.html import clean_text
 
     alphabet = list("aZ9_ .,'-/") + [
         "\n", "\r", "\r\n", "\t", "\x0b", "\x0c", "\x00", "\x1c", "\x1f", "\x7f", "\xa0", "\x85",

@@ -21,22 +21,12 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from infomachine.text.stopwords import CLUSTER_STOPWORDS
+
 Vector = dict[str, float]
 
 _WORD = re.compile(r"\$?[^\W_]+(?:[-.'’][^\W_]+)*%?")
 _SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are aren as at be because been
-    before being below between both but by can cannot could did do does doing down during each
-    few for from further had has have having he her here hers herself him himself his how i if
-    in into is it its itself just let me more most my myself no nor not now of off on once only
-    or other our ours out over own same she should so some such than that the their theirs them
-    then there these they this those through to too under until up very was we were what when
-    where which while who whom why will with would you your yours new says said say s t amp
-    via us vs get gets got make makes one two first may might many much could still back year
-    years week weeks day days today yesterday tomorrow time report reports news update live
-    watch video photos""".split()
-)
 UNITS = frozenset(
     """percent pct % million billion trillion bn mn m k km kilometers kilometres miles mph kph
     magnitude points point degrees dollars euros pounds yen yuan people dead killed injured
@@ -97,7 +87,7 @@ def terms(tokens: Iterable[str]) -> list[str]:
         t = stem(tok)
         if len(t) < 2 and not t.isdigit():
             continue
-        if t in STOPWORDS or t in CALENDAR or _is_year(t):
+        if t in CLUSTER_STOPWORDS or t in CALENDAR or _is_year(t):
             continue
         out.append(t)
     return out
@@ -113,7 +103,7 @@ def strip_dates(text: str) -> str:
 
 
 def _is_title_case(tokens: list[str]) -> bool:
-    alpha = [t for t in tokens if t[0].isalpha() and t.lower() not in STOPWORDS]
+    alpha = [t for t in tokens if t[0].isalpha() and t.lower() not in CLUSTER_STOPWORDS]
     if len(alpha) < 3:
         return False
     caps = sum(1 for t in alpha if t[0].isupper())

@@ -17,17 +17,10 @@ from collections import Counter
 from infomachine.models import Source, Story
 from infomachine.sources.search import QueriesConfig, load_config, query_source
 from infomachine.store import Store
+from infomachine.text.stopwords import QUERY_STOPWORDS
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]+")
 _CAP_PHRASE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)*)")
-STOP = set(
-    """a an and are as at be but by for from has have he her his how in into is it its
-    new not of on or over says said she than that the their them they this to up was we
-    were what when where which who why will with after about amid more most why you your
-    could would should may can just first year years week day report reports news update""".split()
-)
-
-
 def _words(text: str) -> list[str]:
     return [w.lower().strip("'’-") for w in _WORD.findall(text)]
 
@@ -40,7 +33,7 @@ def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[s
         df.update(set(_words(title)))
     tf: Counter[str] = Counter()
     for title in titles:
-        tf.update(w for w in set(_words(title)) if w not in STOP and len(w) > 2)
+        tf.update(w for w in set(_words(title)) if w not in QUERY_STOPWORDS and len(w) > 2)
     phrases: Counter[str] = Counter()
     for title in titles:
         seen = set()
@@ -49,7 +42,7 @@ def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[s
             words = phrase.split()
             if match.start() == 0 and len(words) == 1:
                 continue  # a capitalised first word is just the sentence start
-            if phrase.lower() in STOP or phrase in seen:
+            if phrase.lower() in QUERY_STOPWORDS or phrase in seen:
                 continue
             seen.add(phrase)
             phrases[phrase] += 1

@@ -9,62 +9,15 @@ from __future__ import annotations
 
 import email.utils
 import html
-import re
 from datetime import UTC, datetime
 from typing import Any
-
-import lxml.html
-from lxml import etree
 
 from infomachine.errors import ParseError
 from infomachine.ingest.dedupe import canonical_url, content_hash, item_id
 from infomachine.models import Item, Record, utcnow
+from infomachine.text.html import clean_text, html_to_text
 
 MAX_TEXT_CHARS = 1_000_000
-BLOCK_TAGS = {
-    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
-    "pre", "table", "tr", "section", "article", "header", "footer", "figcaption", "dd", "dt",
-}
-DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg", "head")
-_ws = re.compile(r"[ \t\r\f\v\u00a0]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> str:
-    """Fold runs of spaces, keep paragraph breaks, drop control characters."""
-    if text.isprintable():
-        # Fast path, same result: a printable text has no line breaks, no
-        # control characters and no whitespace but the ASCII space.
-        return (_ws.sub(" ", text) if "  " in text else text).strip()
-    text = _CONTROL.sub("", text.replace("\r\n", "\n"))
-    # _ws never matches a line break, so folding the whole text at once is
-    # the same as folding each line.
-    lines = [line.strip() for line in _ws.sub(" ", text).split("\n")]
-    out: list[str] = []
-    for line in lines:
-        if line or (out and out[-1]):
-            out.append(line)
-    return "\n".join(out).strip()
-
-
-def html_to_text(html: str) -> str:
-    """Readable text of an HTML fragment or page (no markup survives)."""
-    if not html or not html.strip():
-        return ""
-    if "<" not in html:
-        return clean_text(html)
-    try:
-        root = lxml.html.fromstring(html)
-    except (etree.ParserError, ValueError):
-        return clean_text(re.sub(r"<[^>]+>", " ", html))
-    for bad in root.iter(*DROP_TAGS):
-        bad.drop_tree() if bad.getparent() is not None else bad.clear()
-    for el in root.iter(*BLOCK_TAGS):
-        el.tail = "\n" + (el.tail or "")
-        if el.tag == "br":
-            continue
-        el.text = "\n" + (el.text or "")
-    return clean_text(root.text_content())
 
 
 def parse_date(value: str | datetime | None) -> datetime | None:

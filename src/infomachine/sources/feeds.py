@@ -23,8 +23,8 @@ import defusedxml.ElementTree as DET
 import feedparser
 from defusedxml import DefusedXmlException
 
-from infomachine.ingest.extract import html_to_text
 from infomachine.models import IngestProblem, Record, Source
+from infomachine.text.html import html_to_text
 
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _XML_PROBE = 200_000  # bytes of a document scanned by the cheap pre-check

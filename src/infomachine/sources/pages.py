@@ -14,8 +14,8 @@ from typing import Any
 
 import trafilatura
 
-from infomachine.ingest.extract import html_to_text
 from infomachine.models import IngestProblem, Record
+from infomachine.text.html import html_to_text
 
 _LANG = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)", re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)

@@ -25,10 +25,10 @@ from urllib.parse import quote, quote_plus
 
 from infomachine.config import load_section
 from infomachine.errors import InputError
-from infomachine.ingest.extract import html_to_text
 from infomachine.intake.fetch import FetchResult
 from infomachine.models import IngestProblem, Record, Source
 from infomachine.store import Store
+from infomachine.text.html import html_to_text
 
 
 @dataclass

@@ -10,28 +10,14 @@ the source only in such typography still counts; anything else does not.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from infomachine.models import Brief, Evidence, Sentence, TimelineEvent
+from infomachine.text.stopwords import SUPPORT_STOPWORDS
+from infomachine.text.words import fold
 
-_FOLD = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
-        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
-        "\u00a0": " ", "\u2026": "...",
-    }
-)
-_SPACE = re.compile(r"\s+")
 MIN_QUOTE_CHARS = 12
-
-
-def fold(text: str) -> str:
-    """Case, whitespace and typography folded, for quote matching."""
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
-    return _SPACE.sub(" ", text).strip()
 
 
 @dataclass
@@ -92,12 +78,6 @@ class SourceTexts:
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-STOPWORDS = frozenset(
-    """a an and are as at be been being but by can could did do does for from had has have he her
-    his how i if in into is it its may might more most no not of on or our she should so such than
-    that the their them then there these they this those to was we were what when where which while
-    who will with would you also after before over about said says say""".split()
-)
 MIN_OVERLAP = 0.6
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "without", "neither", "cannot"})
 
@@ -107,7 +87,7 @@ def _negated(folded: str) -> bool:
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if len(w) > 2 and w not in STOPWORDS]
+    return [w for w in _WORD.findall(text) if len(w) > 2 and w not in SUPPORT_STOPWORDS]
 
 
 def overlap_problem(sentence: str, quotes: list[str]) -> str | None:

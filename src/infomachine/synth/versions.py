@@ -22,7 +22,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from infomachine.models import Brief, Evolution, Perspective, Sentence, SourceRef
-from infomachine.synth.verify import fold
+from infomachine.text.stopwords import STANCE_STOPWORDS
+from infomachine.text.words import fold
 from infomachine.wording import plural
 
 # Sections whose sentences count as claims, in display order.
@@ -34,12 +35,6 @@ _SHIFT_CUES = re.compile(
     r"u-turn|shifted|updated?|newly|abandon\w*|reconsider\w*)\b",
     re.IGNORECASE,
 )
-_STOP = frozenset(
-    "a an the and or of to in on for at by with from as is are was were be been that this it its "
-    "their they than which who whom has have had not no but also into over more most".split()
-)
-
-
 # --------------------------------------------------------------------------- keys
 
 
@@ -310,7 +305,7 @@ def change_summary(diff: BriefDiff | None) -> str:
 def _tokens(sentences: list[Sentence]) -> set[str]:
     words = set()
     for s in sentences:
-        words |= {w for w in _WORD.findall(fold(s.text)) if w not in _STOP}
+        words |= {w for w in _WORD.findall(fold(s.text)) if w not in STANCE_STOPWORDS}
     return words
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from infomachine.synth.analyze.actors import Attribution, attributions, is_person
 from infomachine.synth.analyze.sentences import Sent, words
+from infomachine.text.stopwords import CLAIM_STOPWORDS
 
 STRONG_UNCERTAINTY = re.compile(
     r"\b(unclear|uncertain|unknown|remains? to be seen|not yet (?:known|clear|decided|"
@@ -58,17 +59,8 @@ NEGATION = re.compile(
 _SPLIT_CONTRAST = re.compile(
     r"(?:,|;|\s\u2014|\s-)\s+(?=(?:but|while|whereas|although|though|however)\b)", re.IGNORECASE
 )
-STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being
-    it its this that these those he she they them his her their we our you your i me my not no
-    has have had do does did will would can could may might must should shall than then so such
-    there here what which who whom whose when where why how also just more most much many very
-    said says say about into over after before up out new one two all any some other only""".split()
-)
-
-
 def content_words(text: str) -> set[str]:
-    return {w for w in words(text) if w not in STOPWORDS and len(w) > 2}
+    return {w for w in words(text) if w not in CLAIM_STOPWORDS and len(w) > 2}
 
 
 def uncertainty(text: str) -> float:
@@ -204,11 +196,11 @@ def _trend_subjects(text: str) -> set[str]:
         if not (up.fullmatch(tok) or down.fullmatch(tok)):
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt.isalpha() and nxt not in STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
+        if nxt.isalpha() and nxt not in CLAIM_STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
             out.add(nxt.rstrip("s"))
             continue
         for prev in reversed(toks[max(0, i - 6) : i]):
-            if prev in STOPWORDS or prev in _LINKING or prev.endswith("ly"):
+            if prev in CLAIM_STOPWORDS or prev in _LINKING or prev.endswith("ly"):
                 continue
             out.add(prev.rstrip("s"))
             break

@@ -1,0 +1,1 @@
+"""Shared text rules, each with one owner: HTML to text, folding, word patterns, stop words."""
