@@ -18,7 +18,7 @@ from typing import Any
 from llm_server import Reply, ScriptedLLM, make_items, make_story, sent, valid_answer
 
 from infomachine.models import Brief
-from infomachine.synth.llm.prompt import sanitize_untrusted, unsafe_text
+from infomachine.synth.llm.sanitize import sanitize_untrusted, unsafe_text
 from infomachine.synth.llm.synthesizer import LLMConfig, make_synthesizer
 
 NOW = datetime(2024, 4, 1, tzinfo=UTC)

@@ -20,10 +20,11 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from importlib import import_module, resources
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from infomachine.cluster.engine import ClusterConfig, cluster_items
 from infomachine.errors import InfomachineError, InputError
 from infomachine.ingest.batch import ingest_records
 from infomachine.models import Record
@@ -58,7 +59,6 @@ class DemoResult:
     markdown_files: list[Path]
     stories: list[dict[str, Any]]
     batches: int
-    clustered: bool
     seconds: float
     versions_written: int = 0
     notes: list[str] = field(default_factory=list)
@@ -88,29 +88,17 @@ def _record(row: dict[str, Any], n: int) -> Record:
 
 # The corpus replays seven weeks of a slow-moving debate, so similarity decays
 # over a month rather than days (the news-tuned default is 3 days).
-DEMO_CLUSTER = {"threshold": 0.08, "half_life_days": 30.0, "max_gap_days": 60.0}
+DEMO_CLUSTER: dict[str, Any] = {"threshold": 0.08, "half_life_days": 30.0, "max_gap_days": 60.0}
 
 
-def _cluster() -> Any | None:
-    """``cluster_items`` with the demo's settings, or None when clustering is absent."""
-    try:
-        module = import_module("infomachine.cluster.engine")
-    except ImportError:
-        return None
-    config = module.ClusterConfig(**DEMO_CLUSTER)
-    return lambda store: module.cluster_items(store, config)
+def _cluster(store: Store) -> None:
+    """``cluster_items`` with the demo's settings."""
+    cluster_items(store, ClusterConfig(**DEMO_CLUSTER))
 
 
-def _ingest_batch(store: Store, rows: list[dict[str, Any]], cluster: Any | None, start: int) -> None:
-    if cluster is not None:
-        ingest_records(store, (_record(r, start + i) for i, r in enumerate(rows)))
-        cluster(store)
-        return
-    by_story: dict[str, list[tuple[int, dict[str, Any]]]] = {}
-    for i, r in enumerate(rows):
-        by_story.setdefault(r["story"], []).append((start + i, r))
-    for story, group in by_story.items():
-        ingest_records(store, (_record(r, n) for n, r in group), story=story)
+def _ingest_batch(store: Store, rows: list[dict[str, Any]], start: int) -> None:
+    ingest_records(store, (_record(r, start + i) for i, r in enumerate(rows)))
+    _cluster(store)
 
 
 def _batch_time(rows: list[dict[str, Any]]) -> datetime:
@@ -170,7 +158,6 @@ def _run_demo(directory: Path, force: bool) -> DemoResult:
     _remove_previous(directory, force)
     (directory / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     db, site = directory / DB_NAME, directory / "site"
-    cluster = _cluster()
     rows = load_corpus()
     written = 0
     store = SQLiteStore(db)
@@ -178,7 +165,7 @@ def _run_demo(directory: Path, force: bool) -> DemoResult:
         start = 1
         groups = batches(rows)
         for group in groups:
-            _ingest_batch(store, group, cluster, start)
+            _ingest_batch(store, group, start)
             start += len(group)
             results = synthesize_all(store, now=_batch_time(group))
             written += sum(1 for _, _, w in results if w)
@@ -195,7 +182,6 @@ def _run_demo(directory: Path, force: bool) -> DemoResult:
         markdown_files=md_files,
         stories=stories,
         batches=len(groups),
-        clustered=cluster is not None,
         seconds=round(time.perf_counter() - started, 2),
         versions_written=written,
     )
@@ -215,56 +201,3 @@ def story_rows(store: Store) -> list[dict[str, Any]]:
     ]
     rows.sort(key=lambda r: (-int(r["items"] or 0), str(r["slug"])))
     return rows
-
-
-def print_summary(result: DemoResult) -> None:
-    import click
-
-    from infomachine.cli.output import Col, print_line, print_table
-    from infomachine.wording import plural
-
-    how = "clustered" if result.clustered else "pinned by the corpus's story field"
-    print_line(
-        f"Demo built in {result.seconds:.1f}s: {plural(result.batches, 'batch', 'batches')} "
-        f"replayed ({how}), {plural(result.versions_written, 'brief version')} written."
-    )
-    print_line(f"  database  {result.db}")
-    print_line(f"  markdown  {result.site / 'index.md'}")
-    if result.html_index is not None:
-        print_line(f"  html      {result.html_index}")
-    print_table(
-        "stories",
-        [Col("title", wrap=True), Col("items"), Col("version"), Col("what changed", wrap=True)],
-        [(r["title"], r["items"], r["version"], r["changed"]) for r in result.stories],
-    )
-    first = result.stories[0]["slug"] if result.stories else "STORY"
-    # Plain text, never wrapped: the commands are meant to be copied.
-    click.echo(
-        f"Next: infomachine --db {result.db} history {first}  ·  "
-        f"infomachine --db {result.db} diff {first} 1 2"
-    )
-
-
-def serve_site(result: DemoResult, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve the demo: the web app when present, else the static site folder."""
-    try:
-        web = import_module("infomachine.web.app")
-        app = web.create_app(result.db)
-    except (ImportError, AttributeError):
-        app = None
-    if app is not None:
-        import uvicorn
-
-        print(f"Serving the web app on http://{host}:{port}/ (Ctrl-C to stop)")
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-        return
-    import functools
-    import http.server
-
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(result.site))
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
-        print(f"Serving {result.site} on http://{host}:{port}/ (Ctrl-C to stop)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass

@@ -8,104 +8,18 @@ creating an empty one.
 
 from __future__ import annotations
 
-import difflib
-import functools
 import os
-import re
 import sqlite3
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 import click
 
 from infomachine import __version__
-from infomachine.errors import InfomachineError, NotFoundError
-from infomachine.models import Story
-from infomachine.store import SQLiteStore, Store, default_db_path
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-class Context:
-    """What every command gets: where the database is, opened on first use."""
-
-    def __init__(self, db: Path) -> None:
-        self.db = db
-        self._store: Store | None = None
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = SQLiteStore(self.db)
-        return self._store
-
-    def require_db(self) -> None:
-        """For commands that only read: the database must already exist."""
-        if self._store is None and not self.db.exists():
-            raise NotFoundError(
-                f"no database at {self.db} (run 'infomachine demo' or 'infomachine ingest' first)"
-            )
-
-    def story(self, ref: str) -> Story:
-        """``find_story`` in this database."""
-        return find_story(self.store, ref)
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-def find_story(store: Store, ref: str) -> Story:
-    """A story by id, slug, alias or unique slug prefix.
-
-    Otherwise ``NotFoundError`` naming close matches (by slug or title), or the
-    stories an ambiguous prefix matches.
-    """
-    try:
-        return store.get_story(ref)
-    except NotFoundError:
-        stories = store.list_stories()
-        prefixed = [s for s in stories if ref and s.slug.startswith(ref.lower())]
-        if len(prefixed) == 1:
-            return prefixed[0]
-        if prefixed:
-            raise NotFoundError(
-                f"{ref!r} matches {len(prefixed)} stories: {_names(sorted(s.slug for s in prefixed))}"
-            ) from None
-        close = _close_stories(ref, stories)
-        hint = f" (did you mean: {_names(close)}?)" if close else ""
-        raise NotFoundError(f"no story {ref!r}{hint}") from None
-
-
-def _names(names: Any, most: int = 3) -> str:
-    names = list(names)
-    return ", ".join(names[:most]) + (f", … ({len(names) - most} more)" if len(names) > most else "")
-
-
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
-
-
-def _close_stories(ref: str, stories: list[Story], cutoff: float = 0.75) -> list[str]:
-    """Slugs of stories whose slug or title, or a run of their words as long as
-    ``ref``, is close to ``ref`` (best first)."""
-    wanted = " ".join(_words(ref))
-    if not wanted:
-        return []
-    n = len(wanted.split())
-    scored = []
-    for story in stories:
-        candidates = {" ".join(_words(story.slug)), " ".join(_words(story.title))}
-        for text in (story.slug, story.title):
-            words = _words(text)
-            candidates.update(" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1)))
-        score = max(difflib.SequenceMatcher(None, wanted, c).ratio() for c in candidates)
-        if score >= cutoff:
-            scored.append((-score, story.slug))
-    return [slug for _, slug in sorted(scored)]
+from infomachine.cli.context import Context
+from infomachine.errors import InfomachineError
+from infomachine.store import default_db_path
 
 
 class Group(click.Group):
@@ -151,21 +65,6 @@ def cli(ctx: click.Context, db: Path | None) -> None:
     ctx.call_on_close(state.close)
 
 
-pass_state = click.make_pass_decorator(Context)
-
-
-def pass_existing_db(f: Callable[Concatenate[Context, P], R]) -> Callable[P, R]:
-    """``pass_state`` for commands that only read: a missing database file is an
-    error (``no database at PATH``), not created empty."""
-
-    @functools.wraps(f)
-    def run(state: Context, *args: P.args, **kwargs: P.kwargs) -> R:
-        state.require_db()
-        return f(state, *args, **kwargs)
-
-    return pass_state(run)
-
-
 def main() -> None:
     try:
         cli(prog_name="infomachine")
@@ -177,6 +76,7 @@ def main() -> None:
 def _register() -> None:
     from infomachine.cli import (
         brief_cmds,
+        demo_cmds,
         items_cmds,
         run_cmds,
         sources_cmds,
@@ -184,7 +84,7 @@ def _register() -> None:
         web_cmds,
     )
 
-    for module in (items_cmds, sources_cmds, story_cmds, brief_cmds, web_cmds, run_cmds):
+    for module in (items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds):
         for command in module.COMMANDS:
             cli.add_command(command)
 

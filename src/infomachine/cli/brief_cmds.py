@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import click
 from rich.text import Text
 
-from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.context import Context, pass_existing_db, pass_state
 from infomachine.cli.output import Col, print_json, print_line, print_table
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief
@@ -280,38 +279,4 @@ def timeline(
         print_line(f"  [{src['n']}] {src['title']}" + (f" — {where}" if where else ""))
 
 
-@click.command()
-@click.option(
-    "--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"),
-    show_default=True,
-    help="Where to build the demo database and site (a previous demo there is replaced).",
-)
-@click.option(
-    "--force", is_flag=True,
-    help="Replace DIR/infomachine.db even when it is not a demo database.",
-)
-@click.option("--serve", is_flag=True, help="Serve the site on http://127.0.0.1:8000 afterwards.")
-def demo(directory: Path, force: bool, serve: bool) -> None:
-    """Build a demo from the bundled corpus: stories, brief versions and a site.
-
-    Replays the bundled items in publication order, in batches, clustering and
-    synthesizing after each, so the main story's brief reaches several
-    versions with visible Evolution.  No network.
-
-    A previous demo in DIR is replaced; any other database at
-    DIR/infomachine.db is left alone (exit 1) unless --force.
-
-    \b
-    Example:
-      infomachine demo --dir /tmp/infomachine-demo
-      infomachine demo --serve
-    """
-    from infomachine.demo import print_summary, run_demo, serve_site
-
-    result = run_demo(directory, force=force)
-    print_summary(result)
-    if serve:
-        serve_site(result)
-
-
-COMMANDS: list[click.Command] = [synthesize, show, history, diff, verify, timeline, demo]
+COMMANDS: list[click.Command] = [synthesize, show, history, diff, verify, timeline]

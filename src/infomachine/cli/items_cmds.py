@@ -8,7 +8,7 @@ import click
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.context import Context, pass_existing_db, pass_state
 from infomachine.cli.output import (
     FORMAT_OPTION,
     Col,

@@ -7,7 +7,7 @@ import logging
 import click
 from rich.text import Text
 
-from infomachine.cli import Context, pass_state
+from infomachine.cli.context import Context, pass_state
 from infomachine.cli.output import console, print_json
 from infomachine.intake.poll import Poller
 from infomachine.intake.poll import load_config as load_poll_config

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from infomachine.cli import Context, pass_existing_db, pass_state
+from infomachine.cli.context import Context, pass_existing_db, pass_state
 from infomachine.cli.output import (
     FORMAT_OPTION,
     Col,
