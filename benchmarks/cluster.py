@@ -65,8 +65,9 @@ def peak_mb() -> float:
 
 
 def run_ours(n: int, overrides: dict[str, object] | None = None) -> dict[str, object]:
-    from infomachine.cluster.engine import cluster_items, load_config
+    from infomachine.cluster.config import load_config
     from infomachine.cluster.evaluate import bcubed
+    from infomachine.cluster.stage import cluster_items
     from infomachine.ingest.batch import Ingestor
     from infomachine.sources.jsonl import record_from_dict
     from infomachine.store import SQLiteStore

@@ -24,7 +24,8 @@ from collections.abc import Hashable
 
 from cluster_quality import datasets
 
-from infomachine.cluster.engine import Clusterer, load_config
+from infomachine.cluster.config import load_config
+from infomachine.cluster.engine import Clusterer
 from infomachine.cluster.evaluate import bcubed, cluster_records
 from infomachine.cluster.features import Vector, dot, normalised, raw_features
 

@@ -57,7 +57,7 @@ def datasets() -> dict[str, list[dict[str, Any]]]:
 
 
 def ours(records: list[dict[str, Any]], overrides: dict[str, Any]) -> dict[str, float]:
-    from infomachine.cluster.engine import load_config
+    from infomachine.cluster.config import load_config
     from infomachine.cluster.evaluate import bcubed, cluster_records
 
     gold, pred = cluster_records(records, config=load_config(overrides))

@@ -38,7 +38,19 @@ def store(tmp_path: Path):  # type: ignore[no-untyped-def]
     s.close()
 
 
+# Variables that change behaviour and are kept for the test run (where the shared data is).
+KEEP_ENV = {"INFOMACHINE_SHARED_DATA"}
+
+
 @pytest.fixture(autouse=True)
-def _no_real_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test ever touches ./infomachine.db."""
+def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A user's own settings never change a test: every ``INFOMACHINE_*`` variable and
+    ``OPENAI_API_KEY`` are cleared, the config points at an empty file, and no test
+    ever touches ./infomachine.db."""
+    for name in list(os.environ):
+        if (name.startswith("INFOMACHINE_") and name not in KEEP_ENV) or name == "OPENAI_API_KEY":
+            monkeypatch.delenv(name, raising=False)
+    empty = tmp_path / "isolated-infomachine.toml"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("INFOMACHINE_CONFIG", str(empty))
     monkeypatch.setenv("INFOMACHINE_DB", str(tmp_path / "default.db"))

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from infomachine.cluster.engine import ClusterConfig, Clusterer, cluster_items
+from infomachine.cluster.config import ClusterConfig
+from infomachine.cluster.engine import Clusterer
 from infomachine.cluster.evaluate import bcubed
+from infomachine.cluster.stage import cluster_items
 from infomachine.ingest.batch import Ingestor, ingest_records
 from infomachine.models import Record
 from infomachine.store import SQLiteStore

@@ -14,8 +14,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from infomachine.cluster.config import ClusterConfig
 from infomachine.cluster.dense import DenseIndex, load_embedder
-from infomachine.cluster.engine import ClusterConfig, cluster_items
+from infomachine.cluster.stage import cluster_items
 from infomachine.errors import ConfigError
 from infomachine.ingest.batch import Ingestor
 from infomachine.models import Record

@@ -3,6 +3,7 @@ a user gets for a misspelt section or key, a missing file, or a value out of ran
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,32 @@ def test_values_out_of_range_or_unreadable_are_errors(
     monkeypatch.setenv("INFOMACHINE_CLUSTER_THRESHOLD", "abc")
     with pytest.raises(ConfigError, match="INFOMACHINE_CLUSTER_THRESHOLD: cannot read 'abc' as float"):
         load_config()
+
+
+def test_tests_run_with_an_isolated_environment(tmp_path: Path) -> None:
+    """The autouse fixture of conftest.py: a user's exported settings or own
+    infomachine.toml cannot change a test (run pytest on a probe test with both)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    probe = tmp_path / "test_probe.py"
+    probe.write_text(textwrap.dedent('''
+        import os
+        from infomachine.cluster.config import load_config
+
+        def test_probe():
+            assert "OPENAI_API_KEY" not in os.environ
+            assert "INFOMACHINE_CLUSTER_THRESHOLD" not in os.environ
+            assert load_config().threshold != 0.99
+    '''))
+    (tmp_path / "conftest.py").write_text(
+        (Path(__file__).parent / "conftest.py").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (tmp_path / "infomachine.toml").write_text("[cluster]\nthreshold = 0.99\n", encoding="utf-8")
+    env = {**os.environ, "INFOMACHINE_CLUSTER_THRESHOLD": "0.99", "OPENAI_API_KEY": "sk-user"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(probe)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr

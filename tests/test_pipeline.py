@@ -21,7 +21,8 @@ from infomachine.models import (
     Story,
     What,
 )
-from infomachine.synth.stage import found_via_label, synthesize_all, synthesize_story
+from infomachine.provenance import found_via_label
+from infomachine.synth.stage import synthesize_all, synthesize_story
 
 
 def record(n: int, text: str, source: str | None = None, day: int = 1) -> Record:

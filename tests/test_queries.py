@@ -15,9 +15,9 @@ from infomachine.errors import InputError
 from infomachine.ingest.batch import ingest_records
 from infomachine.intake.poll import PollConfig, Poller
 from infomachine.models import Record
+from infomachine.provenance import found_via_label
 from infomachine.sources.search import QueriesConfig, add_query, query_source
 from infomachine.store import SQLiteStore
-from infomachine.synth.stage import found_via_label
 
 local_server = server_fixture()
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -368,7 +368,7 @@ def test_publish_re_renders_only_stories_with_new_versions(
 def test_run_once_exits_1_when_a_stage_failed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
 ) -> None:
-    import infomachine.cluster.engine
+    import infomachine.cluster.stage
     from infomachine.errors import StoreError
 
     def broken(*args: object, **kwargs: object) -> None:
@@ -379,7 +379,7 @@ def test_run_once_exits_1_when_a_stage_failed(
     args = ["--db", db, "run", "--once", "--format", fmt, "--site-dir", str(tmp_path / "site")]
     ok = CliRunner().invoke(cli, args)
     assert ok.exit_code == 0, ok.output
-    monkeypatch.setattr(infomachine.cluster.engine, "cluster_items", broken)
+    monkeypatch.setattr(infomachine.cluster.stage, "cluster_items", broken)
     failed = CliRunner().invoke(cli, args)
     assert failed.exit_code == 1, failed.output
     assert "Traceback" not in failed.output

@@ -24,7 +24,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from infomachine.cluster.engine import ClusterConfig, cluster_items
+from infomachine.cluster.config import ClusterConfig
+from infomachine.cluster.stage import cluster_items
 from infomachine.errors import InfomachineError, InputError
 from infomachine.ingest.batch import ingest_records
 from infomachine.models import Record

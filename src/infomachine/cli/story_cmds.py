@@ -45,7 +45,8 @@ def cluster(
       infomachine cluster
       infomachine cluster --threshold 0.25 --headline-threshold 0.1 --format json
     """
-    from infomachine.cluster.engine import cluster_items, load_config
+    from infomachine.cluster.config import load_config
+    from infomachine.cluster.stage import cluster_items
 
     config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
     report = cluster_items(state.store, config)
@@ -134,7 +135,7 @@ def eval_clusters_cmd(
       infomachine eval clusters ../shared/data/uci-news-dev.jsonl
       infomachine eval clusters labelled.jsonl --headline-threshold 0.15
     """
-    from infomachine.cluster.engine import load_config
+    from infomachine.cluster.config import load_config
     from infomachine.cluster.evaluate import eval_clusters
 
     config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})

@@ -100,7 +100,7 @@ def cluster_records(
 ) -> tuple[list[str], list[str]]:
     """Ingest ``records`` into a fresh store, cluster, and return (gold, predicted)
     labels for every record that could be ingested."""
-    from infomachine.cluster.engine import cluster_items
+    from infomachine.cluster.stage import cluster_items
     from infomachine.ingest.batch import Ingestor
     from infomachine.models import IngestProblem, Record
     from infomachine.sources.jsonl import record_from_dict

@@ -34,6 +34,7 @@ from markupsafe import Markup
 from infomachine.models import Brief, Evidence, Sentence
 from infomachine.publish.times import human, rfc3339
 from infomachine.publish.urls import safe_url
+from infomachine.wording import SECTION_TITLES, SOURCES_TITLE
 
 # --------------------------------------------------------------------------- links
 
@@ -143,6 +144,8 @@ def environment() -> Environment:
     env.filters["rfc3339"] = rfc3339
     env.filters["paragraphs"] = paragraphs
     env.globals["citations"] = citations
+    env.globals["titles"] = SECTION_TITLES
+    env.globals["sources_title"] = SOURCES_TITLE
     return env
 
 

@@ -7,28 +7,16 @@ a diff is ``BriefDiff.as_dict()``.  Renderers only render.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from infomachine.models import Brief
 from infomachine.publish.markdown import cites, escape, source_line
 from infomachine.synth.versions import BriefDiff, ClaimChange
-
-SECTION_NAMES = {
-    "what": "What",
-    "why_it_matters": "Why it matters",
-    "open_questions": "Open questions",
-    "narrative": "Narrative",
-    "tensions": "Tensions",
-}
+from infomachine.wording import SECTION_TITLES
 
 
 def brief_json(brief: Brief, *, indent: int | None = 2) -> str:
     """The Brief model as JSON."""
     return brief.model_dump_json(indent=indent)
-
-
-def brief_dict(brief: Brief) -> dict[str, Any]:
-    return brief.model_dump(mode="json")
 
 
 def diff_json(diff: BriefDiff, *, indent: int | None = 2) -> str:
@@ -63,7 +51,7 @@ def diff_markdown(diff: BriefDiff) -> str:
             continue
         lines += [f"## {heading}", ""]
         for section, claims in by_section.items():
-            lines += [f"### {SECTION_NAMES.get(section, section)}", ""]
+            lines += [f"### {SECTION_TITLES.get(section, section)}", ""]
             lines += [f"- {'+' if added else '−'} {_claim(c)}" for c in claims]
             lines.append("")
     if diff.new_perspectives or diff.changed_perspectives or diff.removed_perspectives:

@@ -31,17 +31,8 @@ from typing import Any
 from infomachine.models import Brief, Sentence, SourceRef
 from infomachine.publish.times import human
 from infomachine.publish.urls import markdown_url
-from infomachine.wording import plural
+from infomachine.wording import SECTION_TITLES, SOURCES_TITLE, plural
 
-SECTION_TITLES = {
-    "what": "What",
-    "why_it_matters": "Why it matters",
-    "open_questions": "Open questions",
-    "narrative": "Narrative",
-    "timeline": "Timeline",
-    "perspectives": "Perspectives",
-    "tensions": "Tensions",
-}
 DEFAULT_OMITTED = "not enough support in the sources for this section"
 _SPECIAL = re.compile(r"([\\`*_~\[\]])")
 # GFM autolinks "scheme://" and "www." in plain text; an escaped ":" or "."
@@ -232,7 +223,7 @@ def render_markdown(brief: Brief, *, history_url: str | None = None) -> str:
         lines += section
         if not section:
             empty.append(name)
-    lines += ["## Sources", ""]
+    lines += [f"## {SOURCES_TITLE}", ""]
     if brief.sources:
         # a bullet list: the citation number is the only numbering
         lines += [f"- {source_line(ref)}" for ref in brief.sources]

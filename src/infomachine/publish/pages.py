@@ -13,6 +13,7 @@ from typing import Any
 
 from infomachine.errors import InputError, NotFoundError
 from infomachine.models import Brief, Item, Source, Story
+from infomachine.provenance import found_via_text
 from infomachine.publish.times import rfc3339
 from infomachine.sources.opml import export_opml
 from infomachine.store import Store
@@ -91,14 +92,6 @@ def to_plain(value: Any) -> Any:
     return rfc3339(value) if isinstance(value, datetime) else str(value)
 
 
-def found_via(item: Item) -> str | None:
-    meta = item.metadata or {}
-    via = meta.get("found_via")
-    if isinstance(via, list):
-        return ", ".join(str(v) for v in via) or None
-    return str(via) if via else item.source
-
-
 def item_summary(item: Item) -> dict[str, Any]:
     """One item as listed (CLI ``items``/``search`` JSON): everything but its text."""
     return {
@@ -112,7 +105,7 @@ def item_summary(item: Item) -> dict[str, Any]:
         "ingested_at": rfc3339(item.ingested_at),
         "language": item.language,
         "source": item.source,
-        "found_via": found_via(item),
+        "found_via": found_via_text(item),
         "story_id": item.story_id,
         "duplicate_of": item.duplicate_of,
         "pinned": item.pinned,

@@ -212,7 +212,7 @@ class Runner:
             self.emit("poll", f"{outcome.url}: removed while polled ({plural(outcome.new, 'new item')} kept)")
 
     def _cluster(self, report: CycleReport) -> None:
-        from infomachine.cluster.engine import cluster_items
+        from infomachine.cluster.stage import cluster_items
 
         try:
             res = cluster_items(self.store)

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from infomachine.errors import InfomachineError, SynthesisError
 from infomachine.models import Brief, Item, Story
+from infomachine.provenance import found_via_label
 from infomachine.store import Store
 from infomachine.synth.versions import (
     apply_evolution,
@@ -46,17 +47,6 @@ def default_synthesizer() -> Synthesizer:
     from infomachine.synth.extractive import synthesize
 
     return synthesize
-
-
-def found_via_label(item: Item) -> str | None:
-    """The feed that found an item, preferring a ``reactive:<slug>`` search feed."""
-    labels: list[str] = [str(v) for v in item.metadata.get("found_via") or [] if v]
-    if item.source and item.source not in labels:
-        labels.append(item.source)
-    for label in labels:
-        if label.startswith("reactive:"):
-            return label
-    return labels[0] if labels else None
 
 
 def found_via_map(items: list[Item]) -> dict[str, str]:
