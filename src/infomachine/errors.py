@@ -25,6 +25,14 @@ class StoreError(InfomachineError):
     """The database cannot be opened, migrated or written."""
 
 
+class BackendError(StoreError):
+    """The database backend itself failed: locked, read-only, corrupt, disk full.
+
+    A backend raises it in place of its driver's own exceptions (the original
+    is ``__cause__``); the message is the driver's ("database is locked").
+    """
+
+
 class MigrationError(StoreError):
     """A schema migration failed or the database is newer than this code."""
 

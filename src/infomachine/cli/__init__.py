@@ -12,7 +12,6 @@ import difflib
 import functools
 import os
 import re
-import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import click
 
 from infomachine import __version__
-from infomachine.errors import InfomachineError, NotFoundError
+from infomachine.errors import BackendError, InfomachineError, NotFoundError
 from infomachine.models import Story
 from infomachine.store import SQLiteStore, Store, default_db_path
 
@@ -112,15 +111,15 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BackendError as exc:  # the database itself, e.g. "database is locked" after the busy timeout
+            click.echo(f"error: database: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except InfomachineError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except sqlite3.Error as exc:  # e.g. "database is locked" after the busy timeout
-            click.echo(f"error: database: {exc}", err=True)
-            sys.exit(1)
         except OSError as exc:
             where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
             click.echo(f"error:{where}: {exc.strerror or exc}", err=True)
