@@ -22,7 +22,11 @@ class ConfigError(InfomachineError):
 
 
 class StoreError(InfomachineError):
-    """The database cannot be opened, migrated or written."""
+    """The database cannot be opened, migrated, read or written.
+
+    Every store backend raises this (or a subclass) and never its driver's
+    own exceptions, so callers catch ``StoreError`` whatever the backend.
+    """
 
 
 class BackendError(StoreError):

@@ -2,15 +2,15 @@
 the error boundary every ``SQLiteStore`` method goes through.
 
 Error boundary: ``guard_public_methods`` (applied to ``SQLiteStore``) wraps
-every public method of the class and its mixins so that a ``sqlite3.Error``,
-or a ``UnicodeEncodeError`` from binding a string SQLite cannot store (a lone
-surrogate), leaves the store as ``BackendError`` (a ``StoreError``) with the
-driver's message; ``transaction()`` converts its own BEGIN/COMMIT/ROLLBACK
-the same way.  Inside the store, private helpers and mixin code see the raw
-``sqlite3`` exceptions, so a method can still catch one to say something more
-specific (``migrate``, ``search``).  Nothing outside ``store/`` needs to know
-the driver.
-"""
+every public method of the class and its mixins, so a ``sqlite3.Error`` (or a
+``UnicodeEncodeError`` from binding a string SQLite cannot store, such as a
+lone surrogate) leaves the store as ``BackendError``, a ``StoreError`` with
+the driver's message and the driver's exception as ``__cause__``.
+``transaction()`` is guarded as the generator it is, so a failing
+BEGIN/COMMIT/ROLLBACK, or a driver error in the block it wraps, leaves the
+same way.  Method bodies and private helpers still see the raw ``sqlite3``
+exceptions, so a method can catch one to say something more specific
+(``migrate``, ``search``).  Nothing outside ``store/`` needs to know the driver."""
 
 from __future__ import annotations
 
