@@ -14,9 +14,8 @@ from click.testing import CliRunner, Result
 from infomachine.cli import cli
 from infomachine.cli.output import marked
 from infomachine.ingest.batch import ingest_records
-from infomachine.models import Record
+from infomachine.models import Record, Snippet
 from infomachine.store import SQLiteStore
-from infomachine.store.sqlite.store import Snippet
 from infomachine.wording import plural
 
 BRACKETS = "[Update] Novatech fixes [/b] battery bug"

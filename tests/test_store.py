@@ -8,6 +8,7 @@ import pytest
 from infomachine.errors import MigrationError, NotFoundError, StoreError
 from infomachine.models import Brief, BriefStory, Item, Source, Story
 from infomachine.store import SQLiteStore
+from infomachine.store.base import ROLES
 from infomachine.store.sqlite.migrations import MIGRATIONS
 
 
@@ -138,3 +139,37 @@ def test_sqlite_store_implements_the_store_interface(store: SQLiteStore) -> None
     # Everything stages call is in the interface; only raw SQL stays SQLite-only.
     assert public - protocol == {"execute"}
     assert protocol <= public
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r.__name__)
+def test_sqlite_store_implements_each_role(store: SQLiteStore, role: type) -> None:
+    from infomachine.store import Store
+
+    assert isinstance(store, role) and issubclass(Store, role)
+    assert role in Store.__mro__
+
+
+def test_roles_split_the_store_without_overlap() -> None:
+    """Every ``Store`` method belongs to exactly one role protocol."""
+    from infomachine.store import Store
+
+    def members(proto: type) -> set[str]:
+        return {n for n, v in vars(proto).items() if not n.startswith("_") and callable(v)}
+
+    owned = [members(role) for role in ROLES]
+    assert set().union(*owned) == {
+        n for n in dir(Store) if not n.startswith("_") and callable(getattr(Store, n))
+    }
+    assert sum(map(len, owned)) == len(set().union(*owned))
+
+
+def test_store_contract_imports_no_pipeline_stage() -> None:
+    import ast
+
+    import infomachine.store.base as base
+
+    tree = ast.parse(Path(base.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    local = {m for m in imported if m.startswith("infomachine")}
+    assert local <= {"infomachine.models"}, local

@@ -22,7 +22,19 @@ class ConfigError(InfomachineError):
 
 
 class StoreError(InfomachineError):
-    """The database cannot be opened, migrated or written."""
+    """The database cannot be opened, migrated, read or written.
+
+    Every store backend raises this (or a subclass) and never its driver's
+    own exceptions, so callers catch ``StoreError`` whatever the backend.
+    """
+
+
+class BackendError(StoreError):
+    """The database backend itself failed: locked, read-only, corrupt, disk full.
+
+    A backend raises it in place of its driver's own exceptions (the original
+    is ``__cause__``); the message is the driver's ("database is locked").
+    """
 
 
 class MigrationError(StoreError):

@@ -9,7 +9,6 @@ creating an empty one.
 from __future__ import annotations
 
 import os
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import click
 
 from infomachine import __version__
 from infomachine.cli.context import Context
-from infomachine.errors import InfomachineError
+from infomachine.errors import BackendError, InfomachineError
 from infomachine.store import default_db_path
 
 
@@ -26,15 +25,15 @@ class Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BackendError as exc:  # the database itself, e.g. "database is locked" after the busy timeout
+            click.echo(f"error: database: {exc}", err=True)
+            sys.exit(exc.exit_code)
         except InfomachineError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
-        except sqlite3.Error as exc:  # e.g. "database is locked" after the busy timeout
-            click.echo(f"error: database: {exc}", err=True)
-            sys.exit(1)
         except OSError as exc:
             where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
             click.echo(f"error:{where}: {exc.strerror or exc}", err=True)

@@ -128,7 +128,7 @@ def items(state: Context, story: str | None, limit: int | None, fmt: str) -> Non
 
 def _snippet_parts(snippet: str) -> tuple[tuple[str, bool], ...]:
     """Where a snippet's matches are (``Snippet.parts``); other strings: no matches known."""
-    from infomachine.store.sqlite.store import Snippet
+    from infomachine.models import Snippet
 
     return snippet.parts if isinstance(snippet, Snippet) else ((snippet, False),)
 

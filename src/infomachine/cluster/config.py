@@ -1,16 +1,20 @@
-"""Cluster settings, per-story state and the run report (used by ``infomachine.cluster.engine``)."""
+"""Cluster settings and the run report (used by ``infomachine.cluster.engine``).
+
+Per-story state (``StoryState``) is plain data the store passes, so it lives in
+``infomachine.models.store``; it is re-exported here for the engine.
+"""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
-from infomachine.cluster.features import Vector, dot
 from infomachine.config import load_section
 from infomachine.errors import ConfigError
+from infomachine.models import StoryState
+
+__all__ = ["ClusterConfig", "ClusterReport", "StoryState", "load_config", "story_id_for"]
 
 
 @dataclass
@@ -60,30 +64,6 @@ class ClusterConfig:
 
 def load_config(overrides: dict[str, Any] | None = None) -> ClusterConfig:
     return load_section("cluster", ClusterConfig, overrides)
-
-
-@dataclass
-class StoryState:
-    """What the clusterer remembers about a story between items and runs."""
-
-    id: str
-    centroid: Vector = field(default_factory=dict)  # sum of member vectors, pruned
-    n: int = 0
-    first_ts: float = 0.0
-    last_ts: float = 0.0
-    titles: list[list[Any]] = field(default_factory=list)  # [item_id, title, score]
-    pinned: bool = False
-    n_long: int = 0  # members with a body (not headline-only)
-    norm: float = 0.0
-    dense: np.ndarray | None = None  # sum of member vectors (only with an embedding model)
-
-    def cosine(self, vec: Vector) -> float:
-        return dot(vec, self.centroid) / self.norm if self.norm else 0.0
-
-    @property
-    def headline(self) -> bool:
-        """Mostly headline-only members: similarities run lower than for full texts."""
-        return 2 * self.n_long < self.n
 
 
 @dataclass

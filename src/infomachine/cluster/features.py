@@ -21,6 +21,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 
+from infomachine.models import DocumentCounts
 from infomachine.text.stopwords import CLUSTER_STOPWORDS
 
 Vector = dict[str, float]
@@ -208,14 +209,16 @@ def raw_features(
     return {t: (1.0 + math.log(c)) * weights[t] for t, c in counts.items()}
 
 
-class DocumentFrequencies:
-    """Incremental document frequencies: updated as each item arrives."""
+class DocumentFrequencies(DocumentCounts):
+    """Incremental document frequencies: updated as each item arrives.
+
+    The counts themselves (``df``, ``n_docs``, ``changed``) are the plain
+    ``models.DocumentCounts`` the store saves; this adds the IDF on top.
+    """
 
     def __init__(self, df: dict[str, int] | None = None, n_docs: int = 0,
                  prior: Callable[[str], float] | None = None, prior_docs: float = 0.0) -> None:
-        self.df: dict[str, int] = df or {}
-        self.n_docs = n_docs
-        self.changed: set[str] = set()
+        super().__init__(df or {}, n_docs)
         self.prior = prior  # term -> background document frequency (share of documents)
         self.prior_docs = prior_docs if prior is not None else 0.0
         self._prior_cache: dict[str, float] = {}

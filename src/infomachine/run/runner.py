@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -47,9 +46,10 @@ log = logging.getLogger("infomachine.run.runner")
 
 Event = Callable[[str, str], Any]
 
-# What a stage may raise without stopping the daemon: the library's own errors
-# and the database's (e.g. "database is locked" under a concurrent writer).
-STAGE_ERRORS: tuple[type[Exception], ...] = (InfomachineError, sqlite3.Error)
+# What a stage may raise without stopping the daemon: the library's own errors,
+# the database's among them (``StoreError``, e.g. "database is locked" under a
+# concurrent writer).
+STAGE_ERRORS: tuple[type[Exception], ...] = (InfomachineError,)
 PUBLISH_ERRORS: tuple[type[Exception], ...] = (*STAGE_ERRORS, OSError)  # and a full disk
 
 

@@ -1,11 +1,21 @@
-"""Storage behind one interface (``Store``); SQLite is the default backend."""
+"""Storage behind one contract (``Store``, in ``store/base.py``, split into role
+protocols); SQLite (``store/sqlite/``) is the default backend."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from infomachine.store.base import Store
+from infomachine.store.base import (
+    BriefStore,
+    ClusterStateStore,
+    ItemStore,
+    LLMCallLog,
+    SourceStore,
+    Store,
+    StoreCore,
+    StoryStore,
+)
 from infomachine.store.sqlite.store import SQLiteStore
 
 DEFAULT_DB = "infomachine.db"
@@ -20,4 +30,16 @@ def open_store(path: str | Path | None = None) -> Store:
     return SQLiteStore(path or default_db_path())
 
 
-__all__ = ["Store", "SQLiteStore", "open_store", "default_db_path"]
+__all__ = [
+    "BriefStore",
+    "ClusterStateStore",
+    "ItemStore",
+    "LLMCallLog",
+    "SQLiteStore",
+    "SourceStore",
+    "Store",
+    "StoreCore",
+    "StoryStore",
+    "default_db_path",
+    "open_store",
+]

@@ -1,82 +1,84 @@
-"""The storage interface every backend implements.
+"""The store contract: what every storage backend implements.
 
-``SQLiteStore`` (``store/sqlite.py`` and its ``sqlite_*`` mixins) is the
-default; a PostgreSQL backend implements the same methods.  Nothing outside
-``store/`` writes SQL: stages call these methods.  ``tests/test_store.py``
-checks that ``SQLiteStore`` satisfies this protocol, so the two cannot drift.
+Stages never write SQL; they call these methods.  ``SQLiteStore``
+(``store/sqlite/``) is the default backend; a PostgreSQL one implements the
+same protocols.  ``tests/test_store.py`` checks that ``SQLiteStore``
+satisfies ``Store`` and each role, so contract and backend cannot drift.
 
-``transaction()`` is one write transaction (nested calls are savepoints);
-all writes go through one writer, readers may run concurrently.
+The contract is split by role; ``Store`` is their union, and what stages
+type against:
+
+* ``StoreCore``: transactions, migrations, close;
+* ``ItemStore``: items, near-duplicate lookup, full-text search, ingest errors;
+* ``SourceStore``: feeds, pages, queries and files being watched;
+* ``StoryStore``: stories, their aliases and merges;
+* ``BriefStore``: brief versions (append-only);
+* ``ClusterStateStore``: what the clusterer remembers between runs;
+* ``LLMCallLog``: the LLM cost log and response cache.
+
+Rules every backend keeps:
+
+* It passes only plain data from ``infomachine.models`` (``Item``, ``Source``,
+  ``Story``, ``Brief``, and ``StoryState``, ``PendingItem``, ``DocumentCounts``,
+  ``Snippet`` from ``models.store``), dicts and builtins.  This module imports
+  nothing from the pipeline stages.
+* Its driver's exceptions never leave it: a failure of the database itself
+  (locked, read-only, corrupt, disk full) is ``errors.BackendError``, a
+  ``StoreError`` whose message is the driver's; an unknown id, slug or
+  version is ``NotFoundError``; a schema problem ``MigrationError``.
+* ``transaction()`` is one write transaction; a nested call is a savepoint
+  (a failing inner block undoes only its own writes).  Methods that write
+  open their own transaction, so they join the caller's when there is one.
+  One writer at a time; readers may run concurrently.
+* Times are timezone-aware UTC, to the second.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from infomachine.models import Brief, Item, Source, Story
-
-if TYPE_CHECKING:
-    from infomachine.cluster.engine import StoryState
-    from infomachine.cluster.features import DocumentFrequencies
-    from infomachine.store.sqlite.cluster import PendingItem
+from infomachine.models import (
+    Brief,
+    DocumentCounts,
+    Item,
+    PendingItem,
+    Snippet,
+    Source,
+    Story,
+    StoryState,
+)
 
 
 @runtime_checkable
-class Store(Protocol):
-    """All persistent state: items, sources, stories, brief versions, caches."""
+class StoreCore(Protocol):
+    """Transactions, schema migrations, closing."""
 
-    # --- stories, aliases and merges
-    def add_story_alias(self, alias: str, story_id: str) -> None:
+    def transaction(self) -> AbstractContextManager[object]:
+        """One write transaction (nested: a savepoint); what it yields is the backend's."""
         ...
 
-    def create_story(self, story: Story) -> Story:
+    def migrate(self) -> list[str]:
+        """Apply every migration not yet recorded; return the names applied."""
         ...
 
-    def find_story_by_slug(self, slug: str) -> Story | None:
-        ...
-
-    def get_story(self, ref: str) -> Story:
-        """A story by id, slug or alias; a merged story resolves to its survivor."""
-        ...
-
-    def iter_story_ids(self) -> Iterator[str]:
-        ...
-
-    def list_stories(self, *, include_merged: bool = False) -> list[Story]:
-        """Stories, most recently updated first, with item counts and dates."""
-        ...
-
-    def merge_stories(self, source_id: str, target_id: str) -> None:
-        """Fold ``source_id`` into ``target_id``: items move, old id and slug stay as aliases."""
-        ...
-
-    def recent_item_titles(self, limit: int) -> list[str]:
-        """Titles of the ``limit`` most recently stored items, newest first (none empty)."""
-        ...
-
-    def story_aliases(self, story_id: str) -> list[str]:
-        ...
-
-    def unique_slug(self, base: str) -> str:
-        """``base``, or ``base-2``, ``base-3``… whichever is free (aliases too)."""
-        ...
-
-    def update_story(self, story_id: str, **fields: Any) -> None:
-        ...
-
-    # --- core, items, sources and ingest errors
     def applied_migrations(self) -> list[str]:
+        """Names of the migrations recorded, sorted."""
         ...
 
     def close(self) -> None:
         ...
 
-    def count_items(self, story_id: str | None = None) -> int:
-        ...
 
-    def delete_source(self, source_id: str) -> None:
+@runtime_checkable
+class ItemStore(Protocol):
+    """Items, their near-duplicate signatures, full-text search and ingest errors."""
+
+    def insert_item(
+        self, item: Item, signature: bytes | None = None, bands: Sequence[int] = ()
+    ) -> None:
+        """Store a new item, with its MinHash signature and LSH band keys if any."""
         ...
 
     def find_existing(
@@ -88,28 +90,16 @@ class Store(Protocol):
         """The id of a stored exact duplicate of ``item``, if any."""
         ...
 
+    def lsh_candidates(self, keys: list[int]) -> list[tuple[str, bytes]]:
+        """Items sharing at least one LSH band key, with their signatures."""
+        ...
+
     def get_item(self, item_id: str) -> Item:
+        """The item with this id (``NotFoundError`` if none)."""
         ...
 
     def get_items(self, ids: Iterable[str]) -> list[Item]:
         """Items by id, in the order asked, skipping unknown ids."""
-        ...
-
-    def get_source(self, ref: str) -> Source:
-        """A source by id, URL or name."""
-        ...
-
-    def insert_item(
-        self, item: Item, signature: bytes | None = None, bands: Sequence[int] = ()
-    ) -> None:
-        """Store a new item, with its MinHash signature and LSH band keys if any."""
-        ...
-
-    def item_stories(self) -> dict[str, str | None]:
-        """Every item id with the story it belongs to (None when unclustered)."""
-        ...
-
-    def list_ingest_errors(self, limit: int = 100) -> list[dict[str, Any]]:
         ...
 
     def list_items(
@@ -124,55 +114,179 @@ class Store(Protocol):
         """Items, oldest first by publication (ingestion time when unknown)."""
         ...
 
-    def list_sources(self, kind: str | None = None) -> list[Source]:
+    def count_items(self, story_id: str | None = None) -> int:
         ...
 
-    def lsh_candidates(self, keys: list[int]) -> list[tuple[str, bytes]]:
-        """Items sharing at least one LSH band key, with their signatures."""
+    def item_stories(self) -> dict[str, str | None]:
+        """Every item id with the story it belongs to (None when unclustered)."""
         ...
 
-    def merge_item_metadata(self, item_id: str, extra: dict[str, Any]) -> None:
-        """Add keys to an item's metadata (e.g. another feed that found it)."""
+    def recent_item_titles(self, limit: int) -> list[str]:
+        """Titles of the ``limit`` most recently stored items, newest first (none empty)."""
         ...
 
-    def migrate(self) -> list[str]:
-        """Apply every migration not yet recorded; return the names applied."""
+    def set_item_story(self, item_ids: Iterable[str], story_id: str | None) -> None:
         ...
 
     def pin_item(self, item_id: str, story_id: str) -> None:
         """Pin an item, and the near-duplicates that follow it, into a story."""
         ...
 
+    def merge_item_metadata(self, item_id: str, extra: dict[str, Any]) -> None:
+        """Add keys to an item's metadata (e.g. another feed that found it)."""
+        ...
+
+    def search(self, query: str, *, limit: int = 20) -> list[tuple[Item, Snippet]]:
+        """Full-text search, best first: items with a ``Snippet`` of the match."""
+        ...
+
     def record_ingest_error(self, origin: str, message: str, source: str | None = None) -> None:
+        """Remember a document that could not be ingested (message cut to 2,000 characters)."""
         ...
 
-    def search(self, query: str, *, limit: int = 20) -> list[tuple[Item, str]]:
-        """Full-text search; returns items with a highlighted snippet."""
+    def list_ingest_errors(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Newest first: dicts of ``origin``, ``message``, ``source``, ``created_at``."""
         ...
 
-    def set_item_story(self, item_ids: Iterable[str], story_id: str | None) -> None:
-        ...
 
-    def transaction(self) -> AbstractContextManager[Any]:
-        """One write transaction."""
+@runtime_checkable
+class SourceStore(Protocol):
+    """Feeds, pages, search queries and files the engine watches."""
+
+    def upsert_source(self, source: Source) -> Source:
+        """Insert a source, or return the existing one with the same URL."""
         ...
 
     def update_source(self, source_id: str, **fields: Any) -> None:
         """Set columns of a source (times and metadata are converted)."""
         ...
 
-    def upsert_source(self, source: Source) -> Source:
-        """Insert a source, or return the existing one with the same URL."""
+    def get_source(self, ref: str) -> Source:
+        """A source by id, URL or name."""
         ...
 
-    # --- LLM calls (cost and cache)
-    def cached_llm_response(self, request_hash: str) -> dict[str, Any] | None:
-        """The latest stored answer to a request with this hash, if any."""
+    def list_sources(self, kind: str | None = None) -> list[Source]:
+        """Sources, oldest first, each with its ``item_count``."""
         ...
 
-    def llm_usage(self, story_id: str | None = None) -> dict[str, int]:
-        """Calls and tokens logged, for one story or in all."""
+    def delete_source(self, source_id: str) -> None:
         ...
+
+
+@runtime_checkable
+class StoryStore(Protocol):
+    """Stories, their aliases (old ids and slugs) and merges."""
+
+    def create_story(self, story: Story) -> Story:
+        ...
+
+    def update_story(self, story_id: str, **fields: Any) -> None:
+        ...
+
+    def get_story(self, ref: str) -> Story:
+        """A story by id, slug or alias; a merged story resolves to its survivor."""
+        ...
+
+    def find_story_by_slug(self, slug: str) -> Story | None:
+        ...
+
+    def list_stories(self, *, include_merged: bool = False) -> list[Story]:
+        """Stories, most recently updated first, with item counts and dates."""
+        ...
+
+    def iter_story_ids(self) -> Iterator[str]:
+        """Ids of the stories not merged into another."""
+        ...
+
+    def unique_slug(self, base: str) -> str:
+        """``base``, or ``base-2``, ``base-3``… whichever is free (aliases too)."""
+        ...
+
+    def add_story_alias(self, alias: str, story_id: str) -> None:
+        ...
+
+    def story_aliases(self, story_id: str) -> list[str]:
+        ...
+
+    def merge_stories(self, source_id: str, target_id: str) -> None:
+        """Fold ``source_id`` into ``target_id``: items move, old id and slug stay as aliases."""
+        ...
+
+
+@runtime_checkable
+class BriefStore(Protocol):
+    """Brief versions: appended, never edited."""
+
+    def save_brief(self, story_id: str, brief: Brief) -> int:
+        """Store ``brief`` as the story's next version; returns its number."""
+        ...
+
+    def get_brief(self, story_id: str, version: int | None = None) -> Brief:
+        """A stored version (the latest when ``version`` is None)."""
+        ...
+
+    def latest_brief(self, story_id: str) -> Brief | None:
+        ...
+
+    def list_versions(self, story_id: str) -> list[dict[str, Any]]:
+        """Oldest first: dicts of ``version``, ``generated_at``, ``item_count``, ``change_summary``."""
+        ...
+
+    def latest_versions(self) -> dict[str, dict[str, Any]]:
+        """For every story, its latest version number, time and change summary."""
+        ...
+
+
+@runtime_checkable
+class ClusterStateStore(Protocol):
+    """What the clusterer remembers between runs (``models.store`` types)."""
+
+    def cluster_pending(self, max_text: int = 4000) -> list[PendingItem]:
+        """Items not yet absorbed by the clusterer, in publication order."""
+        ...
+
+    def cluster_mark_seen(self, item_ids: Iterable[str]) -> None:
+        ...
+
+    def cluster_reset(self) -> None:
+        """Forget all clustering state (items keep their stories)."""
+        ...
+
+    def cluster_load_df(self) -> tuple[int, dict[str, int]]:
+        """``(n_docs, {term: document frequency})``."""
+        ...
+
+    def cluster_save_df(self, df: DocumentCounts) -> None:
+        """Save ``n_docs`` and the counts of ``df.changed`` terms, then empty ``df.changed``."""
+        ...
+
+    def cluster_load_state(self, story_id: str) -> StoryState | None:
+        ...
+
+    def cluster_load_states(self, since: float) -> list[StoryState]:
+        """States of stories active since ``since`` (epoch seconds), oldest first."""
+        ...
+
+    def cluster_save_state(self, st: StoryState) -> None:
+        """Save a story's state (all but ``norm``, which the clusterer recomputes)."""
+        ...
+
+    def cluster_delete_state(self, story_id: str) -> None:
+        ...
+
+    def cluster_story_of(self, item_id: str) -> str | None:
+        ...
+
+    def story_exists(self, story_id: str) -> bool:
+        ...
+
+    def story_is_pinned(self, story_id: str) -> bool:
+        ...
+
+
+@runtime_checkable
+class LLMCallLog(Protocol):
+    """Every LLM call with its token counts; the latest answer per request is the cache."""
 
     def record_llm_call(
         self,
@@ -187,61 +301,48 @@ class Store(Protocol):
         """Log one call (its answer is the cache entry for ``request_hash``)."""
         ...
 
-    # --- clustering state
-    def cluster_delete_state(self, story_id: str) -> None:
+    def cached_llm_response(self, request_hash: str) -> dict[str, Any] | None:
+        """The latest stored answer to a request with this hash, if any."""
         ...
 
-    def cluster_load_df(self) -> tuple[int, dict[str, int]]:
+    def llm_usage(self, story_id: str | None = None) -> dict[str, int]:
+        """Calls and tokens logged, for one story or in all: ``calls``, ``prompt_tokens``,
+        ``completion_tokens``."""
         ...
 
-    def cluster_load_state(self, story_id: str) -> StoryState | None:
-        ...
 
-    def cluster_load_states(self, since: float) -> list[StoryState]:
-        """States of stories active since ``since`` (epoch seconds), oldest first."""
-        ...
+@runtime_checkable
+class Store(
+    StoreCore,
+    ItemStore,
+    SourceStore,
+    StoryStore,
+    BriefStore,
+    ClusterStateStore,
+    LLMCallLog,
+    Protocol,
+):
+    """All persistent state: every role above, in one backend."""
 
-    def cluster_mark_seen(self, item_ids: Iterable[str]) -> None:
-        ...
 
-    def cluster_pending(self, max_text: int = 4000) -> list[PendingItem]:
-        """Items not yet absorbed by the clusterer, in publication order."""
-        ...
+ROLES: tuple[type, ...] = (
+    StoreCore,
+    ItemStore,
+    SourceStore,
+    StoryStore,
+    BriefStore,
+    ClusterStateStore,
+    LLMCallLog,
+)
 
-    def cluster_reset(self) -> None:
-        """Forget all clustering state (items keep their stories)."""
-        ...
-
-    def cluster_save_df(self, df: DocumentFrequencies) -> None:
-        ...
-
-    def cluster_save_state(self, st: StoryState) -> None:
-        ...
-
-    def cluster_story_of(self, item_id: str) -> str | None:
-        ...
-
-    def story_exists(self, story_id: str) -> bool:
-        ...
-
-    def story_is_pinned(self, story_id: str) -> bool:
-        ...
-
-    # --- brief versions
-    def get_brief(self, story_id: str, version: int | None = None) -> Brief:
-        """A stored version (the latest when ``version`` is None)."""
-        ...
-
-    def latest_brief(self, story_id: str) -> Brief | None:
-        ...
-
-    def latest_versions(self) -> dict[str, dict[str, Any]]:
-        """For every story, its latest version number, time and change summary."""
-        ...
-
-    def list_versions(self, story_id: str) -> list[dict[str, Any]]:
-        ...
-
-    def save_brief(self, story_id: str, brief: Brief) -> int:
-        """Store ``brief`` as the story's next version; returns its number."""
-        ...
+__all__ = [
+    "ROLES",
+    "BriefStore",
+    "ClusterStateStore",
+    "ItemStore",
+    "LLMCallLog",
+    "SourceStore",
+    "Store",
+    "StoreCore",
+    "StoryStore",
+]

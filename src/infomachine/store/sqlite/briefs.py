@@ -9,6 +9,7 @@ from typing import Any
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Brief
+from infomachine.store.sqlite.core import to_db_time
 
 
 class BriefsMixin:
@@ -19,8 +20,6 @@ class BriefsMixin:
 
     def save_brief(self, story_id: str, brief: Brief) -> int:
         """Store ``brief`` as the story's next version; returns its number."""
-        from infomachine.store.sqlite.store import to_db_time
-
         with self.transaction() as conn:
             row = conn.execute(
                 "SELECT COALESCE(MAX(version), 0) FROM brief_versions WHERE story_id = ?", (story_id,)

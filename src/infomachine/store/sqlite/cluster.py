@@ -1,5 +1,8 @@
 """Clustering state (mixin of ``SQLiteStore``): document frequencies, story
-centroids and the set of items the clusterer has already absorbed."""
+centroids and the set of items the clusterer has already absorbed.
+
+It stores and returns the plain types of ``models.store`` (``StoryState``,
+``PendingItem``, ``DocumentCounts``); the clustering itself is ``cluster/``."""
 
 from __future__ import annotations
 
@@ -7,32 +10,14 @@ import json
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from infomachine.cluster.engine import StoryState
-    from infomachine.cluster.features import DocumentFrequencies
-
+from infomachine.models import DocumentCounts, PendingItem, StoryState
 
 LONG_KEY = "#long"  # stored inside the centroid JSON: members with a body
-
-
-@dataclass
-class PendingItem:
-    """The columns the clusterer reads of an item it has not seen."""
-
-    id: str
-    title: str
-    text: str
-    ts: float  # publication time, else ingestion time (epoch seconds)
-    duplicate_of: str | None
-    story_id: str | None
-    pinned: bool
-    dated: bool = True  # False: ts is only the ingestion time, so no time decay
 
 
 def _epoch(value: str | None) -> float:
@@ -81,7 +66,7 @@ class ClusterMixin:
         df = dict(self.conn.execute("SELECT term, df FROM cluster_df").fetchall())
         return (int(row[0]) if row else 0), df
 
-    def cluster_save_df(self, df: DocumentFrequencies) -> None:
+    def cluster_save_df(self, df: DocumentCounts) -> None:
         with self.transaction() as conn:
             conn.executemany(
                 "INSERT INTO cluster_df(term, df) VALUES (?, ?) "
@@ -95,8 +80,6 @@ class ClusterMixin:
         df.changed.clear()
 
     def _state(self, row: tuple[Any, ...]) -> StoryState:
-        from infomachine.cluster.engine import StoryState
-
         centroid = json.loads(row[4])
         n_long = int(centroid.pop(LONG_KEY, 0))  # terms never start with "#"
         return StoryState(

@@ -14,6 +14,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from infomachine.models import utcnow
+from infomachine.store.sqlite.core import to_db_time
 
 
 class LLMCallsMixin:
@@ -33,8 +34,6 @@ class LLMCallsMixin:
         story_id: str | None = None,
     ) -> None:
         """Log one call (its answer is the cache entry for ``request_hash``)."""
-        from infomachine.store.sqlite.store import to_db_time
-
         with self.transaction() as conn:
             conn.execute(
                 "INSERT INTO llm_calls(request_hash, model, prompt_tokens, completion_tokens, "

@@ -13,6 +13,7 @@ from typing import Any
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Story, utcnow
+from infomachine.store.sqlite.core import from_db_time, to_db_time
 
 STORY_COLUMNS = "id, slug, title, created_at, updated_at, pinned, merged_into, metadata"
 
@@ -33,8 +34,6 @@ class StoriesMixin:
     transaction: Callable[[], AbstractContextManager[sqlite3.Connection]]
 
     def _row_to_story(self, row: Sequence[Any]) -> Story:
-        from infomachine.store.sqlite.store import from_db_time
-
         return Story(
             id=row[0],
             slug=row[1],
@@ -59,8 +58,6 @@ class StoriesMixin:
         return candidate
 
     def create_story(self, story: Story) -> Story:
-        from infomachine.store.sqlite.store import to_db_time
-
         with self.transaction() as conn:
             conn.execute(
                 f"INSERT INTO stories ({STORY_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)",
@@ -78,8 +75,6 @@ class StoriesMixin:
         return story
 
     def update_story(self, story_id: str, **fields: Any) -> None:
-        from infomachine.store.sqlite.store import to_db_time
-
         sets, params = [], []
         for key, value in fields.items():
             if key not in {"slug", "title", "updated_at", "pinned", "merged_into", "metadata"}:
@@ -144,8 +139,6 @@ class StoriesMixin:
         yield from (r[0] for r in self.conn.execute("SELECT id FROM stories WHERE merged_into IS NULL"))
 
     def _fill_counts(self, stories: list[Story]) -> None:
-        from infomachine.store.sqlite.store import from_db_time
-
         if not stories:
             return
         by_id = {s.id: s for s in stories}
@@ -197,15 +190,3 @@ class StoriesMixin:
             conn.execute(
                 "UPDATE stories SET merged_into = ? WHERE merged_into = ?", (target_id, source_id)
             )
-
-    def recent_item_titles(self, limit: int) -> list[str]:
-        """Titles of the ``limit`` most recently stored items, newest first (none empty).
-
-        The background corpus of reactive-query key terms (``queries.derive_query``).
-        """
-        rows = self.conn.execute(
-            "SELECT title FROM items WHERE title IS NOT NULL AND title != '' "
-            "ORDER BY rowid DESC LIMIT ?",
-            (limit,),
-        )
-        return [r[0] for r in rows]
