@@ -25,7 +25,7 @@ from infomachine.ingest.dedupe import (
 from infomachine.ingest.extract import extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
 from infomachine.store import Store
-from infomachine.store.sqlite.stories import slugify
+from infomachine.text.slug import slugify
 
 BATCH_SIZE = 2000
 

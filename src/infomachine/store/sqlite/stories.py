@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -14,17 +12,9 @@ from typing import Any
 from infomachine.errors import NotFoundError
 from infomachine.models import Story, utcnow
 from infomachine.store.sqlite.core import from_db_time, to_db_time
+from infomachine.text.slug import slugify
 
 STORY_COLUMNS = "id, slug, title, created_at, updated_at, pinned, merged_into, metadata"
-
-
-def slugify(text: str, max_len: int = 60) -> str:
-    """A readable ASCII slug: 'Magnitude 8.8 quake' -> 'magnitude-8-8-quake'."""
-    norm = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", norm.lower()).strip("-")
-    if len(slug) > max_len:
-        slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
-    return slug or "story"
 
 
 class StoriesMixin:
