@@ -1,1 +1,1 @@
-"""analyze stage."""
+"""Sentence, date, actor and claim analysis that the synthesizers build briefs from."""
