@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from infomachine.cluster.features import Vector
 from infomachine.cluster.storyline_state import (
     EventInput,
+    ItemInput,
     LinkerState,
     Storyline,
     StorylineConfig,
@@ -54,7 +55,7 @@ from infomachine.cluster.storyline_state import (
 )
 
 DAY = 86400.0
-__all__ = ["EventInput", "LinkResult", "LinkerState", "Storyline", "StorylineConfig",
+__all__ = ["EventInput", "ItemInput", "LinkResult", "LinkerState", "Storyline", "StorylineConfig",
            "StorylineLinker", "storyline_id_for"]
 
 
@@ -225,12 +226,13 @@ class StorylineLinker:
         ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         return [sid for sid, _ in ranked if sid in st.storylines]
 
-    def _names_anchor(self, story: Storyline, vec: Vector) -> bool:
+    def _names_anchor(self, story: Storyline, vec: Vector) -> bool | None:
+        """Does the event name one of the storyline's main names? (None: it has none)"""
         anchors = self._anchors.get(story.id)
         if anchors is None:
             anchors = self._anchors[story.id] = anchor_names(story.profile, self.cfg.anchors, self._common)
         if not anchors:
-            return True
+            return None
         return any(t in vec for name in anchors for t in name)
 
     def _common(self, word: str) -> bool:
@@ -273,10 +275,11 @@ class StorylineLinker:
         for t, c in parts.items():
             g = groups.get(t, t)
             by_group[g] = by_group.get(g, 0.0) + c
+        anchored = self._names_anchor(story, vec) if cfg.anchors else None
+        if anchored is False:
+            return 0.0  # the storyline's main actors are not in the event
         if cfg.require_name and not groups:
             return 0.0  # subject words alone ("model", "release") do not make a storyline
-        if cfg.anchors and not self._names_anchor(story, vec):
-            return 0.0  # the storyline's main actors are not in the event
         if max(by_group.values()) > cfg.max_share * total:
             return 0.0  # one name alone does not either
         sim = total / story.norm
@@ -362,15 +365,15 @@ class StorylineLinker:
             live.sort(key=lambda s: -stories[s].last_ts)
             self.state.postings[term] = list(reversed(live[: self.cfg.max_postings]))
 
-    def _index_items(self, event_id: str, items: Iterable[object]) -> None:
+    def _index_items(self, event_id: str, items: Iterable[ItemInput]) -> None:
         st = self.state
         for it in items:
-            st.item_event[it.id] = event_id  # type: ignore[attr-defined]
-            url = it.url  # type: ignore[attr-defined]
+            st.item_event[it.id] = event_id
+            url = it.url
             if url and self.cfg.link_weight > 0:
                 st.url_event.setdefault(normalise_url(url), event_id)
             if self.cfg.link_weight > 0:
-                for link in list(it.links) + links_in(it.text):  # type: ignore[attr-defined]
+                for link in list(it.links) + links_in(it.text):
                     key = normalise_url(link)
                     if key not in st.url_event:
                         plist = st.pending_links.setdefault(key, [])
@@ -379,6 +382,6 @@ class StorylineLinker:
 
     def _new_id(self, event_id: str) -> str:
         sid = storyline_id_for(event_id)
-        while sid in self.state.storylines:
+        while sid in self.state.storylines or sid in self.state.merged_into:
             sid = storyline_id_for(sid)
         return sid

@@ -23,8 +23,8 @@ class StorylineConfig:
     """Storyline settings (defaults tuned on tls-dev Charles_Taylor, Chris_Brown,
     Dilma_Rousseff; see benchmarks/storyline_quality.py)."""
 
-    threshold: float = 0.12  # min decayed score(event, storyline) to join
-    merge_threshold: float = 0.5  # two storylines one event joins merge at this profile cosine
+    threshold: float = 0.03  # min decayed score(event, storyline) to join
+    merge_threshold: float = 0.2  # two storylines one event joins merge at this profile cosine
     half_life_days: float = 30.0  # the time-dependent part of the score halves every N days ...
     decay_floor: float = 0.5  # ... down to this share: quiet storylines can revive, no hard cut
     entity_boost: float = 2.0  # entity-like features (e:) weigh this much more than words
@@ -35,10 +35,10 @@ class StorylineConfig:
     max_postings: int = 256  # postings kept per term (storylines most recently active)
     sidf_power: float = 1.0  # exponent of the storyline-level IDF factor
     min_terms: int = 3  # a match needs at least N shared terms ...
-    max_share: float = 0.8  # ... and no single name carrying more than this share of it
+    max_share: float = 0.9  # ... and no single name carrying more than this share of it
     require_name: bool = True  # ... and at least one shared name (entity)
     common_share: float = 0.005  # words in this share of background documents are not names
-    anchors: int = 3  # the event must name one of the storyline's N heaviest names (0: off)
+    anchors: int = 5  # the event must name one of the storyline's N heaviest names (0: off)
     link_weight: float = 1.0  # item->item URL links place an event (0: off)
     # used only when an event comes without a vector (items' texts are read):
     title_weight: float = 2.0
