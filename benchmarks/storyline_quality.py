@@ -1,0 +1,276 @@
+"""Storyline quality and speed: events (cluster engine) + storylines (StorylineLinker).
+
+Every set is ingested into a fresh temporary SQLite store as the product
+does (``Ingestor``), clustered into events by ``cluster_items``, and the
+resulting events (the engine's centroids, first/last times, the items' URLs
+and texts for links) are handed to ``StorylineLinker.link`` in publication
+order. Scores are story-level B-cubed over every ingested record.
+
+Tuning topics (chosen up front, alphabetical first three of tls-dev):
+Charles_Taylor, Chris_Brown, Dilma_Rousseff. Held out: Dmitry_Medvedev,
+Hu_Jintao, John_Boehner. Each set is ingested together (one topic = one story).
+
+Rows:
+* ``tls-all`` (six topics together), ``tls-tune``, ``tls-held``, ``realnews``
+  (with every predicted story that mixes gold stories, and whether the mix
+  crosses domains: ``DOMAINS`` below is a hand grouping of the 12 labels);
+* ``events`` the event level alone on the same set (for reference);
+* ``peer``: TF-IDF + average-link agglomerative (scikit-learn) over the
+  items, every threshold of ``PEER_THRESHOLDS`` and the best one on that file;
+* ``batched``: tls-all ingested and linked in 3 chronological batches vs all
+  at once (B-cubed F1 between the two assignments, and each against gold);
+* ``speed``: items/s of ingest + events and of ingest + events + storylines
+  on the synthetic stream of benchmarks/cluster.py (``--sizes``).
+
+    .venv/bin/python benchmarks/storyline_quality.py
+    .venv/bin/python benchmarks/storyline_quality.py --only tls-tune --set threshold=0.15
+    .venv/bin/python benchmarks/storyline_quality.py --sizes 2000,10000,100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+TLS = ["Charles_Taylor", "Chris_Brown", "Dilma_Rousseff", "Dmitry_Medvedev", "Hu_Jintao", "John_Boehner"]
+TUNE, HELD = TLS[:3], TLS[3:]
+PEER_THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.98)
+DOMAINS = {  # realnews gold story -> domain (hand grouping, for the "unrelated mix" check)
+    "nvidia-nemotron-3-release-dec-2025": "ai-models",
+    "anthropic-project-glasswing-mythos-preview": "ai-models",
+    "single-anthropic-mythos-staged-release-may-2026": "ai-models",
+    "openai-gpt-oss-open-weight-release-aug-2025": "ai-models",
+    "single-openai-gpt-5-launch": "ai-models",
+    "single-openai-gpt-5-august-launch-report": "ai-models",
+    "google-adtech-remedies-closing-arguments-nov-2025": "antitrust",
+    "single-google-adtech-remedies-evidence-phase-ends": "antitrust",
+    "kamchatka-earthquake-m8-8-july-2025": "earthquake",
+    "single-hurricane-melissa-jamaica-landfall": "hurricane",
+    "ucl-final-2025-psg-beat-inter": "football",
+    "single-uwcl-final-2025-arsenal-beat-barcelona": "football",
+}
+
+
+def load(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def tls(topics: list[str]) -> list[dict[str, Any]]:
+    return [r for t in topics for r in load(DATA / "tls-dev" / t / "articles.jsonl")]
+
+
+def parse_value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+# ---------------------------------------------------------------- ours
+
+
+def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches: int = 1,
+               label: str = "story") -> dict[str, Any]:
+    """Ingest ``records`` (in ``batches`` chronological slices), cluster and link after
+    each; return gold, event and storyline labels per ingested record, and timings."""
+    from infomachine.cluster.engine import cluster_items, load_config
+    from infomachine.cluster.storyline import StorylineConfig, StorylineLinker
+    from infomachine.ingest.batch import Ingestor
+    from infomachine.sources.jsonl import record_from_dict
+    from infomachine.store import SQLiteStore
+
+    order = sorted(range(len(records)), key=lambda i: (str(records[i].get("published") or ""), i))
+    slices = [order[k * len(order) // batches:(k + 1) * len(order) // batches] for k in range(batches)]
+    linker = StorylineLinker(StorylineConfig(**overrides))
+    t_ingest = t_cluster = t_link = 0.0
+    kept: list[tuple[int, str]] = []  # (record index, item id)
+    with tempfile.TemporaryDirectory(prefix="infomachine-storyline-") as tmp:
+        store = SQLiteStore(Path(tmp) / "bench.db")
+        try:
+            prev_event: dict[str, str] = {}
+            for sl in slices:
+                docs = [record_from_dict({k: v for k, v in records[i].items() if k != label},
+                                         f"record:{i}", "bench") for i in sl]
+                t0 = time.perf_counter()
+                report = Ingestor(store).ingest(docs)
+                t1 = time.perf_counter()
+                cluster_items(store, load_config())
+                t2 = time.perf_counter()
+                failed = {p.origin for p in report.problems}
+                kept.extend(zip([i for i in sl if f"record:{i}" not in failed], report.item_ids,
+                                strict=True))
+                events, merged, prev_event = collect_events(store, prev_event, set(report.item_ids))
+                linker.link(events, merged)
+                t3 = time.perf_counter()
+                t_ingest += t1 - t0
+                t_cluster += t2 - t1
+                t_link += t3 - t2
+            event_of = dict(store.execute("SELECT id, story_id FROM items").fetchall())
+        finally:
+            store.close()
+    gold = [str(records[i][label]) for i, _ in kept]
+    ev = [str(event_of.get(item) or item) for _, item in kept]
+    story = [str(linker.storyline_of(e) or e) for e in ev]
+    return {"gold": gold, "event": ev, "story": story, "ingest_s": t_ingest, "cluster_s": t_cluster,
+            "link_s": t_link, "linker": linker}
+
+
+def collect_events(store: Any, prev_event: dict[str, str], new_ids: set[str]) -> tuple[list[Any], dict[str, str], dict[str, str]]:
+    """The events that gained items in the last clustering batch, as ``EventInput``s,
+    and the events the engine merged away (old event -> new event of the same items)."""
+    from infomachine.cluster.storyline import EventInput
+    from infomachine.cluster.storyline_state import ItemInput
+
+    rows = store.execute(
+        "SELECT id, story_id, url, substr(text, 1, 4000) FROM items WHERE story_id IS NOT NULL"
+    ).fetchall()
+    merged: dict[str, str] = {}
+    grown: dict[str, list[ItemInput]] = defaultdict(list)
+    now_event: dict[str, str] = {}
+    for item_id, eid, url, text in rows:
+        now_event[item_id] = eid
+        old = prev_event.get(item_id)
+        if old is not None and old != eid:
+            merged[old] = eid
+        if item_id in new_ids:
+            grown[eid].append(ItemInput(id=item_id, text=text if "://" in (text or "") else "",
+                                        url=url))
+    states = {s.id: s for s in store.cluster_load_states(since=float("-inf"))} if grown else {}
+    events = []
+    for eid, items in grown.items():
+        s = states.get(eid)
+        if s is None:
+            continue
+        events.append(EventInput(id=eid, items=items, vector=s.centroid, n_items=s.n,
+                                 first=s.first_ts, last=s.last_ts))
+    return events, merged, now_event
+
+
+def bc(gold: list[str], pred: list[str]) -> dict[str, float]:
+    from infomachine.cluster.evaluate import bcubed
+
+    return {k: round(v, 4) for k, v in bcubed(gold, pred).items()}
+
+
+def mixes(gold: list[str], pred: list[str]) -> list[dict[str, Any]]:
+    members: dict[str, Counter[str]] = defaultdict(Counter)
+    for g, p in zip(gold, pred, strict=True):
+        members[p][g] += 1
+    out = []
+    for counts in members.values():
+        if len(counts) > 1:
+            domains = {DOMAINS.get(g, g) for g in counts}
+            out.append({"gold": dict(sorted(counts.items())), "cross_domain": len(domains) > 1})
+    return out
+
+
+# ---------------------------------------------------------------- peer
+
+
+def peer(records: list[dict[str, Any]]) -> dict[str, Any]:
+    from sklearn.cluster import AgglomerativeClustering
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    x = TfidfVectorizer(sublinear_tf=True, stop_words="english").fit_transform(
+        [f"{r['title']} {r.get('text') or ''}" for r in records]
+    )
+    dist = 1.0 - (x @ x.T).toarray()
+    dist[dist < 0] = 0.0
+    gold = [str(r["story"]) for r in records]
+    by_t = {}
+    for t in PEER_THRESHOLDS:
+        pred = AgglomerativeClustering(n_clusters=None, metric="precomputed", linkage="average",
+                                       distance_threshold=t).fit_predict(dist)
+        by_t[f"{t:.2f}"] = bc(gold, [str(p) for p in pred])["f1"]
+    best = max(by_t.items(), key=lambda kv: kv[1])
+    return {"by_threshold": by_t, "best_threshold": best[0], "best_f1": best[1]}
+
+
+# ---------------------------------------------------------------- speed
+
+
+def speed(n: int, overrides: dict[str, Any]) -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from cluster import stream  # the synthetic stream of benchmarks/cluster.py
+
+    recs = stream(n)
+    out = run_levels(recs, overrides)
+    ev_s = out["ingest_s"] + out["cluster_s"]
+    total = ev_s + out["link_s"]
+    return {"items": n, "events_items_per_s": round(n / ev_s), "both_items_per_s": round(n / total),
+            "link_s": round(out["link_s"], 2), "us_per_item_both": round(total / n * 1e6),
+            "storyline_us_per_item": round(out["link_s"] / n * 1e6),
+            "events": len(set(out["event"])), "storylines": len(set(out["story"])),
+            "story_bcubed_vs_copies": bc(out["gold"], out["story"]),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a StorylineConfig setting (repeatable)")
+    ap.add_argument("--only", default="", help="subset: tls-all,tls-tune,tls-held,realnews,batched")
+    ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--sizes", default="2000,10000", help="speed sizes ('' for none)")
+    ap.add_argument("--one-speed", type=int, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
+    if args.one_speed:  # child process: clean peak memory
+        print(json.dumps(speed(args.one_speed, overrides)))
+        return 0
+    sets = {"tls-all": lambda: tls(TLS), "tls-tune": lambda: tls(TUNE), "tls-held": lambda: tls(HELD),
+            "realnews": lambda: load(DATA / "realnews-dev.jsonl")}
+    wanted = args.only.split(",") if args.only else [*sets, "batched"]
+    for name, get in sets.items():
+        if name not in wanted:
+            continue
+        recs = get()
+        out = run_levels(recs, overrides)
+        row: dict[str, Any] = {"data": name, "items": len(out["gold"]),
+                               "gold_stories": len(set(out["gold"])),
+                               "events": len(set(out["event"])), "storylines": len(set(out["story"])),
+                               "story_bcubed": bc(out["gold"], out["story"]),
+                               "event_level_bcubed": bc(out["gold"], out["event"])}
+        if name == "realnews":
+            m = mixes(out["gold"], out["story"])
+            row["mixed_stories"] = m
+            row["cross_domain_mixes"] = sum(x["cross_domain"] for x in m)
+        if not args.no_peer:
+            row["peer"] = peer(recs)
+        print(json.dumps(row), flush=True)
+    if "batched" in wanted:
+        recs = tls(TLS)
+        one = run_levels(recs, overrides, batches=1)
+        three = run_levels(recs, overrides, batches=3)
+        same = [g for g in one["gold"]] == three["gold"]
+        print(json.dumps({"data": "batched tls-all 3 chronological batches vs 1",
+                          "aligned": same,
+                          "story_agreement_bcubed": bc(one["story"], three["story"]),
+                          "event_agreement_bcubed": bc(one["event"], three["event"]),
+                          "story_bcubed_1": bc(one["gold"], one["story"]),
+                          "story_bcubed_3": bc(three["gold"], three["story"])}), flush=True)
+    for s in [s for s in args.sizes.split(",") if s]:
+        res = subprocess.run([sys.executable, __file__, "--one-speed", s, *(f"--set={x}" for x in args.set)],
+                             capture_output=True, text=True, check=True).stdout
+        print(json.dumps({"data": "speed", **json.loads(res.strip().splitlines()[-1])}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
