@@ -86,7 +86,8 @@ def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches
                label: str = "story") -> dict[str, Any]:
     """Ingest ``records`` (in ``batches`` chronological slices), cluster and link after
     each; return gold, event and storyline labels per ingested record, and timings."""
-    from infomachine.cluster.engine import cluster_items, load_config
+    from infomachine.cluster.config import load_config
+    from infomachine.cluster.stage import cluster_items
     from infomachine.cluster.storyline import StorylineConfig, StorylineLinker
     from infomachine.ingest.batch import Ingestor
     from infomachine.sources.jsonl import record_from_dict
