@@ -25,6 +25,7 @@ from infomachine.synth.analyze.claims import (
     to_question,
     uncertainty,
 )
+from infomachine.synth.analyze.sentences import cut_long
 from infomachine.synth.selection import Analysis, Said, cited_sentence, points_back, writer_aside
 
 BULLET_LAMBDA = 0.6  # What bullets lean further toward covering different sub-topics
@@ -210,7 +211,7 @@ def perspectives(a: Analysis, atts: list[Attribution], canon: dict[str, str],
         stance: list[Sentence] = []
         seen: set[str] = set()
         for att in chosen:
-            quote = _own_half(att.sent.text, att.actor)
+            quote = cut_long(_own_half(att.sent.text, att.actor))
             if quote in seen or not _says_something(quote, actor) or writer_aside(quote):
                 continue
             seen.add(quote)
@@ -239,9 +240,10 @@ def tensions(pairs: list[TensionPair], canon: dict[str, str], outsiders: set[str
         if key in seen_pairs or len(key) < 2 or key & outsiders or key in same_side:
             continue
         seen_pairs.add(key)
+        qa, qb = cut_long(p.a_quote), cut_long(p.b_quote)
         out.append(Tension(
-            a=Claim(actor=a, claim=cited_sentence(p.a_quote, [(p.a.sent.item, p.a_quote)])),
-            b=Claim(actor=b, claim=cited_sentence(p.b_quote, [(p.b.sent.item, p.b_quote)])),
+            a=Claim(actor=a, claim=cited_sentence(qa, [(p.a.sent.item, qa)])),
+            b=Claim(actor=b, claim=cited_sentence(qb, [(p.b.sent.item, qb)])),
         ))
         if len(out) >= TENSIONS_N:
             break

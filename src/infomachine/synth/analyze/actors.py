@@ -427,8 +427,8 @@ def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[
     for text in texts:
         outside |= {m["name"] for m in _BYLINE_NAME.finditer(text)}
         for m in _TOLD.finditer(text):
-            name = clean_name(m["name"])
-            if name and not is_person(name):
+            name = clean_name(m["name"])  # "told Canal Plus": an outlet only with an outlet word
+            if name and any(p in OUTLET_WORDS for p in name.split()):
                 outside.add(name)
     out: set[str] = set()
     for name in set(names):
