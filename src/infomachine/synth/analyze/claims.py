@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from infomachine.synth.analyze.actors import Attribution, attributions, is_person
 from infomachine.synth.analyze.sentences import Sent, words
@@ -22,7 +23,8 @@ STRONG_UNCERTAINTY = re.compile(
     r"\b(unclear|uncertain|unknown|remains? to be seen|not yet (?:known|clear|decided|"
     r"confirmed|been)|has not been (?:independently )?(?:verified|confirmed|reproduced|announced)|"
     r"unverified|open question|it is not clear|it's not clear|yet to (?:be )?\w+|"
-    r"whether or not|no (?:timeline|decision|date) (?:has|have) been|undecided|questions? remains?)\b",
+    r"whether or not|no (?:timeline|decision|date) (?:has|have) been|undecided|questions? remains?|"
+    r"(?:is|are|was|were) (?:still )?(?:awaited|pending|disputed|contested)|awaiting|has yet to|have yet to)\b",
     re.IGNORECASE,
 )
 WEAK_UNCERTAINTY = re.compile(r"\b(could|might|may|whether|possibly|potentially|if)\b")
@@ -35,14 +37,15 @@ SIGNIFICANCE = re.compile(
     r"means that|would mean|raises? (?:the )?(?:stakes|questions?|concerns?|pressure)|"
     r"could (?:reshape|change|transform|upend|determine|decide)|sets? a precedent|turning point|"
     r"(?:could|would|will|may) (?:cost|force|lead to|delay|hurt|push|mean|leave|decide|determine)|"
-    r"threat(?:ens)?|at risk|risks?|pivotal|crucial|critical|significant(?:ly)?|"
-    r"unprecedented|influence|affects?|shapes?|depends? on|so that|leav(?:e|es|ing) .{0,40} in limbo|"
-    r"would remain|inflection point|precedent)\b",
+    r"threatens?|at risk|puts? .{0,30} at risk|depends? on|leav(?:e|es|ing) .{0,40} in limbo|"
+    r"would remain|inflection point|precedent|paves? the way|opens? the door|a blow to|"
+    r"(?:roadblock|obstacle|barrier) to)\b",
     re.IGNORECASE,
 )
 WEAK_SIGNIFICANCE = re.compile(
     r"\b(could|would|may|might|first|largest|biggest|strongest|major|key|signals?|marks?|because|"
-    r"record|boldest|impact|important|if|historic|landmark)\b",
+    r"record|boldest|impact|important|if|historic|landmark|pivotal|crucial|critical|significant(?:ly)?|"
+    r"unprecedented|influence|affects?|shapes?|risks?|threat)\b",
     re.IGNORECASE,
 )
 CONTRAST = re.compile(
@@ -59,6 +62,7 @@ NEGATION = re.compile(
 _SPLIT_CONTRAST = re.compile(
     r"(?:,|;|\s\u2014|\s-)\s+(?=(?:but|while|whereas|although|though|however)\b)", re.IGNORECASE
 )
+_SEMICOLON = re.compile(r";\s+")
 def content_words(text: str) -> set[str]:
     return {w for w in words(text) if w not in CLAIM_STOPWORDS and len(w) > 2}
 
@@ -150,9 +154,14 @@ CRITICAL = re.compile(
 SUPPORT_AXIS = 3  # the index in AXES of support vs opposition
 
 
+@lru_cache(maxsize=4096)
+def _text_poles(text: str) -> tuple[tuple[bool, bool], ...]:
+    return tuple((bool(up.search(text)), bool(down.search(text))) for up, down in AXES)
+
+
 def _poles(text: str, advocates: bool = False) -> list[tuple[bool, bool]]:
     """(up, down) per axis; an advocated measure ("urged a breakup") is support for it."""
-    poles = [(bool(up.search(text)), bool(down.search(text))) for up, down in AXES]
+    poles = list(_text_poles(text))
     if advocates:
         poles[SUPPORT_AXIS] = (True, False)
     return poles
@@ -229,6 +238,9 @@ def _mentions(text: str, actor: str) -> bool:
     return any(re.search(rf"\b{re.escape(n)}\b", text) for n in _names(actor))
 
 
+MAX_TENSION_ATTS = 150  # attributions compared pairwise (the most salient first)
+
+
 def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[TensionPair]:
     """Conflicting claims between two different named actors, best first.
 
@@ -239,7 +251,18 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
     the other by name, or one negating what the other asserts (with more
     shared terms).  Story-wide words ("open", "models") are not key terms.
     """
+    atts = atts[:MAX_TENSION_ATTS]
     claim_words = [content_words(x.claim) for x in atts]
+    names = {n: _names(n) for n in {canon.get(x.actor, x.actor) for x in atts}}
+    mention_cache: dict[tuple[int, str], bool] = {}
+
+    def mentions(i: int, actor: str) -> bool:
+        key = (i, actor)
+        if key not in mention_cache:
+            mention_cache[key] = any(re.search(rf"\b{re.escape(n)}\b", atts[i].claim) for n in names[actor])
+        return mention_cache[key]
+
+    critical = [bool(CRITICAL.search(x.claim)) for x in atts]
     df: dict[str, int] = {}
     for ws in claim_words:
         for w in ws:
@@ -250,7 +273,7 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
         for j in range(i + 1, len(atts)):
             b = atts[j]
             actor_a, actor_b = canon.get(a.actor, a.actor), canon.get(b.actor, b.actor)
-            if actor_a == actor_b or _names(actor_a) & _names(actor_b):
+            if actor_a == actor_b or names[actor_a] & names[actor_b]:
                 continue
             if a.sent == b.sent:
                 halves = split_contrast(a.sent.text)
@@ -258,11 +281,9 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
                     pairs.append(TensionPair(a, b, halves[0], halves[1], 3.0))
                 continue
             shared = (claim_words[i] & claim_words[j]) - common
-            a_on_b = _mentions(a.claim, actor_b)
-            b_on_a = _mentions(b.claim, actor_a)
-            critic = (a_on_b and (a.disagrees or bool(CRITICAL.search(a.claim)))) or (
-                b_on_a and (b.disagrees or bool(CRITICAL.search(b.claim)))
-            )
+            a_on_b = mentions(i, actor_b)
+            b_on_a = mentions(j, actor_a)
+            critic = (a_on_b and (a.disagrees or critical[i])) or (b_on_a and (b.disagrees or critical[j]))
             # "X disputes that <what Y says>": a disagreement verb over the same words
             disputes = (a.disagrees or b.disagrees) and len(shared) >= 2
             about_same = shared or a_on_b or b_on_a
@@ -272,10 +293,7 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
             if poles == AXIS_WEIGHTS[0] and not trend_on_shared_subject(a.claim, b.claim):
                 # opposite trends, but of different things: only the other axes count
                 poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=0)
-            negated = len(shared) >= 3 and (
-                bool(STRICT_NEGATION.search(a.claim)) != bool(STRICT_NEGATION.search(b.claim))
-            )
-            if not (critic or disputes or poles or negated):
+            if not (critic or disputes or poles):
                 continue
             score = len(shared) / 4 + 1.5 * (a_on_b or b_on_a) + 1.5 * critic + max(poles, 1.0 * disputes)
             if a.sent.item != b.sent.item:
@@ -285,13 +303,24 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
     return pairs
 
 
+def _semicolon_halves(text: str) -> tuple[str, str] | None:
+    parts = _SEMICOLON.split(text, maxsplit=1)
+    if len(parts) != 2 or min(len(p.split()) for p in parts) < 4:
+        return None
+    return parts[0].strip(), parts[1].strip()
+
+
 def contrast_tensions(sents: list[Sent], canon: dict[str, str] | None = None) -> list[TensionPair]:
-    """One sentence, two actors: "X says A, but Y disputes B" split in two."""
+    """One sentence, two actors: "X says A, but Y disputes B" split in two; or a
+    disagreement stated by a third party, "X believes A; Y thinks B", when both
+    halves are about the same thing (a shared key word)."""
     out: list[TensionPair] = []
     for sent in sents:
         halves = split_contrast(sent.text)
         if not halves:
-            continue
+            halves = _semicolon_halves(sent.text)
+            if not halves or not (content_words(halves[0]) & content_words(halves[1])):
+                continue
         left = attributions(replace(sent, text=halves[0]))
         right = attributions(replace(sent, text=halves[1]))
         if not left or not right:
@@ -322,7 +351,18 @@ _AUX = {"will", "would", "can", "could", "should", "may", "might", "must", "is",
 _DET = {"the", "a", "an", "its", "this", "these", "those", "their", "his", "her", "either", "any",
         "each", "such", "our", "some"}
 _TAIL = re.compile(r",\s+(?:where|which|who|as|after|because|since|although|though|but|and no|with)\b.*$")
-_RHETORICAL = re.compile(r"^(?:so\b|what if\b|and\b|but\b)|\byou\b|\bwe\b", re.IGNORECASE)
+_RHETORICAL = re.compile(
+    r"^(?:so\b|what if\b|and\b|but\b|who(?:'d| would) have thought\b|isn't it\b|wouldn't it\b)|\byou\b|\bwe\b|"
+    r",\s*(?:is|are|was|were|do|does|did|can|could|would|will|has|have)\s*(?:n't|n\u2019t| not)\s+\w+\s*\?|"
+    r",\s*(?:isn't|aren't|wasn't|doesn't|didn't|can't|couldn't|wouldn't|won't|hasn't|haven't)\s+\w+\s*\?",
+    re.IGNORECASE,
+)
+
+
+def rhetorical(text: str) -> bool:
+    """A question that is not asked to be answered: "What if ...?", a tag
+    question ("..., couldn't he?"), "Who'd have thought ...?", or one put to the reader."""
+    return bool(_RHETORICAL.search(text.strip().strip("\"'\u201c\u201d\u2018\u2019 ")))
 
 
 def _invert(words_: list[str]) -> str | None:

@@ -27,13 +27,27 @@ _ABBREV = {
 # A candidate boundary: terminal punctuation, optional closing quote/bracket, whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
-_VERB = re.compile(
-    r"\b(is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|must|"
-    r"should|shall|do|does|did|says?|said|told|made|took|gave|got|went|came|saw|found|won|"
-    r"lost|began|became|led|left|held|kept|put|ran|set|hit|met|paid|sold|built|wrote|"
-    r"thinks?|knew|\w+ed|\w+es|\w+s)\b",
-    re.IGNORECASE,
+_VERB_WORDS = frozenset(
+    "is are was were be been being has have had will would can could may might must should shall do does "
+    "did say says said told made took gave got went came saw found won lost began became led left held kept "
+    "put ran set hit met paid sold built wrote think thinks knew struck fell rose spoke broke drew grew beat "
+    "shot sent fought".split()
 )
+
+
+def _has_verb(words_: list[str]) -> bool:
+    """A finite-looking verb among the words (a listed verb, or an -ed/-s form)."""
+    for w in words_:
+        w = w.lower()
+        if w in _VERB_WORDS:
+            return True
+        if w.endswith(("'s", "\u2019s")):
+            continue
+        if (len(w) > 2 and w.endswith("ed")) or (len(w) >= 2 and w.endswith("s")):
+            return True
+    return False
+
+
 _JUNK = re.compile(
     r"(subscribe|sign up|sign in|log in|(?:our|free|daily|weekly) newsletters?|cookie|advertisement|all rights reserved|"
     r"copyright|click here|read more|share this|follow us|related articles?|"
@@ -41,10 +55,33 @@ _JUNK = re.compile(
     r"this story has been|photo:|image:|getty images|reuters/|ap photo)",
     re.IGNORECASE,
 )
+# Literal pieces of ``_JUNK``: the regex only runs when one occurs (speed).
+_JUNK_KEYS = ("subscribe", "sign up", "sign in", "log in", "newsletter", "cookie", "advertisement",
+              "all rights reserved", "copyright", "click here", "read more", "share this", "follow us",
+              "related article", "privacy policy", "terms of", "skip to", "download the app", "watch live",
+              "this story has been", "photo:", "image:", "getty images", "reuters/", "ap photo")
 _GLUED_DATE = re.compile(
     r"(?:[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{4}-\d\d-\d\d)(?=[A-Z\u201c\"])"
 )
 _ENDS_LIKE_SENTENCE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*$")
+# Scraped prefixes that are not the sentence: a "date 2025-05-25" field, a dateline
+# ("LISBON :", "PETROPAVLOVSK REGION, RUSSIA –"), a byline glued to the first
+# sentence ("by Tobias Mann · The RegisterFor many, ...").
+_DATE_FIELD = re.compile(r"date \d{4}-\d\d-\d\d\s+")
+_DATELINE = re.compile(r"[A-Z][A-Z\u2011.'-]+(?:[ ,]+[A-Z][A-Z\u2011.'-]+){0,4}\s?(?::|\s[\u2013\u2014-])\s?(?=[A-Z])")
+_BYLINE = re.compile(r"by [A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3} \u00b7 [^.]*?[a-z](?=[A-Z][a-z])")
+_BYLINE_ONLY = re.compile(r"^by [A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3} \u00b7")
+# A photo caption: the sentence is followed on its line by a credit.
+_PHOTO_CREDIT = re.compile(r"\s*\((?:[A-Z]+ )?(?:photo|image|picture)s?\b[^)]*\)", re.IGNORECASE)
+MAX_WORDS = 45
+# Clause boundaries a long sentence may be cut at, best first; the cut keeps the left part.
+_CLAUSE_CUTS = (
+    re.compile(r";\s"),
+    re.compile(r"\s[\u2014\u2013]\s|\s--\s"),
+    re.compile(r",\s(?=(?:while|whereas|but|which|who|where|although|though|as|after|before|"
+               r"because|since|with|including|and|or|according|making|leaving|allowing)\b)"),
+    re.compile(r"\s(?=(?:and|when|while|after|before|as|which)\s)"),  # last resort: no comma
+)
 
 
 @dataclass(frozen=True)
@@ -98,14 +135,15 @@ def is_content(sentence: str) -> bool:
         return False
     if not _ENDS_LIKE_SENTENCE.search(s):
         return False
-    if _JUNK.search(s):
+    lowered = s.lower()
+    if any(k in lowered for k in _JUNK_KEYS) and _JUNK.search(s):
         return False
     lower = sum(1 for w in words if w[0].islower())
     if lower < len(words) * 0.3:  # Title Case Headline Or Menu
         return False
     if s.count("|") >= 2 or s.count("\u00b7") >= 2 or s.count(" / ") >= 2:
         return False
-    return bool(_VERB.search(s))
+    return _has_verb(words)
 
 
 def item_sentences(item: Item, item_index: int, *, content_only: bool = True) -> list[Sent]:
@@ -113,14 +151,45 @@ def item_sentences(item: Item, item_index: int, *, content_only: bool = True) ->
     text = item.text or ""
     out: list[Sent] = []
     for s, e in sentence_spans(text):
-        glued = _GLUED_DATE.match(text, s, e)
-        if glued:  # "December 31, 2025What if ..." (a sidebar date glued to prose)
-            s = glued.end()
+        s = _skip_prefixes(text, s, e)
         chunk = text[s:e]
-        if content_only and not is_content(chunk):
+        line_end = text.find("\n", e)
+        after = text[e : line_end if line_end >= 0 else len(text)]
+        if content_only and (not is_content(chunk) or _PHOTO_CREDIT.match(after) or _BYLINE_ONLY.match(chunk)):
             continue
         out.append(Sent(item_index, len(out), chunk, s, e))
     return out
+
+
+def _skip_prefixes(text: str, s: int, e: int) -> int:
+    """Start of the sentence proper, past scraped prefixes (see ``_DATE_FIELD``)."""
+    for rx in (_GLUED_DATE, _DATE_FIELD, _BYLINE, _DATELINE):
+        m = rx.match(text, s, e)
+        # "December 31, 2025What if ..." (a sidebar date glued to prose), "date 2025-05-25 ..."
+        if m and e - m.end() >= MIN_CHARS:
+            s = m.end()
+            while s < e and text[s].isspace():
+                s += 1
+    return s
+
+
+def cut_long(text: str, max_words: int = MAX_WORDS) -> str:
+    """A sentence over ``max_words`` words cut at its last clause boundary that
+    leaves at most ``max_words`` words (and at least 10); the result is a
+    verbatim prefix of ``text``.  Shorter sentences, and long ones without
+    such a boundary, are returned unchanged."""
+    if len(text.split()) <= max_words:
+        return text
+    for rx in _CLAUSE_CUTS:
+        best = None
+        for m in rx.finditer(text):
+            left = text[: m.start()].rstrip(" ,;:")
+            n = len(left.split())
+            if 10 <= n <= max_words and _has_verb(_WORD.findall(left)):
+                best = left
+        if best:
+            return best
+    return text
 
 
 def words(text: str) -> list[str]:
