@@ -1,15 +1,11 @@
-from infomachine.synth.analyze.actors import (
-    affiliations_in,
-    attributions,
-    canonical_actors,
-    clean_name,
-)
+from infomachine.synth.analyze.actors import affiliations_in, attributions, clean_name
 from infomachine.synth.analyze.claims import (
     contrast_tensions,
     find_tensions,
     question_span,
     uncertainty,
 )
+from infomachine.synth.analyze.names import canonical_actors
 from infomachine.synth.analyze.sentences import Sent
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from infomachine.synth.analyze.actors import attributions, canonical_actors
-from infomachine.synth.analyze.claims import find_tensions, to_question
+from infomachine.synth.analyze.actors import attributions
+from infomachine.synth.analyze.claims import find_tensions
+from infomachine.synth.analyze.names import canonical_actors
+from infomachine.synth.analyze.questions import to_question
 from infomachine.synth.analyze.sentences import Sent
 
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from infomachine.models import Item, Story
-from infomachine.synth.analyze.actors import (
-    attributions,
-    canonical_actors,
-    clean_name,
-    not_actors,
-    same_side,
-)
+from infomachine.synth.analyze.actors import attributions, clean_name
 from infomachine.synth.analyze.claims import (
     contrast_tensions,
-    rhetorical,
     significance,
     uncertainty,
 )
+from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
+from infomachine.synth.analyze.questions import rhetorical
 from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
 from infomachine.synth.extractive import synthesize
 from infomachine.synth.selection import points_back, same_fact, writer_aside

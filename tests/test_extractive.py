@@ -135,7 +135,8 @@ def test_open_questions_are_short_questions_not_their_context() -> None:
 
 
 def test_what_bullets_cover_different_actors_and_summary_is_corroborated() -> None:
-    from infomachine.synth.analyze.actors import attributions, canonical_actors
+    from infomachine.synth.analyze.actors import attributions
+    from infomachine.synth.analyze.names import canonical_actors
     from infomachine.synth.analyze.sentences import Sent
 
     brief = synthesize(STORY, make_items(), now=NOW)

@@ -26,8 +26,9 @@ from infomachine.models import (
     utcnow,
 )
 from infomachine.synth import sections
-from infomachine.synth.analyze.actors import attributions, canonical_actors, not_actors, same_side
+from infomachine.synth.analyze.actors import attributions
 from infomachine.synth.analyze.claims import contrast_tensions, find_tensions
+from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
 from infomachine.synth.selection import CORROBORATE, Analysis, Said
 from infomachine.synth.timeline import select_dates
 from infomachine.synth.verify import verify_brief

@@ -19,12 +19,11 @@ from infomachine.synth.analyze.actors import Attribution, affiliations_in
 from infomachine.synth.analyze.claims import (
     STRONG_UNCERTAINTY,
     TensionPair,
-    rhetorical,
     significance,
     split_contrast,
-    to_question,
     uncertainty,
 )
+from infomachine.synth.analyze.questions import rhetorical, to_question
 from infomachine.synth.analyze.sentences import cut_long
 from infomachine.synth.selection import Analysis, Said, cited_sentence, points_back, writer_aside
 

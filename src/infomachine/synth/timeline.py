@@ -30,8 +30,9 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from infomachine.models import Evidence, Item, TimelineEvent
-from infomachine.synth.analyze.actors import attributions, canonical_actors, full_names, is_person
+from infomachine.synth.analyze.actors import attributions, is_person
 from infomachine.synth.analyze.dates import DateMention, find_dates
+from infomachine.synth.analyze.names import canonical_actors, full_names
 from infomachine.synth.analyze.sentences import Sent, item_sentences
 
 LOOKBACK_WEIGHT = 1.0

@@ -21,7 +21,6 @@ and brackets ("X (Y)").
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -119,8 +118,8 @@ _GENERIC_LAST = {
     "Result", "Results", "Data", "Analysis", "Paper", "Evaluation", "Assessment", "Benchmark",
     "Benchmarks", "Reporting", "Article", "Figures", "Numbers", "Estimate",
 }
-_TOK = r"[A-Z][\w'\u2019&.-]*"
-NAME = rf"(?:{_TOK}(?:\s+(?:of|de|van|von|al|bin|for|and|the)\s+{_TOK}|\s+{_TOK}){{0,4}})"
+NAME_TOKEN = r"[A-Z][\w'\u2019&.-]*"
+NAME = rf"(?:{NAME_TOKEN}(?:\s+(?:of|de|van|von|al|bin|for|and|the)\s+{NAME_TOKEN}|\s+{NAME_TOKEN}){{0,4}})"
 _APPOS = r"(?:\s*,\s*(?P<appos>[^,\"\u201c\u201d]{3,90}?)\s*,)?"
 _BRACKET = r"(?:\s*\((?P<bracket>[^()]{2,60})\))?"
 # "The DOJ and several states urged ...": the named actor speaks for the group
@@ -153,10 +152,10 @@ _AFFIL = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE = re.compile(
-    rf"(?P<org>{_TOK}(?:\s+{_TOK}){{0,3}})(?:'s|\u2019s)\s+(?:[a-z][\w-]*\s+){{0,3}}(?P<name>{NAME})"
+    rf"(?P<org>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}})(?:'s|\u2019s)\s+(?:[a-z][\w-]*\s+){{0,3}}(?P<name>{NAME})"
 )
 _TITLE_BEFORE = re.compile(
-    rf"(?P<org>{_TOK}(?:\s+{_TOK}){{0,2}})\s+(?:CEO|CTO|chief executive|founder|spokesperson|"
+    rf"(?P<org>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,2}})\s+(?:CEO|CTO|chief executive|founder|spokesperson|"
     rf"spokesman|spokeswoman|president|chairman|researcher|analyst)\s+(?P<name>{NAME})"
 )
 
@@ -311,152 +310,3 @@ def affiliations_in(texts: Iterable[str]) -> dict[str, str]:
     return out
 
 
-_RUN = re.compile(r"[A-Z][\w.'\u2019-]*(?:\s+[A-Z][\w.'\u2019-]*){1,5}")
-
-
-def full_names(texts: Iterable[str]) -> Counter[str]:
-    """Personal names (2-3 capitalised words) written out in ``texts``."""
-    seen: Counter[str] = Counter()
-    for text in texts:
-        for m in _RUN.finditer(text):
-            parts = m.group().split()
-            for k in (3, 2):
-                name = clean_name(" ".join(parts[-k:]))
-                if name and is_person(name):
-                    seen[name] += 1
-                    break
-    return seen
-
-
-_SMALL = {"of", "the", "for", "and", "on", "in", "de", "du", "la"}
-
-
-def _initials(name: str, small: bool) -> str:
-    parts = [p for p in re.split(r"[\s-]+", name.replace(".", "")) if p]
-    return "".join(p[0] for p in parts if small or p.lower() not in _SMALL).upper()
-
-
-def _word_key(name: str) -> frozenset[str]:
-    """ "Justice Department" and "Department of Justice" (and "the U.S. Department of Justice")."""
-    words_ = {w.lower() for w in re.findall(r"[\w'\u2019]+", name.replace(".", ""))}
-    return frozenset(words_ - _SMALL - {"us", "uk"})
-
-
-def _expansion(acronym: str, names: Iterable[str]) -> str | None:
-    """The one name whose initials spell ``acronym`` ("WHO" -> "World Health Organization",
-    "DOJ" -> "Department of Justice")."""
-    if not (2 <= len(acronym) <= 6 and acronym.isupper() and acronym.isalpha()):
-        return None
-    cands = {n for n in names if len(n.split()) >= 2 and acronym in (_initials(n, True), _initials(n, False))}
-    return cands.pop() if len(cands) == 1 else None
-
-
-_ACRONYM_DEF = re.compile(r"(?P<long>[A-Z][\w.'\u2019-]*(?:\s+(?:of|the|for|and|on|[A-Z][\w.'\u2019-]*)){1,6})\s+"
-                          r"\((?P<short>[A-Z]{2,6})\)")
-
-
-def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[str, str]:
-    """Map each name to one form per actor.
-
-    A one-word name resolves to the single full name ending with it among the
-    attributed names, else among personal names written out in ``texts``
-    (when two different people share the surname it stays as it is); an
-    acronym and its expansion ("WHO", "World Health Organization (WHO)"), and
-    the same words in another order ("Justice Department", "Department of
-    Justice"), are one actor, named by its most frequent form (the longer on a tie).
-    """
-    counts = Counter(names)
-    texts = list(texts)
-    written = full_names(texts)
-    defined: dict[str, str] = {}  # acronym -> expansion, from "World Health Organization (WHO)"
-    for text in texts:
-        for m in _ACRONYM_DEF.finditer(text):
-            long = clean_name(m["long"])
-            if long and m["short"] in (_initials(long, True), _initials(long, False)):
-                defined.setdefault(m["short"], long)
-    spelled: dict[str, str] = {}  # "US Geological Survey" and "U.S. Geological Survey"
-    for name in sorted(counts, key=lambda n: (-counts[n], n)):
-        spelled.setdefault(name.replace(".", "").lower(), name)
-    out: dict[str, str] = {}
-    for name in counts:
-        out[name] = spelled[name.replace(".", "").lower()]
-        if len(name.split()) != 1:
-            continue
-        for pool in (counts, written):
-            cands = {c for c in pool if c != name and c.split()[-1] == name and len(c.split()) <= 3}
-            if len(cands) == 1:
-                out[name] = cands.pop()
-                break
-            if len(cands) > 1:
-                break
-    # one actor, several spellings: acronym <-> expansion, reordered words
-    group: dict[str, str] = {}
-    for name in sorted(set(out.values()), key=lambda n: (-len(n.split()), n)):
-        long = defined.get(name) or _expansion(name, set(out.values()))
-        key = _word_key(long) if long else _word_key(name)
-        group[name] = next((g for g in group.values() if _word_key(g) == key), long or name)
-    members: dict[str, list[str]] = {}
-    for name, head in group.items():
-        members.setdefault(head, []).append(name)
-    freq = Counter(out[n] for n in names_list(counts))
-    best = {head: max(ms, key=lambda m: (freq[m], len(m), m)) for head, ms in members.items()}
-    return {name: best[group[form]] for name, form in out.items()}
-
-
-def names_list(counts: Counter[str]) -> list[str]:
-    return list(counts.elements())
-
-
-_BYLINE_NAME = re.compile(r"(?:^|\n)\s*[Bb]y\s+(?P<name>[A-Z][\w'.-]+(?:\s+[A-Z][\w'.-]+){0,3})")
-_TOLD = re.compile(rf"\b(?:told|tells|said to|speaking to|in an interview with|according to|reported by|"
-                   rf"wrote in|writing in)\s+(?:the\s+)?(?P<name>{_TOK}(?:\s+{_TOK}){{0,3}})")
-
-
-def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[str] = (),
-               authors: Iterable[str] = ()) -> set[str]:
-    """The names among ``names`` that are not actors of the story: reporters
-    (bylines, item authors), outlets (publishers, names with an outlet word,
-    the one told or cited: "told Canal Plus", "reported by The Verge"), and
-    common words capitalised only because they open a sentence ("Evidence
-    shows ..." when "evidence" is written in lower case elsewhere)."""
-    texts = list(texts)
-    lower: set[str] = set()
-    for text in texts:
-        lower |= set(re.findall(r"\b[a-z][a-z'-]+\b", text))
-    outside = {a.strip() for a in authors if a} | {p.strip() for p in publishers if p}
-    for text in texts:
-        outside |= {m["name"] for m in _BYLINE_NAME.finditer(text)}
-        for m in _TOLD.finditer(text):
-            name = clean_name(m["name"])  # "told Canal Plus": an outlet only with an outlet word
-            if name and any(p in OUTLET_WORDS for p in name.split()):
-                outside.add(name)
-    out: set[str] = set()
-    for name in set(names):
-        parts = name.split()
-        if (name in outside or any(p in OUTLET_WORDS for p in parts)
-                or any(name in o or o in name for o in outside if len(o) > 3)
-                or len(parts) == 1 and name.lower() in lower and not name.isupper()):
-            out.add(name)
-    return out
-
-
-def same_side(pairs: Iterable[frozenset[str]], atts: Iterable[Attribution], canon: dict[str, str],
-              texts: Iterable[str]) -> set[frozenset[str]]:
-    """Those of ``pairs`` (of canonical actors) who speak for one side: one is
-    the other's affiliation ("Matthew Huppert, leading the Justice
-    Department's closing argument"), or they act together ("The DOJ and
-    several states urged ...", "A and B said", "A's B")."""
-    pairs = {p for p in pairs if len(p) == 2}
-    affiliated = {frozenset({canon.get(x.actor, x.actor), canon.get(x.affiliation, x.affiliation)})
-                  for x in atts if x.affiliation}
-    out = pairs & affiliated
-    texts = list(texts)
-    for pair in pairs - out:
-        a_, b_ = sorted(pair)
-        ea, eb = re.escape(a_), re.escape(b_)
-        together = re.compile(
-            rf"\b(?:{ea}(?:'s|\u2019s) (?:[a-z]+ ){{0,2}}{eb}|{eb}(?:'s|\u2019s) (?:[a-z]+ ){{0,2}}{ea})\b"
-        )
-        if any(a_ in t and b_ in t and together.search(t) for t in texts):
-            out.add(pair)
-    return out
