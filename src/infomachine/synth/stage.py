@@ -22,6 +22,7 @@ from infomachine.synth.versions import (
     change_summary,
     diff_briefs,
     is_material_change,
+    version_changes,
 )
 
 HISTORY_DEPTH = 20  # earlier versions consulted for evolution
@@ -96,7 +97,9 @@ def synthesize_story(
         return latest, False
     brief.version = (latest.version if latest else 0) + 1
     apply_evolution(brief, history)
-    brief.change_summary = change_summary(diff_briefs(latest, brief) if latest else None)
+    diff = diff_briefs(latest, brief) if latest else None
+    brief.change_summary = change_summary(diff)
+    brief.changes = version_changes(diff)
     store.save_brief(story.id, brief)
     return brief, True
 
