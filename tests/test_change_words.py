@@ -84,3 +84,25 @@ def test_history_feeds_and_webhook_show_the_same_words(store) -> None:  # type: 
     all_feed = atom.all_stories_feed(pages.index_rows(store), self_url="f", home_url="h",
                                      version_url=lambda slug, n: f"{slug}/{n}")
     assert ET.fromstring(all_feed).find(f"{ATOM}entry/{ATOM}summary").text == words  # type: ignore[union-attr]
+
+
+def test_diff_pages_list_moved_claims() -> None:
+    from infomachine.publish.jsonout import diff_markdown
+    from infomachine.synth.versions import diff_briefs
+
+    def brief(version: int, where: str) -> Brief:
+        sent = Sentence(text="The intake pipe is dry.", cites=[1], evidence=[Evidence(n=1, quote="The intake pipe is dry.")])
+        b = Brief(story=BriefStory(id="s", slug="s", title="Lake"), version=version,
+                  sources=[SourceRef(n=1, item_id="a", title="A")])
+        if where == "what":
+            b.what.bullets = [sent]
+        else:
+            b.narrative = [[sent]]
+        return b
+
+    diff = diff_briefs(brief(1, "what"), brief(2, "narrative"))
+    md = diff_markdown(diff)
+    assert "## Moved" in md and "- What → Narrative: The intake pipe is dry. [1]" in md
+    assert "Claims added" not in md and "Claims removed" not in md
+    page = html.render_diff({"slug": "s", "title": "Lake"}, {"version": 1}, {"version": 2}, pages.to_plain(diff))
+    assert "what → narrative" in page and "No material change" not in page
