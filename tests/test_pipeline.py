@@ -77,7 +77,13 @@ def test_versions_written_only_when_material(store) -> None:  # type: ignore[no-
     ingest_records(store, [record(2, "Farmers downstream reported flooding.", day=2)], story="valley-dam")
     third, written = synthesize_story(store, "valley-dam", synthesizer=fake_synth)
     assert written and third.version == 3
-    assert third.change_summary.startswith("+1 source, +1 claim")
+    # the new development in words, cited with the brief's number, then the counts
+    assert third.change_summary == "Farmers downstream reported flooding. [2] (+1 source, +1 claim)"
+    assert third.changes is not None and third.changes.counts == "+1 source, +1 claim"
+    assert [(d.text, d.cites) for d in third.changes.developments] == [
+        ("Farmers downstream reported flooding.", [2])
+    ]
+    assert store.get_brief(store.get_story("valley-dam").id).changes == third.changes
     assert third.perspectives[0].evolution.status == "consistent"
 
 

@@ -22,6 +22,7 @@ from infomachine.synth.versions import (
     change_summary,
     diff_briefs,
     is_material_change,
+    version_changes,
 )
 
 
@@ -210,3 +211,94 @@ def test_actor_with_affiliation_suffix_is_the_same_actor() -> None:
     assert v2.perspectives[0].evolution.status == "consistent"
     d = diff_briefs(v1, v2)
     assert not d.new_perspectives and not d.removed_perspectives
+
+
+# --------------------------------------------------------------------------- moves and words
+
+
+def test_a_sentence_moved_between_sections_is_a_move() -> None:
+    old = brief()
+    new = brief(version=2, bullets=[s("Work starts in June.", 1)])
+    new.narrative = [[s("Fishers object.", 2)]]  # left What, now in the Narrative
+    d = diff_briefs(old, new)
+    assert not d.claims_added and not d.claims_removed
+    assert [(m.text, m.from_section, m.to_section) for m in d.claims_moved] == [
+        ("Fishers object.", "what", "narrative")
+    ]
+    assert not d.developments
+    assert change_summary(d) == "1 claim moved"
+
+
+def test_a_sentence_moved_into_the_timeline_is_not_a_new_event() -> None:
+    old = brief()
+    old.narrative = [[s("Dredging began on 2 June.", 1)]]
+    new = brief(version=2, timeline=[TimelineEvent(date="2026-06-02", text="Dredging began on 2 June.", cites=[1])])
+    d = diff_briefs(old, new)
+    assert not d.timeline_added and not d.claims_removed
+    assert [(m.from_section, m.to_section) for m in d.claims_moved] == [("narrative", "timeline")]
+    # a re-dated event (same sentence, other date) is still a timeline change
+    redated = brief(version=3, timeline=[TimelineEvent(date="2026-06-03", text="Dredging began on 2 June.", cites=[1])])
+    d2 = diff_briefs(new, redated)
+    assert [e.date for e in d2.timeline_added] == ["2026-06-03"]
+    assert [e.date for e in d2.timeline_removed] == ["2026-06-02"]
+
+
+def test_summary_names_new_developments_from_new_sources_first_in_words() -> None:
+    old = brief()
+    new = brief(
+        version=2,
+        sources=["item-c", "item-a", "item-b", "item-d"],  # item-c [1] and item-d [4] are new
+        bullets=[
+            s("Work starts in June.", 2),
+            s("Fishers object.", 3),
+            s("Dredgers re-read an old survey.", 2),  # new claim, but from an old source
+            s("The court froze the permit.", 1, 2),
+        ],
+        timeline=[
+            TimelineEvent(date="2026-06-03", text="Divers found a wreck.", cites=[4]),
+            TimelineEvent(date="2026-06-09", text="The minister visited the site.", cites=[4]),
+        ],
+    )
+    new.what.summary = [s("A court froze the dredging permit on Monday.", 1)]
+    d = diff_briefs(old, new)
+    # What summary, then What bullets, then timeline events newest first; at most three
+    assert [dev.words() for dev in d.developments] == [
+        "A court froze the dredging permit on Monday. [1]",
+        "The court froze the permit. [1][2]",
+        "2026-06-09: The minister visited the site. [4]",
+    ]
+    summary = change_summary(d)
+    assert summary.startswith("A court froze the dredging permit on Monday. [1] The court froze")
+    assert summary.endswith("(+2 sources, +3 claims, -1 claim, +2 timeline events)")
+    assert "old survey" not in summary  # cites no new source: counted, not named
+    changes = version_changes(d)
+    assert changes is not None and changes.counts == "+2 sources, +3 claims, -1 claim, +2 timeline events"
+    assert [(x.section, x.date) for x in changes.developments] == [
+        ("what", None), ("what", None), ("timeline", "2026-06-09")
+    ]
+    assert version_changes(None) is None
+
+
+def test_a_sentence_the_old_brief_showed_is_no_new_development() -> None:
+    old = brief()
+    old.narrative = [[s("The court froze the permit.", 2)]]
+    new = brief(version=2, sources=["item-a", "item-b", "item-c"])
+    new.what.bullets.append(s("The court froze the permit.", 2, 3))  # now also cites new [3]
+    d = diff_briefs(old, new)
+    assert not d.developments
+    assert change_summary(d) == "+1 source, 1 claim moved"
+
+
+def test_developments_stay_short() -> None:
+    long = "The harbour board published a long statement " + "about silt and tides " * 12 + "today."
+    new = brief(version=2, sources=["item-a", "item-b", "item-c"])
+    new.what.bullets = [s(long, 3), s(long.replace("today", "tonight"), 3), s("A hearing is set.", 3)]
+    d = diff_briefs(brief(), new)
+    assert len(d.developments) == 1  # the second long sentence would pass DEVELOPMENT_CHARS
+
+
+def test_a_stored_brief_without_changes_still_loads() -> None:
+    data = brief().model_dump(mode="json")
+    data.pop("changes")
+    loaded = Brief.model_validate(data)
+    assert loaded.changes is None and loaded.change_summary == ""

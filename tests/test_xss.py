@@ -239,7 +239,7 @@ def test_html_and_markdown_share_one_url_rule(url: str) -> None:
 
 def test_markdown_link_destination_is_encoded() -> None:
     ref = SourceRef(n=1, item_id="i1", title="T", url="https://ok.example/a(b)<c>")
-    assert markdown.source_line(ref) == "[1] [T](https://ok.example/a%28b%29%3Cc%3E)"
+    assert markdown.source_line(ref) == "[1] [T](https://ok.example/a%28b%29%3Cc%3E) (undated)"
 
 
 def test_item_markup_is_text_and_no_html_passthrough() -> None:

@@ -189,8 +189,9 @@ def diff(state: Context, story: str, a: int, b: int, fmt: str) -> None:
 def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
     """Re-check a stored brief's citations against the stored item texts.
 
-    Every sentence must cite sources of the brief and quote their text.
-    Exits with status 1 when anything is unsupported.
+    Every sentence must cite sources of the brief and quote their text, and
+    every Timeline date must be stated or implied by the text it cites (row
+    ``timeline_dates``).  Exits with status 1 when anything is unsupported.
 
     \b
     Example:
@@ -198,6 +199,7 @@ def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
       infomachine verify moonshot-and-minimax --format json
     """
     from infomachine.synth.verify import verify_brief
+    from infomachine.synth.verify_dates import published_days, verify_dates
 
     _, brief = _brief(state, story, version)
     items = {i.id: i for i in state.store.get_items(s.item_id for s in brief.sources)}
@@ -205,7 +207,9 @@ def verify(state: Context, story: str, version: int | None, fmt: str) -> None:
         s.n: f"{items[s.item_id].title}\n{items[s.item_id].text}" if s.item_id in items else ""
         for s in brief.sources
     }
-    report = verify_brief(brief.model_copy(deep=True), texts)
+    checked = brief.model_copy(deep=True)
+    report = verify_brief(checked, texts)
+    verify_dates(checked, published_days(checked, items.values()), report=report)
     if fmt == "json":
         print_json({"story": brief.story.slug, "version": brief.version, **report.as_dict()})
     else:

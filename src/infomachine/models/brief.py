@@ -81,6 +81,32 @@ class SourceRef(BaseModel):
     found_via: str | None = None
 
 
+class Development(BaseModel):
+    """One new development of a version: a sentence of the brief, with its cites.
+
+    ``text`` and ``cites`` are copied from the brief (its source numbers);
+    ``section`` says where the brief shows it, ``date`` is the timeline date
+    of a timeline event.
+    """
+
+    text: str
+    cites: list[int] = Field(default_factory=list)
+    section: str = ""
+    date: str | None = None
+
+
+class VersionChanges(BaseModel):
+    """What a version changed against the version before it, as words and counts.
+
+    Computed by ``synth.versions`` when the version is written; renderers show
+    it as it is.  ``counts`` is the count line ("+2 sources, +5 claims").
+    """
+
+    from_version: int | None = None
+    developments: list[Development] = Field(default_factory=list)
+    counts: str = ""
+
+
 class BriefStory(BaseModel):
     id: str
     slug: str
@@ -119,6 +145,9 @@ class Brief(BaseModel):
     dropped_sentences: int = 0
     notes: list[str] = Field(default_factory=list)
     change_summary: str = ""
+    # The structured form of ``change_summary`` (None for a first version and
+    # for versions stored before it existed).
+    changes: VersionChanges | None = None
 
     def cited_sentences(self) -> list[Sentence]:
         """Every sentence that carries citations, timeline events included."""

@@ -1,7 +1,9 @@
 """Atom feeds of story updates (RFC 4287).
 
-One entry per brief version, carrying its change summary and, when the
-caller passes the version's diff, its new claims, tensions and timeline
+One entry per brief version, carrying its change summary (the version's new
+developments in words, then the counts, as ``synth.versions`` wrote them)
+and, when the caller passes the version's diff, the same developments
+first, then its other new claims, moved claims, tensions and timeline
 events as plain text (``type="text"``: nothing a feed reader would run or
 render as markup).  Documents are
 built with ElementTree, so every text and attribute is escaped by the
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from infomachine.publish.times import rfc3339
+from infomachine.wording import SECTION_TITLES
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 EPOCH = "1970-01-01T00:00:00Z"
@@ -61,14 +64,25 @@ MAX_LINES = 8  # per kind of change, in one entry
 
 
 def diff_text(diff: Any) -> str:
-    """A version's additions as plain text lines (new claims, tensions, dates)."""
+    """A version's changes as plain text lines: its developments (the words of
+    the change summary), other new claims, moved claims, tensions, dates."""
 
     def cites(ns: list[int]) -> str:
         return "".join(f"[{n}]" for n in ns)
 
-    lines = [f"New: {c.text} {cites(c.cites)}".rstrip() for c in diff.claims_added[:MAX_LINES]]
-    if len(diff.claims_added) > MAX_LINES:
-        lines.append(f"… and {len(diff.claims_added) - MAX_LINES} more new claims")
+    developments = getattr(diff, "developments", [])
+    lines = [f"New development: {d.words()}" for d in developments]
+    named = {d.text for d in developments}
+    others = [c for c in diff.claims_added if c.text not in named]
+    lines += [f"New: {c.text} {cites(c.cites)}".rstrip() for c in others[:MAX_LINES]]
+    if len(others) > MAX_LINES:
+        lines.append(f"… and {len(others) - MAX_LINES} more new claims")
+    moved = getattr(diff, "claims_moved", [])
+    lines += [f"Moved ({SECTION_TITLES.get(m.from_section, m.from_section)} → "
+              f"{SECTION_TITLES.get(m.to_section, m.to_section)}): {m.text} {cites(m.cites)}".rstrip()
+              for m in moved[:MAX_LINES]]
+    if len(moved) > MAX_LINES:
+        lines.append(f"… and {len(moved) - MAX_LINES} more moved claims")
     lines += [f"New tension: {t.a_actor}: {t.a_claim} / {t.b_actor}: {t.b_claim}"
               for t in diff.new_tensions[:MAX_LINES]]
     lines += [f"Timeline: {e.date}: {e.text} {cites(e.cites)}".rstrip()

@@ -54,6 +54,14 @@ def diff_markdown(diff: BriefDiff) -> str:
             lines += [f"### {SECTION_TITLES.get(section, section)}", ""]
             lines += [f"- {'+' if added else '−'} {_claim(c)}" for c in claims]
             lines.append("")
+    if diff.claims_moved:
+        lines += ["## Moved", ""]
+        lines += [
+            f"- {SECTION_TITLES.get(c.from_section, c.from_section)} → "
+            f"{SECTION_TITLES.get(c.to_section, c.to_section)}: {escape(c.text)} {cites(c.cites)}".rstrip()
+            for c in diff.claims_moved
+        ]
+        lines.append("")
     if diff.new_perspectives or diff.changed_perspectives or diff.removed_perspectives:
         lines += ["## Perspectives", ""]
         for p in diff.new_perspectives:

@@ -101,7 +101,7 @@ def origin(ref: SourceRef) -> str:
 
 
 def source_line(ref: SourceRef) -> str:
-    """``[n] title — publisher via found_via (date)``, as on the HTML page."""
+    """``[n] title — publisher via found_via (date)``, as on the HTML page; "(undated)" without a date."""
     url = markdown_url(ref.url)
     title = escape(ref.title) or "(untitled)"
     title = f"[{title}]({url})" if url else title
@@ -109,8 +109,8 @@ def source_line(ref: SourceRef) -> str:
     line = f"[{ref.n}] {title}"
     if origin_text:
         line += f" — {origin_text}"
-    if ref.published:
-        line += f" ({escape(ref.published)})"
+    # an item without a publication date says so (its ingestion time is no publication date)
+    line += f" ({escape(ref.published)})" if ref.published else " (undated)"
     return line
 
 

@@ -94,7 +94,13 @@ class CycleReport:
 
 
 def version_summary(story: Story, brief: Brief) -> dict[str, Any]:
-    """The JSON a webhook receives for one new brief version."""
+    """The JSON a webhook receives for one new brief version.
+
+    ``change_summary`` is the version's change summary word for word (as on the
+    history page and in the Atom feeds); ``changes`` its structured form
+    (``developments`` with text, cites, section, date; ``counts``), null for
+    a first version.
+    """
     summary = " ".join(s.text for s in brief.what.summary)
     return {
         "event": "brief.version",
@@ -104,6 +110,7 @@ def version_summary(story: Story, brief: Brief) -> dict[str, Any]:
         "item_count": brief.item_count,
         "summary": summary,
         "change_summary": brief.change_summary,
+        "changes": brief.changes.model_dump(mode="json") if brief.changes else None,
         "sources": len(brief.sources),
     }
 

@@ -1,7 +1,8 @@
 """Runs the brief stages for a story: load -> synthesize -> evolve -> version.
 
 Thin on purpose: each stage lives in its own module (``synth.*`` builds and
-verifies the brief, ``versions`` decides materiality and evolution, the store
+verifies the brief, ``verify_dates`` checks every timeline date against the
+text it cites, ``versions`` decides materiality and evolution, the store
 keeps the versions).  A new version is written only when the brief changed
 materially (or ``force``); stored versions are never edited.
 """
@@ -17,11 +18,13 @@ from infomachine.errors import InfomachineError, SynthesisError
 from infomachine.models import Brief, Item, Story
 from infomachine.provenance import found_via_label
 from infomachine.store import Store
+from infomachine.synth.verify_dates import published_days, verify_dates
 from infomachine.synth.versions import (
     apply_evolution,
     change_summary,
     diff_briefs,
     is_material_change,
+    version_changes,
 )
 
 HISTORY_DEPTH = 20  # earlier versions consulted for evolution
@@ -91,12 +94,16 @@ def synthesize_story(
         if ref.found_via is None and ref.item_id in via:
             ref.found_via = via[ref.item_id]
     brief.item_count = len(all_items)
+    # every synthesizer's timeline: each date stated or implied by the text it cites
+    verify_dates(brief, published_days(brief, items))
 
     if latest is not None and not force and not is_material_change(latest, brief):
         return latest, False
     brief.version = (latest.version if latest else 0) + 1
     apply_evolution(brief, history)
-    brief.change_summary = change_summary(diff_briefs(latest, brief) if latest else None)
+    diff = diff_briefs(latest, brief) if latest else None
+    brief.change_summary = change_summary(diff)
+    brief.changes = version_changes(diff)
     store.save_brief(story.id, brief)
     return brief, True
 

@@ -15,7 +15,11 @@ date-ranking signal, mention counts, combined with publication counts:
   (within ``SPREAD_DAYS``) is penalised (redundancy removal over time).
 
 Each selected date gets the candidate sentence most central to that date's
-candidates (TF-IDF centroid), with its citation.  Cites are 1-based
+candidates (TF-IDF centroid), with its citation.  A day chosen for its
+publications alone is described only by a lead sentence that reports the
+item's own news (``verify_dates.reports_own_news``: no other day, year or
+vaguer past named), so every date is stated or implied by the text it cites;
+an undated item (no ``published``) never dates a line by when it was ingested.  Cites are 1-based
 positions in the ``items`` list given.
 """
 
@@ -34,6 +38,7 @@ from infomachine.synth.analyze.actors import attributions, is_person
 from infomachine.synth.analyze.dates import DateMention, find_dates
 from infomachine.synth.analyze.names import canonical_actors, full_names
 from infomachine.synth.analyze.sentences import Sent, item_sentences
+from infomachine.synth.verify_dates import reports_own_news
 
 LOOKBACK_WEIGHT = 1.0
 SAME_DAY_WEIGHT = 0.6
@@ -169,8 +174,8 @@ def _describe(
     with the sentence that names them); otherwise the date has no event.
     """
     pool = [s for s, _ in cand.mentions]
-    if not pool:
-        pool = [s for i in cand.published for s in sentences[i][:3]]
+    if not pool:  # dated by publication: only a lead that reports the item's own news
+        pool = [s for i in cand.published for s in sentences[i][:3] if reports_own_news(s.text, cand.day)]
     if not pool:
         return None
     uniq = list(dict.fromkeys(pool))

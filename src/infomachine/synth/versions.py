@@ -7,6 +7,16 @@ item count alone are not material.  Claims are compared by their folded text
 (case, whitespace and typography folded), so the same sentence cited under a
 different source number is the same claim.
 
+The diff matches sentences across sections: a sentence that left What and
+now stands in the Narrative (or the Timeline, or a stance) is a *move*, not
+a removal and an addition.  ``change_summary`` names a version's new
+developments in words before the counts: at most ``MAX_DEVELOPMENTS``
+sentences of the new brief that cite a newly added source and said nothing
+the old brief said, most important first (the What summary, then What
+bullets, then new timeline events, newest first, then the other sections),
+each with the new brief's own source numbers:
+"Schools close on Monday. [4] (+1 source, +3 claims)".
+
 ``apply_evolution`` compares each actor's stance with the versions before it
 and fills ``Perspective.evolution``: ``new`` (first appearance), ``consistent``
 (earlier stance still held) or ``shifted`` (earlier stance sentences gone,
@@ -22,12 +32,22 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from infomachine.models import Brief, Evolution, Perspective, Sentence, SourceRef
+from infomachine.models.brief import Development, VersionChanges
 from infomachine.text.stopwords import STANCE_STOPWORDS
 from infomachine.text.words import fold
 from infomachine.wording import plural
 
 # Sections whose sentences count as claims, in display order.
 CLAIM_SECTIONS = ("what", "why_it_matters", "open_questions", "narrative", "perspectives", "tensions")
+# Sections a sentence can move between (a timeline event's text is a sentence too).
+MOVE_SECTIONS = (*CLAIM_SECTIONS, "timeline")
+MAX_DEVELOPMENTS = 3  # sentences named in a change summary
+DEVELOPMENT_CHARS = 420  # after the first, a sentence is named only while the words stay this short
+# Importance of a new development by where the new brief shows it (lower first).
+_DEVELOPMENT_RANK = {
+    "summary": 0, "what": 1, "timeline": 2, "why_it_matters": 3, "narrative": 4,
+    "tensions": 5, "perspectives": 6, "open_questions": 7,
+}
 CONSISTENT_OVERLAP = 0.5  # token Jaccard of two stances above which a rewording is "consistent"
 _WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 _SHIFT_CUES = re.compile(
@@ -64,6 +84,19 @@ def _claims(brief: Brief) -> dict[str, list[Sentence]]:
     for q in brief.open_questions:
         out["open_questions"].append(Sentence(text=q.question))
         out["open_questions"].extend(q.context)
+    return out
+
+
+def _placed(brief: Brief) -> dict[str, dict[str, Sentence]]:
+    """Every sentence by section and folded key (timeline texts included), first one kept."""
+    out: dict[str, dict[str, Sentence]] = {}
+    claims = _claims(brief)
+    claims["timeline"] = [Sentence(text=e.text, cites=list(e.cites)) for e in brief.timeline]
+    for section in MOVE_SECTIONS:
+        keyed: dict[str, Sentence] = {}
+        for sent in claims[section]:
+            keyed.setdefault(claim_key(sent.text), sent)
+        out[section] = keyed
     return out
 
 
@@ -127,6 +160,30 @@ class ClaimChange:
 
 
 @dataclass
+class ClaimMove:
+    """A sentence both versions show, in a different section (cites in the newer numbering)."""
+
+    text: str
+    from_section: str
+    to_section: str
+    cites: list[int] = field(default_factory=list)
+
+
+@dataclass
+class NewDevelopment:
+    """A sentence of the newer brief named in the change summary (its cites)."""
+
+    section: str
+    text: str
+    cites: list[int] = field(default_factory=list)
+    date: str | None = None
+
+    def words(self) -> str:
+        text = f"{self.date}: {self.text.strip()}" if self.date else self.text.strip()
+        return f"{text} {_cite_marks(self.cites)}".rstrip()
+
+
+@dataclass
 class PerspectiveChange:
     actor: str
     stance_added: list[ClaimChange] = field(default_factory=list)
@@ -171,12 +228,16 @@ class BriefDiff:
     removed_tensions: list[TensionRef] = field(default_factory=list)
     timeline_added: list[TimelineRef] = field(default_factory=list)
     timeline_removed: list[TimelineRef] = field(default_factory=list)
+    claims_moved: list[ClaimMove] = field(default_factory=list)
+    # What the change summary names, most important first (see ``change_summary``).
+    developments: list[NewDevelopment] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
         return not any(
             (
-                self.claims_added, self.claims_removed, self.new_sources, self.removed_sources,
+                self.claims_added, self.claims_removed, self.claims_moved,
+                self.new_sources, self.removed_sources,
                 self.new_perspectives, self.changed_perspectives, self.removed_perspectives,
                 self.new_tensions, self.removed_tensions, self.timeline_added, self.timeline_removed,
             )
@@ -220,17 +281,49 @@ def _tension_ref(t: Any) -> TensionRef:
     )
 
 
+def _moves(placed_a: dict[str, dict[str, Sentence]], placed_b: dict[str, dict[str, Sentence]]) -> list[ClaimMove]:
+    """Sentences both briefs show whose sections differ, in the newer brief's order."""
+    where_a: dict[str, list[str]] = {}
+    for section in MOVE_SECTIONS:
+        for key in placed_a[section]:
+            where_a.setdefault(key, []).append(section)
+    moves: list[ClaimMove] = []
+    done: set[str] = set()
+    for section_b in MOVE_SECTIONS:
+        for key in placed_b[section_b]:
+            if key not in where_a or key in done:
+                continue
+            done.add(key)
+            now = [sec for sec in MOVE_SECTIONS if key in placed_b[sec]]
+            outs = [sec for sec in where_a[key] if sec not in now]
+            ins = [sec for sec in now if sec not in where_a[key]]
+            sent = next(placed_b[sec][key] for sec in now)
+            pairs = list(zip(outs, ins, strict=False))
+            pairs += [(out, now[0]) for out in outs[len(pairs):]]
+            pairs += [(where_a[key][0], to) for to in ins[len(pairs):]]
+            moves += [ClaimMove(sent.text, out, to, list(sent.cites)) for out, to in pairs]
+    return moves
+
+
 def diff_briefs(a: Brief, b: Brief) -> BriefDiff:
-    """The semantic difference from brief ``a`` (older) to brief ``b`` (newer)."""
+    """The semantic difference from brief ``a`` (older) to brief ``b`` (newer).
+
+    A sentence ``a`` shows in one section and ``b`` in another is reported in
+    ``claims_moved``, never as removed and added.
+    """
     diff = BriefDiff(b.story.slug, b.story.title, a.version, b.version)
     claims_a, claims_b = _claims(a), _claims(b)
+    placed_a, placed_b = _placed(a), _placed(b)
+    anywhere_a = {k for sec in placed_a.values() for k in sec}
+    anywhere_b = {k for sec in placed_b.values() for k in sec}
     for section in CLAIM_SECTIONS:
         if section == "perspectives":
             continue  # reported per actor below
         keys_a = {claim_key(s.text) for s in claims_a[section]}
         keys_b = {claim_key(s.text) for s in claims_b[section]}
-        diff.claims_added += _sentence_changes(section, claims_b[section], keys_a)
-        diff.claims_removed += _sentence_changes(section, claims_a[section], keys_b)
+        diff.claims_added += _sentence_changes(section, claims_b[section], keys_a | anywhere_a)
+        diff.claims_removed += _sentence_changes(section, claims_a[section], keys_b | anywhere_b)
+    diff.claims_moved = _moves(placed_a, placed_b)
 
     ids_a, ids_b = _source_ids(a), _source_ids(b)
     diff.new_sources = [s for s in b.sources if s.item_id not in ids_a]
@@ -259,24 +352,99 @@ def diff_briefs(a: Brief, b: Brief) -> BriefDiff:
     diff.new_tensions = [_tension_ref(t) for t in b.tensions if _tension_key(t) not in tens_a]
     diff.removed_tensions = [_tension_ref(t) for t in a.tensions if _tension_key(t) not in tens_b]
 
+    # A timeline event whose sentence came from (or went to) another section is a move;
+    # one re-dated (same sentence, other date) is still an event added and one removed.
     tl_a, tl_b = _timeline_keys(a), _timeline_keys(b)
+    moved_in = {claim_key(m.text) for m in diff.claims_moved if m.to_section == "timeline"}
+    moved_out = {claim_key(m.text) for m in diff.claims_moved if m.from_section == "timeline"}
     diff.timeline_added = [
         TimelineRef(e.date, e.text, list(e.cites))
         for e in b.timeline
-        if (e.date, claim_key(e.text)) not in tl_a
+        if (e.date, claim_key(e.text)) not in tl_a and claim_key(e.text) not in moved_in
     ]
     diff.timeline_removed = [
         TimelineRef(e.date, e.text, list(e.cites))
         for e in a.timeline
-        if (e.date, claim_key(e.text)) not in tl_b
+        if (e.date, claim_key(e.text)) not in tl_b and claim_key(e.text) not in moved_out
     ]
+    diff.developments = _developments(b, diff, anywhere_a)
     return diff
 
 
+def _developments(b: Brief, diff: BriefDiff, known: set[str]) -> list[NewDevelopment]:
+    """The new brief's sentences that report something new, most important first.
+
+    A development cites a newly added source and is not a sentence the old
+    brief showed anywhere (``known``: its folded sentences).  Ranked by where
+    ``b`` shows it (What summary, What bullets, new timeline events newest
+    first, Why it matters, Narrative, Tensions, Perspectives, Open
+    questions), then by ``b``'s own order; a sentence shown twice counts once.
+    """
+    new_ns = {s.n for s in diff.new_sources}
+    summary_keys = {claim_key(s.text) for s in b.what.summary}
+    ranked: list[tuple[tuple[int, int], NewDevelopment]] = []
+
+    def offer(dev: NewDevelopment, order: int) -> None:
+        if not dev.cites or not new_ns & set(dev.cites) or claim_key(dev.text) in known:
+            return
+        section = "summary" if dev.section == "what" and claim_key(dev.text) in summary_keys else dev.section
+        ranked.append(((_DEVELOPMENT_RANK.get(section, 9), order), dev))
+
+    for i, c in enumerate(diff.claims_added):
+        offer(NewDevelopment(c.section, c.text, list(c.cites)), i)
+    newest_first = sorted(diff.timeline_added, key=lambda e: e.date, reverse=True)
+    for i, e in enumerate(newest_first):
+        offer(NewDevelopment("timeline", e.text, list(e.cites), e.date), i)
+    stances = [c for p in (*diff.new_perspectives, *diff.changed_perspectives) for c in p.stance_added]
+    for i, c in enumerate(stances):
+        offer(NewDevelopment("perspectives", c.text, list(c.cites)), i)
+
+    out: list[NewDevelopment] = []
+    seen: set[str] = set()
+    chars = 0
+    for _, dev in sorted(ranked, key=lambda r: r[0]):
+        key = claim_key(dev.text)
+        if key in seen:
+            continue
+        words = len(dev.words())
+        if out and (len(out) >= MAX_DEVELOPMENTS or chars + words > DEVELOPMENT_CHARS):
+            break
+        seen.add(key)
+        out.append(dev)
+        chars += words + 1
+    return out
+
+
 def change_summary(diff: BriefDiff | None) -> str:
-    """One line: '+2 sources, +5 claims, -1 claim, new perspective: Epoch AI, …'."""
+    """The new developments in words, then the counts.
+
+    'Schools close on Monday. [4] (+1 source, +3 claims, -1 claim)'; only
+    counts when no sentence reports something new from a new source ('+2
+    claims, 1 claim moved'), 'first version' without an older version.
+    """
     if diff is None:
         return "first version"
+    counts = change_counts(diff)
+    words = " ".join(d.words() for d in diff.developments)
+    return f"{words} ({counts})" if words else counts
+
+
+def version_changes(diff: BriefDiff | None) -> VersionChanges | None:
+    """``Brief.changes``: the developments and counts of ``change_summary``."""
+    if diff is None:
+        return None
+    return VersionChanges(
+        from_version=diff.from_version,
+        developments=[
+            Development(text=d.text, cites=list(d.cites), section=d.section, date=d.date)
+            for d in diff.developments
+        ],
+        counts=change_counts(diff),
+    )
+
+
+def change_counts(diff: BriefDiff) -> str:
+    """One line: '+2 sources, +5 claims, -1 claim, new perspective: Epoch AI, …'."""
     parts = []
     if diff.new_sources:
         parts.append(f"+{plural(len(diff.new_sources), 'source')}")
@@ -286,8 +454,12 @@ def change_summary(diff: BriefDiff | None) -> str:
         parts.append(f"+{plural(len(diff.claims_added), 'claim')}")
     if diff.claims_removed:
         parts.append(f"-{plural(len(diff.claims_removed), 'claim')}")
+    if diff.claims_moved:
+        parts.append(f"{plural(len(diff.claims_moved), 'claim')} moved")
     if diff.timeline_added:
         parts.append(f"+{plural(len(diff.timeline_added), 'timeline event')}")
+    if diff.timeline_removed:
+        parts.append(f"-{plural(len(diff.timeline_removed), 'timeline event')}")
     if diff.new_perspectives:
         names = ", ".join(p.actor for p in diff.new_perspectives[:3])
         more = f" +{len(diff.new_perspectives) - 3}" if len(diff.new_perspectives) > 3 else ""
