@@ -16,14 +16,9 @@ from infomachine.models import (
     TimelineEvent,
     What,
 )
-from infomachine.synth.versions import (
-    actor_key,
-    apply_evolution,
-    change_summary,
-    diff_briefs,
-    is_material_change,
-    version_changes,
-)
+from infomachine.synth.diffs import change_summary, version_changes
+from infomachine.synth.evolution import apply_evolution
+from infomachine.synth.versions import actor_key, diff_briefs, is_material_change
 
 
 def s(text: str, *cites: int) -> Sentence:

@@ -10,7 +10,7 @@ import json
 
 from infomachine.models import Brief
 from infomachine.publish.markdown import cites, escape, source_line
-from infomachine.synth.versions import BriefDiff, ClaimChange
+from infomachine.synth.diffs import BriefDiff, ClaimChange
 from infomachine.wording import SECTION_TITLES
 
 

@@ -18,14 +18,10 @@ from infomachine.errors import InfomachineError, SynthesisError
 from infomachine.models import Brief, Item, Story
 from infomachine.provenance import found_via_label
 from infomachine.store import Store
+from infomachine.synth.diffs import change_summary, version_changes
+from infomachine.synth.evolution import apply_evolution
 from infomachine.synth.verify_dates import published_days, verify_dates
-from infomachine.synth.versions import (
-    apply_evolution,
-    change_summary,
-    diff_briefs,
-    is_material_change,
-    version_changes,
-)
+from infomachine.synth.versions import diff_briefs, is_material_change
 
 HISTORY_DEPTH = 20  # earlier versions consulted for evolution
 

@@ -1,4 +1,5 @@
-"""Version stage: materiality, semantic diffs and per-actor evolution.
+"""Version stage: materiality and semantic diffs (``diffs`` holds the diff types and its words,
+``evolution`` the per-actor Evolution).
 
 A story gets a new brief version only when the brief changed *materially*:
 a new cited source, a claim added or removed, a new timeline event,
@@ -9,7 +10,7 @@ different source number is the same claim.
 
 The diff matches sentences across sections: a sentence that left What and
 now stands in the Narrative (or the Timeline, or a stance) is a *move*, not
-a removal and an addition.  ``change_summary`` names a version's new
+a removal and an addition.  ``diffs.change_summary`` names a version's new
 developments in words before the counts: at most ``MAX_DEVELOPMENTS``
 sentences of the new brief that cite a newly added source and said nothing
 the old brief said, most important first (the What summary, then What
@@ -17,7 +18,7 @@ bullets, then new timeline events, newest first, then the other sections),
 each with the new brief's own source numbers:
 "Schools close on Monday. [4] (+1 source, +3 claims)".
 
-``apply_evolution`` compares each actor's stance with the versions before it
+``evolution.apply_evolution`` compares each actor's stance with the versions before it
 and fills ``Perspective.evolution``: ``new`` (first appearance), ``consistent``
 (earlier stance still held) or ``shifted`` (earlier stance sentences gone,
 different ones now).  The note only quotes stance text of the versions and
@@ -28,14 +29,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from infomachine.models import Brief, Evolution, Perspective, Sentence, SourceRef
-from infomachine.models.brief import Development, VersionChanges
-from infomachine.text.stopwords import STANCE_STOPWORDS
+from infomachine.models import Brief, Perspective, Sentence
+from infomachine.synth.diffs import (
+    BriefDiff,
+    ClaimChange,
+    ClaimMove,
+    NewDevelopment,
+    PerspectiveChange,
+    TensionRef,
+    TimelineRef,
+)
 from infomachine.text.words import fold
-from infomachine.wording import plural
 
 # Sections whose sentences count as claims, in display order.
 CLAIM_SECTIONS = ("what", "why_it_matters", "open_questions", "narrative", "perspectives", "tensions")
@@ -48,13 +54,6 @@ _DEVELOPMENT_RANK = {
     "summary": 0, "what": 1, "timeline": 2, "why_it_matters": 3, "narrative": 4,
     "tensions": 5, "perspectives": 6, "open_questions": 7,
 }
-CONSISTENT_OVERLAP = 0.5  # token Jaccard of two stances above which a rewording is "consistent"
-_WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
-_SHIFT_CUES = re.compile(
-    r"\b(now|no longer|changed?|reversed?|revised?|instead|retract\w*|walked back|backtrack\w*|"
-    r"u-turn|shifted|updated?|newly|abandon\w*|reconsider\w*)\b",
-    re.IGNORECASE,
-)
 # --------------------------------------------------------------------------- keys
 
 
@@ -119,7 +118,7 @@ def _tension_key(t: Any) -> tuple[str, str]:
     return sides[0], sides[1]
 
 
-def _stance_keys(p: Perspective) -> set[str]:
+def stance_keys(p: Perspective) -> set[str]:
     return {claim_key(s.text) for s in p.stance}
 
 
@@ -142,122 +141,14 @@ def is_material_change(old: Brief | None, new: Brief) -> bool:
         return True
     if _timeline_keys(old) != _timeline_keys(new):
         return True
-    old_p = {actor_key(p.actor): _stance_keys(p) for p in old.perspectives}
-    new_p = {actor_key(p.actor): _stance_keys(p) for p in new.perspectives}
+    old_p = {actor_key(p.actor): stance_keys(p) for p in old.perspectives}
+    new_p = {actor_key(p.actor): stance_keys(p) for p in new.perspectives}
     if old_p != new_p:
         return True
     return {_tension_key(t) for t in old.tensions} != {_tension_key(t) for t in new.tensions}
 
 
 # --------------------------------------------------------------------------- diff
-
-
-@dataclass
-class ClaimChange:
-    section: str
-    text: str
-    cites: list[int] = field(default_factory=list)
-
-
-@dataclass
-class ClaimMove:
-    """A sentence both versions show, in a different section (cites in the newer numbering)."""
-
-    text: str
-    from_section: str
-    to_section: str
-    cites: list[int] = field(default_factory=list)
-
-
-@dataclass
-class NewDevelopment:
-    """A sentence of the newer brief named in the change summary (its cites)."""
-
-    section: str
-    text: str
-    cites: list[int] = field(default_factory=list)
-    date: str | None = None
-
-    def words(self) -> str:
-        text = f"{self.date}: {self.text.strip()}" if self.date else self.text.strip()
-        return f"{text} {_cite_marks(self.cites)}".rstrip()
-
-
-@dataclass
-class PerspectiveChange:
-    actor: str
-    stance_added: list[ClaimChange] = field(default_factory=list)
-    stance_removed: list[ClaimChange] = field(default_factory=list)
-
-
-@dataclass
-class TensionRef:
-    a_actor: str
-    a_claim: str
-    b_actor: str
-    b_claim: str
-    cites: list[int] = field(default_factory=list)
-
-
-@dataclass
-class TimelineRef:
-    date: str
-    text: str
-    cites: list[int] = field(default_factory=list)
-
-
-@dataclass
-class BriefDiff:
-    """What changed between version ``a`` and version ``b`` of a story's brief.
-
-    Cites of added things use ``b``'s source numbers, of removed things ``a``'s.
-    """
-
-    story_slug: str
-    story_title: str
-    from_version: int
-    to_version: int
-    claims_added: list[ClaimChange] = field(default_factory=list)
-    claims_removed: list[ClaimChange] = field(default_factory=list)
-    new_sources: list[SourceRef] = field(default_factory=list)
-    removed_sources: list[SourceRef] = field(default_factory=list)
-    new_perspectives: list[PerspectiveChange] = field(default_factory=list)
-    changed_perspectives: list[PerspectiveChange] = field(default_factory=list)
-    removed_perspectives: list[str] = field(default_factory=list)
-    new_tensions: list[TensionRef] = field(default_factory=list)
-    removed_tensions: list[TensionRef] = field(default_factory=list)
-    timeline_added: list[TimelineRef] = field(default_factory=list)
-    timeline_removed: list[TimelineRef] = field(default_factory=list)
-    claims_moved: list[ClaimMove] = field(default_factory=list)
-    # What the change summary names, most important first (see ``change_summary``).
-    developments: list[NewDevelopment] = field(default_factory=list)
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(
-            (
-                self.claims_added, self.claims_removed, self.claims_moved,
-                self.new_sources, self.removed_sources,
-                self.new_perspectives, self.changed_perspectives, self.removed_perspectives,
-                self.new_tensions, self.removed_tensions, self.timeline_added, self.timeline_removed,
-            )
-        )
-
-    def claims_by_section(self, added: bool = True) -> dict[str, list[ClaimChange]]:
-        out: dict[str, list[ClaimChange]] = {}
-        for c in self.claims_added if added else self.claims_removed:
-            out.setdefault(c.section, []).append(c)
-        return out
-
-    def summary(self) -> str:
-        return change_summary(self)
-
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["new_sources"] = [s.model_dump() for s in self.new_sources]
-        data["removed_sources"] = [s.model_dump() for s in self.removed_sources]
-        data["summary"] = self.summary()
-        return data
 
 
 def _sentence_changes(
@@ -341,8 +232,8 @@ def diff_briefs(a: Brief, b: Brief) -> BriefDiff:
             continue
         matched.add(old_key)
         old = persp_a[old_key]
-        added = _sentence_changes("perspectives", p.stance, _stance_keys(old))
-        removed = _sentence_changes("perspectives", old.stance, _stance_keys(p))
+        added = _sentence_changes("perspectives", p.stance, stance_keys(old))
+        removed = _sentence_changes("perspectives", old.stance, stance_keys(p))
         if added or removed:
             diff.changed_perspectives.append(PerspectiveChange(p.actor, added, removed))
     diff.removed_perspectives = [p.actor for k, p in persp_a.items() if k not in matched]
@@ -415,90 +306,6 @@ def _developments(b: Brief, diff: BriefDiff, known: set[str]) -> list[NewDevelop
     return out
 
 
-def change_summary(diff: BriefDiff | None) -> str:
-    """The new developments in words, then the counts.
-
-    'Schools close on Monday. [4] (+1 source, +3 claims, -1 claim)'; only
-    counts when no sentence reports something new from a new source ('+2
-    claims, 1 claim moved'), 'first version' without an older version.
-    """
-    if diff is None:
-        return "first version"
-    counts = change_counts(diff)
-    words = " ".join(d.words() for d in diff.developments)
-    return f"{words} ({counts})" if words else counts
-
-
-def version_changes(diff: BriefDiff | None) -> VersionChanges | None:
-    """``Brief.changes``: the developments and counts of ``change_summary``."""
-    if diff is None:
-        return None
-    return VersionChanges(
-        from_version=diff.from_version,
-        developments=[
-            Development(text=d.text, cites=list(d.cites), section=d.section, date=d.date)
-            for d in diff.developments
-        ],
-        counts=change_counts(diff),
-    )
-
-
-def change_counts(diff: BriefDiff) -> str:
-    """One line: '+2 sources, +5 claims, -1 claim, new perspective: Epoch AI, …'."""
-    parts = []
-    if diff.new_sources:
-        parts.append(f"+{plural(len(diff.new_sources), 'source')}")
-    if diff.removed_sources:
-        parts.append(f"-{plural(len(diff.removed_sources), 'source')}")
-    if diff.claims_added:
-        parts.append(f"+{plural(len(diff.claims_added), 'claim')}")
-    if diff.claims_removed:
-        parts.append(f"-{plural(len(diff.claims_removed), 'claim')}")
-    if diff.claims_moved:
-        parts.append(f"{plural(len(diff.claims_moved), 'claim')} moved")
-    if diff.timeline_added:
-        parts.append(f"+{plural(len(diff.timeline_added), 'timeline event')}")
-    if diff.timeline_removed:
-        parts.append(f"-{plural(len(diff.timeline_removed), 'timeline event')}")
-    if diff.new_perspectives:
-        names = ", ".join(p.actor for p in diff.new_perspectives[:3])
-        more = f" +{len(diff.new_perspectives) - 3}" if len(diff.new_perspectives) > 3 else ""
-        parts.append(f"new perspective{'s' if len(diff.new_perspectives) > 1 else ''}: {names}{more}")
-    if diff.changed_perspectives:
-        parts.append(f"{plural(len(diff.changed_perspectives), 'stance')} updated")
-    if diff.new_tensions:
-        parts.append(f"+{plural(len(diff.new_tensions), 'tension')}")
-    return ", ".join(parts) if parts else "no material change"
-
-
-# --------------------------------------------------------------------------- evolution
-
-
-def _tokens(sentences: list[Sentence]) -> set[str]:
-    words = set()
-    for s in sentences:
-        words |= {w for w in _WORD.findall(fold(s.text)) if w not in STANCE_STOPWORDS}
-    return words
-
-
-def _jaccard(a: set[str], b: set[str]) -> float:
-    return len(a & b) / len(a | b) if a | b else 1.0
-
-
-def _map_cites(cites: list[int], old: Brief, new: Brief) -> list[int]:
-    """Old source numbers mapped to the new brief's numbers (by item id)."""
-    old_ids = {s.n: s.item_id for s in old.sources}
-    new_ns = {s.item_id: s.n for s in new.sources}
-    return [new_ns[old_ids[n]] for n in cites if n in old_ids and old_ids[n] in new_ns]
-
-
-def _quote(sentences: list[Sentence], limit: int = 160) -> str:
-    text = " ".join(s.text for s in sentences)
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _cite_marks(cites: list[int]) -> str:
-    return "".join(f"[{n}]" for n in dict.fromkeys(cites))
 
 
 def same_actor(a: str, b: str) -> bool:
@@ -509,51 +316,3 @@ def same_actor(a: str, b: str) -> bool:
     return len(short.split()) >= 2 and long.startswith(short + " ")
 
 
-def _shift_cue(sentences: list[Sentence]) -> bool:
-    return any(_SHIFT_CUES.search(s.text) for s in sentences)
-
-
-def _evolve(p: Perspective, new: Brief, history: list[Brief]) -> Evolution:
-    key = actor_key(p.actor)
-    earlier = [(b, q) for b in history for q in b.perspectives if actor_key(q.actor) == key]
-    if not earlier:
-        earlier = [
-            (b, q) for b in history for q in b.perspectives if same_actor(actor_key(q.actor), key)
-        ]
-    stance_cites = sorted({n for s in p.stance for n in s.cites})
-    if not earlier:
-        return Evolution(status="new", note=f"First appears in version {new.version}.", cites=stance_cites)
-    first_version = earlier[0][0].version
-    prev_brief, prev = earlier[-1]
-    prev_keys, now_keys = _stance_keys(prev), _stance_keys(p)
-    added = [s for s in p.stance if claim_key(s.text) not in prev_keys]
-    dropped = [s for s in prev.stance if claim_key(s.text) not in now_keys]
-    added_cites = [n for s in added for n in s.cites]
-    similar = _jaccard(_tokens(prev.stance), _tokens(p.stance)) >= CONSISTENT_OVERLAP
-    # A different selection of the actor's statements is not a shift; a shift
-    # needs the earlier statements gone, different words and a cue of change.
-    if not dropped or similar or not _shift_cue(added):
-        note = f"Held since version {first_version}"
-        if added:
-            note += f"; now also: “{_quote(added)}” {_cite_marks(added_cites)}"
-        return Evolution(status="consistent", note=note.rstrip() + ".", cites=sorted(set(added_cites)))
-    old_cites = _map_cites([n for s in dropped for n in s.cites], prev_brief, new)
-    old_ref = _cite_marks(old_cites) or f"(version {prev_brief.version})"
-    note = f"In version {prev_brief.version}: “{_quote(dropped)}” {old_ref}"
-    note += f"; now: “{_quote(added)}” {_cite_marks(added_cites)}"
-    return Evolution(
-        status="shifted", note=note.rstrip() + ".", cites=sorted(set(old_cites) | set(added_cites))
-    )
-
-
-def apply_evolution(new: Brief, history: list[Brief]) -> Brief:
-    """Fill each perspective's evolution by comparing with earlier versions.
-
-    ``history`` holds the story's earlier versions (any order; sorted here by
-    version).  ``new.version`` should already be the number it will get, so
-    notes can name it.  Returns ``new`` (changed in place).
-    """
-    ordered = sorted((b for b in history if b is not new), key=lambda b: b.version)
-    for p in new.perspectives:
-        p.evolution = _evolve(p, new, ordered)
-    return new
