@@ -7,8 +7,8 @@ from click.testing import CliRunner
 
 from infomachine.cli import cli
 from infomachine.ingest.batch import ingest_records
+from infomachine.intake.collect import collect
 from infomachine.models import Record
-from infomachine.sources.files import collect
 from infomachine.store import SQLiteStore
 
 LONG = (

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from infomachine.ingest.batch import ingest_records
+from infomachine.intake.collect import collect
 from infomachine.models import IngestProblem, Record
-from infomachine.sources.files import collect, sniff
+from infomachine.sources.files import sniff
 from infomachine.sources.jsonl import MAX_LINE_BYTES
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from infomachine.ingest.extract import extract
+from infomachine.intake.collect import collect
 from infomachine.models import IngestProblem, Record
-from infomachine.sources.files import collect
 from infomachine.sources.pages import decode_html, parse_page
 
 FILES = Path(__file__).parent / "fixtures" / "files"

@@ -16,7 +16,7 @@ from infomachine.cli.output import (
     print_table,
 )
 from infomachine.errors import InputError
-from infomachine.intake.fetch import check_url
+from infomachine.intake.safety import check_url
 from infomachine.publish.pages import source_view
 from infomachine.sources.feeds import feed_source
 from infomachine.sources.opml import export_opml as render_opml

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax import SAXException
@@ -127,13 +126,6 @@ def parse_feed(
     for n, entry in enumerate(entries):
         out.records.append(_entry_record(entry, n, origin, out, source))
     return out
-
-
-def iter_feed(
-    data: bytes, origin: str, *, source: str | None = None, base_url: str | None = None
-) -> Iterator[Record | IngestProblem]:
-    """Records (or problems) from a feed document."""
-    yield from parse_feed(data, origin, source=source, base_url=base_url).records
 
 
 def _clean(value: Any) -> str | None:

@@ -1,10 +1,9 @@
-"""Everything ``ingest`` accepts: files, directories and http(s) URLs.
+"""Bytes to records for everything ``ingest`` accepts: files and fetched documents.
 
 Each file's parser is chosen by its suffix and, when the suffix says nothing
 (or lies), by sniffing its first bytes: feed XML, HTML, JSON Feed, JSON,
 OPML, Markdown, text, or binary garbage (a clear problem, never a crash).
-Directories are walked recursively.  URLs are fetched through ``fetch.py``;
-a feed URL is recorded as a source and its items carry that source's id.
+Directories are walked recursively.  Fetching URLs is ``intake/collect.py``.
 OPML files import subscriptions into the store.
 
 Items from local files are labelled ``file:<name>`` unless a source label
@@ -18,10 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from infomachine.errors import FetchError, InfomachineError, ParseError
-from infomachine.intake.fetch import FEED_ACCEPT, Fetcher
-from infomachine.models import IngestProblem, Record, utcnow
-from infomachine.sources.feeds import feed_source, is_json_feed, parse_feed
+from infomachine.errors import ParseError
+from infomachine.models import IngestProblem, Record
+from infomachine.sources.feeds import is_json_feed, parse_feed
 from infomachine.sources.jsonl import parse_json_document, parse_jsonl_file
 from infomachine.sources.opml import import_opml
 from infomachine.sources.pages import parse_page
@@ -203,7 +201,8 @@ def parse_file(
     yield from parse_bytes(data, kind, origin, label if kind != "json" else source, store=store)
 
 
-def _url_kind(content_type: str, data: bytes) -> Kind:
+def url_kind(content_type: str, data: bytes) -> Kind:
+    """The kind of a fetched document, from its Content-Type and first bytes."""
     sniffed = sniff(data)
     if sniffed in ("binary", "empty", "opml"):
         return sniffed
@@ -216,90 +215,3 @@ def _url_kind(content_type: str, data: bytes) -> Kind:
     if content_type.endswith("json"):
         return "json"
     return sniffed
-
-
-def collect_url(
-    url: str,
-    source: str | None = None,
-    *,
-    store: Any | None = None,
-    fetcher: Fetcher | None = None,
-    allow_private: bool = False,
-) -> Iterator[Record | IngestProblem]:
-    """Fetch a URL and parse it as a feed or a page (feeds become sources)."""
-    own = fetcher is None
-    if fetcher is None:
-        fetcher = Fetcher(allow_private=allow_private)
-    try:
-        result = fetcher.fetch(url, accept=FEED_ACCEPT)
-    except FetchError as exc:
-        _record_source_error(store, url, str(exc))
-        yield IngestProblem(url, str(exc))
-        return
-    finally:
-        if own:
-            fetcher.close()
-    kind = _url_kind(result.media_type, result.content)
-    if kind in ("feed", "json_feed"):
-        parsed = parse_feed(result.content, url, source=source, base_url=result.final_url)
-        stored_id: str | None = None
-        if store is not None and parsed.version:
-            stored = store.upsert_source(feed_source(url, parsed.title, html_url=parsed.link))
-            stored_id = stored.id
-            store.update_source(
-                stored.id,
-                last_fetch=utcnow(),
-                last_status=result.status,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                last_error=parsed.problem,
-                error_count=0,
-            )
-        label = source or stored_id or url
-        for record in parsed.records:
-            if isinstance(record, Record) and record.source is None:
-                record.source = label
-            yield record
-        return
-    yield from parse_bytes(
-        result.content, kind, url, source, store=store, url=result.final_url, charset=result.charset
-    )
-
-
-def _record_source_error(store: Any | None, url: str, message: str) -> None:
-    """A known source that failed to fetch gets its error counted."""
-    if store is None:
-        return
-    try:
-        existing = store.get_source(url)
-    except InfomachineError:
-        return
-    store.update_source(
-        existing.id,
-        last_fetch=utcnow(),
-        last_error=message[:500],
-        error_count=existing.error_count + 1,
-    )
-
-
-def collect(
-    target: str,
-    source: str | None = None,
-    *,
-    store: Any | None = None,
-    fetcher: Fetcher | None = None,
-    allow_private: bool = False,
-) -> Iterator[Record | IngestProblem]:
-    """Records from a path (file or directory) or an http(s) URL.
-
-    ``allow_private`` lets URL fetches reach loopback and private networks.
-    """
-    if target.lower().startswith(("http://", "https://")):
-        yield from collect_url(target, source, store=store, fetcher=fetcher, allow_private=allow_private)
-        return
-    path = Path(target)
-    if not path.exists():
-        yield IngestProblem(target, "no such file or directory")
-        return
-    for file in iter_files(path):
-        yield from parse_file(file, source, store=store)
