@@ -109,5 +109,6 @@ def test_sniffing_files_without_suffix(tmp_path: Path) -> None:
     (tmp_path / "feed").write_bytes(cases["feed"])
     (tmp_path / "page").write_bytes(cases["page"])
     recs = [r for r in collect(str(tmp_path)) if isinstance(r, Record)]
-    assert {r.source for r in recs} == {"file:feed", "file:page"}
+    assert {r.source for r in recs} == {f"file:{tmp_path.resolve() / 'feed'}",
+                                        f"file:{tmp_path.resolve() / 'page'}"}
     assert len(recs) == 3

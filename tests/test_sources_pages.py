@@ -31,7 +31,7 @@ def test_article_main_text_and_metadata() -> None:
 def test_local_html_file_via_collect() -> None:
     [rec] = list(collect(str(FILES / "article.html")))
     assert isinstance(rec, Record)
-    assert rec.source == "file:article.html"
+    assert rec.source == f"file:{(FILES / 'article.html').resolve()}"
     assert rec.title == "Tidal energy pilot doubles output"
 
 

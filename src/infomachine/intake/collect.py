@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from infomachine.errors import FetchError, InfomachineError
-from infomachine.ingest.dedupe import canonical_url
 from infomachine.intake.fetch import FEED_ACCEPT, Fetcher, FetchResult
 from infomachine.models import IngestProblem, Record, Source, utcnow
 from infomachine.sources.feeds import feed_source, parse_feed
-from infomachine.sources.files import iter_files, parse_bytes, parse_file, url_kind
+from infomachine.sources.files import decide_kind, iter_files, parse_bytes, parse_file
 from infomachine.sources.pages import parse_page
-from infomachine.sources.search import parse_query_response
+from infomachine.sources.search import PRIVATE, parse_query_response
 
 
 def collect_url(
@@ -44,15 +43,19 @@ def collect_url(
     finally:
         if own:
             fetcher.close()
-    kind = url_kind(result.media_type, result.content)
+    kind = decide_kind(result.content, content_type=result.media_type)
     if kind in ("feed", "json_feed"):
         parsed = parse_feed(result.content, url, source=source, base_url=result.final_url)
         stored_id: str | None = None
         if store is not None and parsed.version:
             stored = store.upsert_source(feed_source(url, parsed.title, html_url=parsed.link))
             stored_id = stored.id
+            extra: dict[str, Any] = {}
+            if result.private and not stored.metadata.get(PRIVATE):
+                extra["metadata"] = {**stored.metadata, PRIVATE: True}
             store.update_source(
                 stored.id,
+                **extra,
                 last_fetch=utcnow(),
                 last_status=result.status,
                 etag=result.etag,
@@ -124,33 +127,15 @@ def parse_response(source: Source, result: FetchResult) -> list[Record | IngestP
     elif source.kind == "page":
         records = list(parse_page(result.content, origin, url=result.final_url, source=source.id,
                                   charset=result.charset))
-    else:
+    elif decide_kind(result.content, content_type=result.media_type) in ("binary", "empty"):
+        records = list(parse_bytes(result.content, "binary" if result.content.strip() else "empty",
+                                   origin, source.id))
+    else:  # a feed source is read as a feed (RSS, Atom, RDF or JSON Feed)
         records = parse_feed(result.content, origin, source=source.id, base_url=result.final_url).records
     label = reactive_label(source)
-    guids: dict[str, str | None] = {}
     for rec in records:
         if isinstance(rec, Record):
             rec.source = source.id
             if label:
                 rec.metadata["found_via"] = [label, source.id]
-            _guard_guid(rec, guids)
     return records
-
-
-def _guard_guid(rec: Record, seen: dict[str, str | None]) -> None:
-    """A GUID reused in one document for a *different* link is not an identity.
-
-    Some feeds give every entry the same GUID (or recycle them); the entry
-    with another link keeps its own identity (its URL) instead of being
-    merged into the first one.
-    """
-    if not rec.guid:
-        return
-    url = canonical_url(rec.url)
-    if rec.guid not in seen:
-        seen[rec.guid] = url
-    elif seen[rec.guid] != url and url:
-        rec.metadata["guid_conflict"] = rec.guid
-        rec.guid = None
-
-

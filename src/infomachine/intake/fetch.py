@@ -36,7 +36,7 @@ import httpx
 from infomachine import __version__
 from infomachine.errors import FetchError, HTTPStatusError
 from infomachine.intake.hosts import HostLimiter, parse_retry_after
-from infomachine.intake.safety import SafeTransport, check_url, parse_networks
+from infomachine.intake.safety import SafeTransport, check_url, is_private_ip, parse_networks
 
 USER_AGENT = f"infomachine/{__version__} (+https://github.com/infomachine)"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -68,6 +68,7 @@ class FetchResult:
     not_modified: bool = False
     elapsed: float = 0.0
     redirects: list[str] = field(default_factory=list)
+    private: bool = False  # some hop was answered from a non-public address (allow_private)
 
     @property
     def media_type(self) -> str:
@@ -186,8 +187,10 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.limiter = limiter
+        safe = SafeTransport(allow_private=allow_private, allowed=self.allowed) if transport is None else None
+        self.backend = safe.backend if safe is not None else None
         self.client = httpx.Client(
-            transport=transport or SafeTransport(allow_private=allow_private, allowed=self.allowed),
+            transport=transport or safe,
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             trust_env=False,
@@ -256,6 +259,7 @@ class Fetcher:
             not_modified=status == 304,
             elapsed=elapsed,
             redirects=hops,
+            private=self._private([*hops, current]),
         )
         if status == 304:
             result.etag = result.etag or etag
@@ -289,6 +293,12 @@ class Fetcher:
             raise FetchError(f"{label}: timed out ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{label}: {type(exc).__name__}: {exc}") from exc
+
+    def _private(self, urls: list[str]) -> bool:
+        hosts = [urlsplit(u).hostname or "" for u in urls]
+        if self.backend is not None:
+            return any(self.backend.is_private_host(h) for h in hosts)
+        return any(is_private_ip(h) for h in hosts)
 
     def post_json(self, url: str, payload: typing.Any) -> int:
         """POST ``payload`` as JSON (a webhook) under the same address checks.

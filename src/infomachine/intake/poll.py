@@ -72,6 +72,7 @@ from infomachine.intake.hosts import (
 from infomachine.intake.politeness import RobotsCache, cache_max_age, feed_refresh_hint
 from infomachine.intake.schedule import Schedule, is_due
 from infomachine.models import IngestProblem, Record, Source, utcnow
+from infomachine.sources.search import PRIVATE
 from infomachine.store import Store
 
 
@@ -325,6 +326,8 @@ class Poller:
         meta = dict(source.metadata)
         if got.hint:
             meta["refresh_hint"] = got.hint
+        if result.private:  # reached on a non-public network: its terms stay here
+            meta[PRIVATE] = True
         if meta != source.metadata:
             fields["metadata"] = meta
         outcome = SourceOutcome(source.id, source.url, "fetched", http_status=result.status,

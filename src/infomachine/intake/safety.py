@@ -73,6 +73,15 @@ def address_problem(ip: IPAddress) -> str | None:
     return None
 
 
+def is_private_ip(value: str) -> bool:
+    """Whether ``value`` is a literal IP address outside the public internet."""
+    try:
+        ip = ipaddress.ip_address(value.strip("[]").split("%", 1)[0])
+    except ValueError:
+        return False
+    return address_problem(ip) is not None
+
+
 def parse_networks(networks: typing.Iterable[str] | None) -> tuple[Network, ...]:
     """``["10.1.0.0/16", "127.0.0.1"]`` as network objects (``ConfigError``-free: UnsafeURLError)."""
     out: list[Network] = []
@@ -128,6 +137,13 @@ class SafeNetworkBackend(SyncBackend):
     def __init__(self, allow_private: bool = False, allowed: tuple[Network, ...] = ()) -> None:
         self.allow_private = allow_private
         self.allowed = allowed
+        # Hosts this backend reached at a non-public address (allowed by the
+        # user): what comes from them is private and must not leave the machine.
+        self.private_hosts: set[str] = set()
+
+    def is_private_host(self, host: str) -> bool:
+        """Whether ``host`` (a name or a literal IP) was reached at a non-public address."""
+        return host.lower() in self.private_hosts or is_private_ip(host)
 
     def connect_tcp(
         self,
@@ -142,6 +158,8 @@ class SafeNetworkBackend(SyncBackend):
         # one private address is refused as a whole.
         for ip in addresses:
             check_address(host, ip, self.allow_private, self.allowed)
+        if any(is_private_ip(ip) for ip in addresses):
+            self.private_hosts.add(host.lower())
         last: Exception | None = None
         for ip in addresses:
             try:
@@ -166,8 +184,8 @@ class SafeTransport(httpx.HTTPTransport):
         **kwargs: typing.Any,
     ) -> None:
         super().__init__(trust_env=False, proxy=None, **kwargs)
-        backend = SafeNetworkBackend(allow_private, allowed)
-        self._pool._network_backend = backend
+        self.backend = SafeNetworkBackend(allow_private, allowed)
+        self._pool._network_backend = self.backend
 
 
 def check_url(

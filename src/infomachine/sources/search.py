@@ -29,6 +29,13 @@ from infomachine.models import IngestProblem, Record, Source
 from infomachine.store import Store
 from infomachine.text.html import html_to_text
 
+# Source metadata: the source was fetched from a non-public address (an
+# intranet reached with allow_private / allow_networks).  Words of its items
+# never go into a reactive search query (sent to public search engines)...
+PRIVATE = "private"
+# ...unless the user shares them: this flag on the source or on the story.
+SHARE_TERMS = "share_search_terms"
+
 
 @dataclass
 class QueriesConfig:
