@@ -222,3 +222,17 @@ def test_date_parsing_is_bounded_per_entry() -> None:
     for raw in odd:
         parse_date(raw)
     assert (time.perf_counter() - start) / len(odd) < 0.01  # was ~17 ms each in dateparser
+
+
+def test_entries_without_title_text_or_link_are_kept(store: SQLiteStore, tmp_path: Path) -> None:
+    # feedparser reads these entries; losing them silently is what the benchmark counts.
+    (tmp_path / "odd.xml").write_bytes(
+        f'<?xml version="1.0"?><feed xmlns="{ATOM}"><title>T</title>'
+        '<entry><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
+        '<img alt="Market shares" src="https://i.example/chart.png"/></div></content></entry>'
+        "<entry><id>urn:only-an-id</id></entry>"
+        '<entry><link rel="enclosure" href="https://cdn.example/ep.mp3"/></entry></feed>'.encode())
+    report = ingest(store, tmp_path / "odd.xml")
+    assert (report.new, report.failed) == (3, 0)  # type: ignore[attr-defined]
+    texts = sorted(i.text for i in store.list_items())
+    assert any("Market shares" in t for t in texts)

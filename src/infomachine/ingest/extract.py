@@ -64,8 +64,8 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
     if not text and title:
         text = title
     url = fields["url"]
-    if not text and not url:
-        raise ParseError("record has no title, text or url")
+    if not text and not url and not (fields["guid"] or "").strip():
+        raise ParseError("record has no title, text, url or guid")
     canon = canonical_url(url)
     chash = content_hash(title, text)
     guid = fields["guid"].strip() or None if fields["guid"] else None

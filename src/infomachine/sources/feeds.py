@@ -29,6 +29,8 @@ from infomachine.text.html import clean_text, html_to_text
 # order when ``published`` is unreadable; extract removes it.
 FALLBACK_DATES = "fallback_dates"
 
+_MEDIA_TEXT = re.compile(r"""(?:alt|src|href)\s*=\s*["']([^"'>]+)""", re.I)
+_NOT_VALUES = {"type", "base", "rel", "scheme"}
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _XML_PROBE = 200_000  # bytes of a document scanned by the cheap pre-check
 
@@ -177,6 +179,26 @@ def _text_construct(obj: Any, key: str) -> str | None:
     return _line(html_to_text(value) if _is_html(obj.get(f"{key}_detail")) else value)
 
 
+def _values(obj: Any, depth: int = 0) -> list[str]:
+    """Every text value of a feedparser entry, nested ones included (bounded)."""
+    out: list[str] = []
+    if depth > 4:
+        return out
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, bool | int | float):
+        return [str(obj)]
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in _NOT_VALUES or str(key).endswith(("_parsed", "_detail")):
+                continue
+            out.extend(_values(value, depth + 1))
+    elif isinstance(obj, list | tuple):
+        for value in obj[:20]:
+            out.extend(_values(value, depth + 1))
+    return out
+
+
 def _entry_record(
     entry: Any, n: int, origin: str, feed: ParsedFeed, source: str | None
 ) -> Record:
@@ -188,12 +210,15 @@ def _entry_record(
     summary = entry.get("summary") or ""
     if len(summary) > len(body):
         body, body_is_html = summary, _is_html(entry.get("summary_detail"))
-    link = entry.get("link")
+    enclosures = [e.get("href") for e in entry.get("enclosures") or [] if e.get("href")]
+    link = entry.get("link") or (enclosures[0] if enclosures else None)
     guid = entry.get("id") or entry.get("guid")
     metadata: dict[str, Any] = {"feed_title": feed.title} if feed.title else {}
     tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
     if tags:
         metadata["tags"] = tags
+    if enclosures:
+        metadata["enclosures"] = enclosures
     if feed.version:
         metadata["feed_format"] = feed.version
     if feed.problem:
@@ -202,12 +227,19 @@ def _entry_record(
     dates = [d for d in (dict.get(entry, k) for k in ("published", "updated", "created")) if d]
     if len(dates) > 1:
         metadata[FALLBACK_DATES] = dates[1:]  # tried by extract when the first is unreadable
+    text = (html_to_text(body) if body_is_html else clean_text(body)) if body else None
+    title = _text_construct(entry, "title")
+    if not (title or text or link or guid):
+        # Nothing that names the entry: keep what there is (image alt texts and
+        # URLs, then every other value feedparser read) rather than lose it.
+        parts = [*_MEDIA_TEXT.findall(body)[:5], *_values(entry)]
+        text = "; ".join(dict.fromkeys(p.strip() for p in parts if p.strip()))[:2000] or None
     return Record(
         origin=f"{origin}#{n + 1}",
         url=link,
         guid=str(guid) if guid else None,
-        title=_text_construct(entry, "title"),
-        text=(html_to_text(body) if body_is_html else clean_text(body)) if body else None,
+        title=title,
+        text=text,
         author=_line(entry.get("author")),
         publisher=feed.title,
         published=dates[0] if dates else None,
