@@ -105,15 +105,21 @@ def run_folder(folder: Path, worst: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- large feed
 
 
-def make_large_feed(path: Path, n: int) -> None:
-    words = ("council harbour storm budget vote reservoir election court ruling market energy grid "
-             "hospital strike teachers flood rescue rail bridge airport satellite vaccine drought").split()
+def make_large_feed(path: Path, n: int, seed: int = 1) -> None:
+    """An RSS 2.0 file of ``n`` distinct entries (~2.9 KB each: 38,500 is ~106 MB)."""
+    import random
+
+    rng = random.Random(seed)
+    vocab = ("council harbour storm budget vote reservoir election court ruling market energy grid "
+             "hospital strike teachers flood rescue rail bridge airport satellite vaccine drought "
+             "minister tariff export chip factory bank rates inflation housing rent transit fare "
+             "museum festival stadium final coast guard wildfire launch trial union outage").split()
     with path.open("w", encoding="utf-8") as fh:
         fh.write('<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
                  "<title>Large</title><link>https://large.example/</link>\n")
         for i in range(n):
-            body = " ".join(words[(i * 7 + k) % len(words)] for k in range(400))
-            fh.write(f"<item><title>Entry {i} {words[i % len(words)]}</title>"
+            body = " ".join(rng.choice(vocab) for _ in range(400))
+            fh.write(f"<item><title>Entry {i} {rng.choice(vocab)}</title>"
                      f"<link>https://large.example/{i}</link><guid>e{i}</guid>"
                      f"<pubDate>Mon, 0{1 + i % 9} Jun 2026 10:00:00 GMT</pubDate>"
                      f"<description>&lt;p&gt;{body} {i}&lt;/p&gt;</description></item>\n")

@@ -218,10 +218,16 @@ def test_unreadable_published_falls_back_to_a_valid_updated() -> None:
 
 def test_date_parsing_is_bounded_per_entry() -> None:
     odd = [f"le {d} du mois {m} de l'an {1990 + d}" for d in range(1, 29) for m in range(1, 13)]
+    assert parse_date("3 juin 2003 10:00", "fr") == datetime(2003, 6, 3, 10, tzinfo=UTC)
+    assert parse_date("3 juin 2003 10:00") is None  # no language said: no all-language search
     start = time.perf_counter()
     for raw in odd:
         parse_date(raw)
     assert (time.perf_counter() - start) / len(odd) < 0.01  # was ~17 ms each in dateparser
+    french = [f"{d} juin {1990 + d} 10:00" for d in range(1, 29)]
+    start = time.perf_counter()
+    assert all(parse_date(raw, "fr-FR") is not None for raw in french)
+    assert (time.perf_counter() - start) / len(french) < 0.03  # one language, not all of them
 
 
 def test_entries_without_title_text_or_link_are_kept(store: SQLiteStore, tmp_path: Path) -> None:
@@ -236,3 +242,43 @@ def test_entries_without_title_text_or_link_are_kept(store: SQLiteStore, tmp_pat
     assert (report.new, report.failed) == (3, 0)  # type: ignore[attr-defined]
     texts = sorted(i.text for i in store.list_items())
     assert any("Market shares" in t for t in texts)
+
+
+# 8 -------------------------------------------------------------- large feeds
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_large_feeds_stream_with_the_same_records(fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infomachine.sources import files, stream
+
+    if fmt == "rss":
+        entries = "".join(f'<item><title>T {i} &amp; co</title><link>https://l.example/{i}</link>'
+                          f'<guid>g{i}</guid><dc:creator>A {i}</dc:creator>'
+                          f"<pubDate>Mon, 01 Jun 2026 10:00:0{i % 10} GMT</pubDate>"
+                          f"<description>&lt;p&gt;Body {i}&lt;/p&gt;</description></item>" for i in range(11))
+        data = rss(entries, ' xmlns:dc="http://purl.org/dc/elements/1.1/"')
+    else:
+        entries = "".join(f"<entry><id>urn:{i}</id><title type='html'>T {i} &amp;amp; co</title>"
+                          f"<updated>2026-06-01T10:00:0{i % 10}Z</updated>"
+                          f"<content type='html'>&lt;b&gt;Body {i}&lt;/b&gt;</content></entry>" for i in range(11))
+        data = f'<?xml version="1.0"?><feed xmlns="{ATOM}"><title>Big</title>{entries}</feed>'.encode()
+    path = tmp_path / "big.xml"
+    path.write_bytes(data)
+    whole = list(files.parse_file(path))
+    monkeypatch.setattr(files, "STREAM_BYTES", 100)
+    monkeypatch.setattr(stream, "CHUNK", 4)
+    streamed = list(files.parse_file(path))
+    assert len(streamed) == len(whole) == 11
+    fields = ("origin", "url", "guid", "title", "text", "author", "publisher", "published", "source")
+    assert [[getattr(r, f) for f in fields] for r in streamed] == [[getattr(r, f) for f in fields] for r in whole]
+
+
+def test_large_feed_with_an_entity_declaration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infomachine.sources import files
+
+    path = tmp_path / "bomb.xml"
+    path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaa">]><rss><channel>'
+                     + b"<item><title>&a;</title></item>" * 50 + b"</channel></rss>")
+    monkeypatch.setattr(files, "STREAM_BYTES", 100)
+    [problem] = list(files.parse_file(path))
+    assert "entity declarations are refused" in problem.message  # type: ignore[union-attr]

@@ -99,8 +99,12 @@ def parse_feed(
     *,
     source: str | None = None,
     base_url: str | None = None,
+    first: int = 0,
 ) -> ParsedFeed:
-    """Parse any supported feed document (XML or JSON Feed); never raises."""
+    """Parse any supported feed document (XML or JSON Feed); never raises.
+
+    ``first`` is the number of entries before this document (records of a
+    large feed read in pieces keep their place: ``origin#<n>``)."""
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return _parse_json_feed(stripped, origin, source)
@@ -130,7 +134,7 @@ def parse_feed(
             out.records.append(IngestProblem(origin, f"not a readable feed{reason}"))
         return out
     for n, entry in enumerate(entries):
-        out.records.append(_entry_record(entry, n, origin, out, source))
+        out.records.append(_entry_record(entry, first + n, origin, out, source))
     guard_guids(out.records)
     return out
 

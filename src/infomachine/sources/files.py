@@ -24,6 +24,7 @@ from infomachine.sources.feeds import is_json_feed, parse_feed
 from infomachine.sources.jsonl import parse_json_document, parse_jsonl_file
 from infomachine.sources.opml import import_opml
 from infomachine.sources.pages import parse_page
+from infomachine.sources.stream import STREAM_BYTES, stream_feed
 from infomachine.sources.text import parse_markdown, parse_text
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -268,6 +269,9 @@ def parse_file(
     kind = decide_kind(head, suffix=path.suffix)
     if kind in ("binary", "empty"):
         yield from parse_bytes(head, kind, origin, label)
+        return
+    if kind == "feed" and size > STREAM_BYTES:
+        yield from stream_feed(path, origin, label)  # bounded memory, same entry parser
         return
     try:
         data = path.read_bytes()
