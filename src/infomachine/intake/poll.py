@@ -2,7 +2,8 @@
 
 Each due source (status ``active``, ``next_poll`` unset or past) is fetched in
 a small thread pool through ``fetch.Fetcher`` (SSRF checks, size and time
-caps) with a per-host concurrency limit (``fetch.HostLimiter``):
+caps) with a per-host concurrency limit (``hosts.HostLimiter``); the
+schedule rules are in ``schedule.py``:
 
 * conditional GET with the stored ETag / Last-Modified (a 304 costs nothing);
 * page sources obey robots.txt (``urllib.robotparser`` fed by fetch.py,
@@ -69,6 +70,7 @@ from infomachine.intake.hosts import (
     parse_retry_after,
     retry_until,
 )
+from infomachine.intake.outcome import PollReport, SourceOutcome
 from infomachine.intake.politeness import RobotsCache, cache_max_age, feed_refresh_hint
 from infomachine.intake.schedule import Schedule, is_due
 from infomachine.models import IngestProblem, Record, Source, utcnow
@@ -98,45 +100,6 @@ class PollConfig:
 
 def load_config(overrides: dict[str, Any] | None = None) -> PollConfig:
     return load_section("poll", PollConfig, overrides)
-
-
-@dataclass
-class SourceOutcome:
-    """What polling one source did."""
-
-    source_id: str
-    url: str
-    status: str  # "fetched", "not_modified", "error", "deferred", "paused"
-    http_status: int | None = None
-    new: int = 0
-    duplicate: int = 0
-    error: str | None = None
-    next_poll: datetime | None = None
-    item_ids: list[str] = field(default_factory=list)
-    removed: bool = False  # the source was deleted while it was polled (its items were kept)
-
-
-@dataclass
-class PollReport:
-    """What one ``poll`` call did."""
-
-    due: int = 0
-    fetched: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    deferred: int = 0
-    paused: list[str] = field(default_factory=list)
-    new_items: int = 0
-    duplicates: int = 0
-    seconds: float = 0.0
-    outcomes: list[SourceOutcome] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "due": self.due, "fetched": self.fetched, "not_modified": self.not_modified,
-            "failed": self.failed, "deferred": self.deferred, "paused": self.paused,
-            "new_items": self.new_items, "duplicates": self.duplicates, "seconds": self.seconds,
-        }
 
 
 @dataclass
