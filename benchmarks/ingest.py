@@ -51,7 +51,7 @@ def run_one(n: int) -> dict[str, float]:
 import json, resource, sys, time
 from pathlib import Path
 from infomachine.ingest.batch import ingest_records
-from infomachine.sources.files import collect
+from infomachine.intake.collect import collect
 from infomachine.store import SQLiteStore
 data, db = Path(sys.argv[1]), Path(sys.argv[2])
 store = SQLiteStore(db)

@@ -34,8 +34,9 @@ def test_canonical_url_strips_tracking_and_normalises() -> None:
 
 def test_item_id_prefers_url_then_guid_then_hash() -> None:
     h = content_hash("T", "body")
-    by_url = item_id("https://example.com/a", "g1", h)
+    by_url = item_id("https://example.com/a", None, h)
     assert by_url == item_id("https://example.com/a", None, "other")
+    assert item_id("https://example.com/a", "g1", h) == item_id(None, "g1", h)  # GUID first
     assert item_id(None, "g1", h) == item_id(None, "g1", "other")
     assert item_id(None, None, h) != item_id(None, "g1", h)
     assert content_hash("Title", "Some  text.") == content_hash("title", "some text")

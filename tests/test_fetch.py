@@ -17,16 +17,9 @@ from httpserver import LocalServer, server_fixture
 
 from infomachine import __version__
 from infomachine.errors import FetchError, HTTPStatusError, UnsafeURLError
-from infomachine.intake.fetch import (
-    USER_AGENT,
-    Fetcher,
-    HostLimiter,
-    SafeNetworkBackend,
-    address_problem,
-    check_url,
-    fetch,
-    parse_retry_after,
-)
+from infomachine.intake.fetch import USER_AGENT, Fetcher, fetch
+from infomachine.intake.hosts import HostLimiter, parse_retry_after
+from infomachine.intake.safety import SafeNetworkBackend, address_problem, check_url
 
 local_server = server_fixture()
 

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from infomachine.ingest.batch import ingest_records
+from infomachine.intake.collect import collect
 from infomachine.models import IngestProblem, Record
-from infomachine.sources.files import collect, sniff
+from infomachine.sources.files import sniff
 from infomachine.sources.jsonl import MAX_LINE_BYTES
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -108,5 +109,6 @@ def test_sniffing_files_without_suffix(tmp_path: Path) -> None:
     (tmp_path / "feed").write_bytes(cases["feed"])
     (tmp_path / "page").write_bytes(cases["page"])
     recs = [r for r in collect(str(tmp_path)) if isinstance(r, Record)]
-    assert {r.source for r in recs} == {"file:feed", "file:page"}
+    assert {r.source for r in recs} == {f"file:{tmp_path.resolve() / 'feed'}",
+                                        f"file:{tmp_path.resolve() / 'page'}"}
     assert len(recs) == 3

@@ -349,7 +349,7 @@ def test_per_host_concurrency_limit(store: SQLiteStore, local_server: LocalServe
 @pytest.mark.parametrize("errors,expected", [(1, 60), (2, 120), (3, 240), (10, 3600)])
 def test_exponential_backoff(errors: int, expected: int) -> None:
     with Poller(cfg(min_interval=60, max_interval=3600)) as poller:
-        assert poller.backoff(Source(id="x", kind="feed", url="http://x"), errors) == expected
+        assert poller.schedule.backoff(errors) == expected
 
 
 def _serve(req: BaseHTTPRequestHandler, body: bytes) -> None:
@@ -452,10 +452,10 @@ def test_retry_after_defers_the_rest_of_the_host_in_the_same_poll(
 
 
 def test_feed_accept_header_is_one_constant(store: SQLiteStore, local_server: LocalServer) -> None:
+    from infomachine.intake import collect
     from infomachine.intake.fetch import FEED_ACCEPT
-    from infomachine.sources import files
 
-    assert files.FEED_ACCEPT is FEED_ACCEPT  # `ingest URL` and polling ask for feeds alike
+    assert collect.FEED_ACCEPT is FEED_ACCEPT  # `ingest URL` and polling ask for feeds alike
     local_server.route("/feed", body=rss([("a", "http://example.org/a", "Alpha")]), headers=RSS)
     add(store, local_server.url("/feed"))
     with Poller(cfg()) as poller:

@@ -244,3 +244,53 @@ def test_derive_query_uses_store_methods_not_raw_sql(
     story = store.find_story_by_slug(slug)
     assert story is not None
     assert derive_query(store, story).startswith("Atacama Lithium")
+
+
+def _intranet_feed(n: int) -> bytes:
+    words = ["approved", "protested", "delayed", "funded", "reviewed", "debated", "halted", "resumed",
+             "audited", "praised"][:n]
+    items = "".join(f"<item><guid>m{k}</guid><link>http://intranet.local/m/{k}</link>"
+                    f"<title>Project Nightjar merger {w} in Oslo</title>"
+                    f"<description>The Project Nightjar merger {w}; day {k}.</description></item>"
+                    for k, w in enumerate(words))
+    return f'<rss version="2.0"><channel><title>Intranet</title>{items}</channel></rss>'.encode()
+
+
+def test_private_sources_never_feed_reactive_queries_unless_shared(
+    store: SQLiteStore, local_server: LocalServer
+) -> None:
+    from infomachine.models import Story
+    from infomachine.sources.feeds import feed_source
+
+    local_server.route("/intranet.xml", body=_intranet_feed(10), headers={"Content-Type": "application/rss+xml"})
+    src = store.upsert_source(feed_source(local_server.url("/intranet.xml")))
+    with poller() as p:
+        p.poll(store, now=T0)
+    src = store.get_source(src.id)
+    assert src.metadata["private"] is True  # fetched from 127.0.0.1, allowed by allow_private
+    story = store.create_story(Story(id="s-nightjar", slug="nightjar", title="Nightjar", pinned=True))
+    for item in store.list_items():
+        store.pin_item(item.id, story.id)
+    cfg = qcfg(local_server, reactive_size=8, reactive_providers="hn,arxiv")
+    before = len(local_server.requests)
+    assert spawn_reactive(store, cfg) == [] and store.list_sources(kind="query") == []
+    assert len(local_server.requests) == before  # nothing was asked of any search provider
+    store.update_story(story.id, metadata={"share_search_terms": True})  # the user shares this story
+    created = spawn_reactive(store, cfg)
+    assert len(created) == 2 and "Nightjar" in created[0].metadata["query"]
+
+
+def test_add_feed_can_share_a_private_feeds_terms(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from infomachine.cli import cli
+
+    db = Path(str(tmp_path)) / "t.db"
+    result = CliRunner().invoke(cli, ["--db", str(db), "add-feed", "http://10.0.0.5/feed.xml",
+                                      "--share-search-terms"], catch_exceptions=False)
+    assert result.exit_code == 0
+    with SQLiteStore(db) as s:
+        [src] = s.list_sources()
+        assert src.metadata["share_search_terms"] is True

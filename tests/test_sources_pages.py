@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from infomachine.ingest.extract import extract
+from infomachine.intake.collect import collect
 from infomachine.models import IngestProblem, Record
-from infomachine.sources.files import collect
 from infomachine.sources.pages import decode_html, parse_page
 
 FILES = Path(__file__).parent / "fixtures" / "files"
@@ -31,7 +31,7 @@ def test_article_main_text_and_metadata() -> None:
 def test_local_html_file_via_collect() -> None:
     [rec] = list(collect(str(FILES / "article.html")))
     assert isinstance(rec, Record)
-    assert rec.source == "file:article.html"
+    assert rec.source == f"file:{(FILES / 'article.html').resolve()}"
     assert rec.title == "Tidal energy pilot doubles output"
 
 

@@ -20,9 +20,9 @@ from infomachine.cli.output import (
     print_table,
 )
 from infomachine.ingest.batch import ingest_records
+from infomachine.intake.collect import collect
 from infomachine.models import IngestReport
 from infomachine.publish.pages import item_summary
-from infomachine.sources.files import collect
 from infomachine.wording import plural
 
 

@@ -16,19 +16,23 @@ from infomachine.cli.output import (
     print_table,
 )
 from infomachine.errors import InputError
-from infomachine.intake.fetch import check_url
+from infomachine.intake.safety import check_url
 from infomachine.publish.pages import source_view
 from infomachine.sources.feeds import feed_source
 from infomachine.sources.opml import export_opml as render_opml
 from infomachine.sources.opml import import_opml as load_opml
+from infomachine.sources.search import SHARE_TERMS
 from infomachine.wording import plural
 
 
 @click.command("add-feed")
 @click.argument("url")
 @click.option("--name", default=None, help="A name for the feed (default: its URL until polled).")
+@click.option("--share-search-terms", is_flag=True, default=False,
+              help="Let words of this feed's items go into reactive search queries even when "
+                   "it is private (on a non-public network).")
 @pass_state
-def add_feed(state: Context, url: str, name: str | None) -> None:
+def add_feed(state: Context, url: str, name: str | None, share_search_terms: bool) -> None:
     """Subscribe to a feed (RSS, Atom or JSON Feed); it is polled later.
 
     \b
@@ -41,6 +45,8 @@ def add_feed(state: Context, url: str, name: str | None) -> None:
     check_url(url, allow_private=True)  # scheme and syntax; addresses are checked when fetched
     existing = {s.url for s in state.store.list_sources()}
     stored = state.store.upsert_source(feed_source(url, name))
+    if share_search_terms and not stored.metadata.get(SHARE_TERMS):
+        state.store.update_source(stored.id, metadata={**stored.metadata, SHARE_TERMS: True})
     verb = "already subscribed" if url in existing else "added"
     click.echo(f"{verb}: {stored.id} {stored.name or ''} {stored.url}".replace("  ", " "))
 

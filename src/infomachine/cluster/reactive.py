@@ -6,6 +6,13 @@ the poller labels what they find ``reactive:<slug>``.  When a user already
 follows that exact search (same provider URL), no source is created: the
 user's source is *adopted* -- it gets ``metadata["reactive"]`` so what it
 finds is labelled too -- and keeps its name and status.
+
+What leaves the machine: a derived query (a few words of the story's item
+titles) is sent to each provider.  Titles of items from a *private* source
+(``metadata["private"]``: fetched from a non-public address, an intranet
+allowed with ``allow_private``) are never used, unless the user shares them
+with ``metadata["share_search_terms"] = true`` on that source or on the
+story; a story whose items all come from private sources spawns nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +22,13 @@ import re
 from collections import Counter
 
 from infomachine.models import Source, Story
-from infomachine.sources.search import QueriesConfig, load_config, query_source
+from infomachine.sources.search import (
+    PRIVATE,
+    SHARE_TERMS,
+    QueriesConfig,
+    load_config,
+    query_source,
+)
 from infomachine.store import Store
 from infomachine.text.stopwords import QUERY_STOPWORDS
 
@@ -67,8 +80,23 @@ def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[s
     return terms[:n]
 
 
-def derive_query(store: Store, story: Story, n: int = 4, corpus_limit: int = 5000) -> str:
-    titles = [i.title for i in store.list_items(story_id=story.id) if i.title]
+def private_sources(store: Store) -> set[str]:
+    """Ids of private sources whose terms the user did not share."""
+    return {s.id for s in store.list_sources()
+            if s.metadata.get(PRIVATE) and not s.metadata.get(SHARE_TERMS)}
+
+
+def derive_query(
+    store: Store, story: Story, n: int = 4, corpus_limit: int = 5000,
+    private: set[str] | None = None,
+) -> str:
+    """A query from the story's shareable titles ("" when there are none)."""
+    hidden = set() if story.metadata.get(SHARE_TERMS) else (
+        private if private is not None else private_sources(store))
+    titles = [i.title for i in store.list_items(story_id=story.id)
+              if i.title and i.source not in hidden]
+    if not titles:
+        return ""
     corpus = store.recent_item_titles(corpus_limit)
     return " ".join(key_terms(titles, corpus, n))
 
@@ -103,6 +131,7 @@ def spawn_reactive(store: Store, config: QueriesConfig | None = None) -> Reactiv
     done = {str(s.metadata["reactive"]) for s in existing}
     budget = cfg.max_reactive - len(existing)
     providers = [p.strip() for p in cfg.reactive_providers.split(",") if p.strip()]
+    private = private_sources(store)
     for story in store.list_stories():
         if budget <= 0:
             break
@@ -110,7 +139,7 @@ def spawn_reactive(store: Store, config: QueriesConfig | None = None) -> Reactiv
             continue
         if story.metadata.get("reactive_query"):
             continue
-        query = derive_query(store, story, cfg.reactive_terms)
+        query = derive_query(store, story, cfg.reactive_terms, private=private)
         if not query:
             continue
         for provider in providers:

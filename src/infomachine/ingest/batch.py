@@ -22,9 +22,10 @@ from infomachine.ingest.dedupe import (
     near_dup_hashes,
     signature_bytes,
 )
-from infomachine.ingest.extract import extract
+from infomachine.ingest.extract import WARNINGS, extract
 from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
 from infomachine.store import Store
+from infomachine.text.html import repair_text
 from infomachine.text.slug import slugify
 
 BATCH_SIZE = 2000
@@ -85,6 +86,7 @@ class Ingestor:
             # signature in one numpy pass (see dedupe.minhash_values); storing
             # stays item by item, in input order.
             extracted: list[Item] = []
+            origins: list[str] = []
             hash_sets: list[np.ndarray] = []
             wants_sig: list[int] = []
             for doc in batch:
@@ -99,6 +101,8 @@ class Ingestor:
                 except Exception as exc:  # a parser bug must not lose the batch
                     self._fail(report, doc.origin, f"{type(exc).__name__}: {exc}", doc.source)
                     continue
+                for warning in item.metadata.get(WARNINGS, []):
+                    report.warnings.append(IngestProblem(doc.origin, warning))
                 if "unparsed_published" in item.metadata:
                     report.warnings.append(IngestProblem(
                         doc.origin, f"unreadable date {item.metadata['unparsed_published']!r}: "
@@ -110,13 +114,20 @@ class Ingestor:
                         wants_sig.append(len(extracted))
                         hash_sets.append(hashes)
                 extracted.append(item)
+                origins.append(doc.origin)
             sigs: list[np.ndarray | None] = [None] * len(extracted)
             for i, values in zip(wants_sig, minhash_values(hash_sets), strict=True):
                 sigs[i] = values
-            for item, sig in zip(extracted, sigs, strict=True):
-                self._store(item, sig, report)
+            for item, sig, origin in zip(extracted, sigs, origins, strict=True):
+                try:
+                    with self.store.transaction():  # a savepoint: a failed item leaves nothing
+                        self._store(item, sig, report)
+                except Exception as exc:  # noqa: BLE001 - one item never loses the batch
+                    self._fail(report, origin, f"not stored: {type(exc).__name__}: {exc}", item.source)
 
     def _fail(self, report: IngestReport, origin: str, message: str, source: str | None) -> None:
+        origin, message = repair_text(origin)[0], repair_text(message)[0]
+        source = repair_text(source)[0] if source else None
         report.failed += 1
         report.problems.append(IngestProblem(origin, message))
         self.store.record_ingest_error(origin, message, source)

@@ -1,8 +1,10 @@
 """Identity and duplicates: canonical URLs, stable item ids, content hashes,
 and near-duplicate detection (MinHash LSH from datasketch).
 
-Exact duplicates (same canonical URL, GUID or content hash) are merged into
-the existing item; near-duplicates (syndicated copies) are stored and linked
+Exact duplicates are merged into the existing item: the same GUID from the
+same source; else the same canonical URL or content hash, unless both items
+come from one source and carry different GUIDs (the feed says they are
+distinct entries); near-duplicates (syndicated copies) are stored and linked
 through ``duplicate_of``, never dropped.
 """
 
@@ -116,12 +118,18 @@ def content_hash(title: str, text: str) -> str:
 
 
 def item_id(canonical: str | None, guid: str | None, chash: str, source: str | None = None) -> str:
-    """A stable id: from the canonical URL, else the GUID (which is only unique
-    within its feed, so it is qualified by the source), else the content hash."""
-    if canonical:
-        key = "url:" + canonical
-    elif guid:
+    """A stable id: from the GUID first (only unique within its feed, so it is
+    qualified by the source: podcast episodes that all link to the show's home
+    page are distinct entries), else the canonical URL, else the content hash.
+
+    Items stored before GUIDs came first keep their URL-based ids: the store's
+    duplicate lookup (``find_existing``) finds them by URL with the same GUID
+    and source, so re-ingesting them merges instead of copying.
+    """
+    if guid and guid.strip():
         key = f"guid:{source or ''}:{guid.strip()}"
+    elif canonical:
+        key = "url:" + canonical
     else:
         key = "hash:" + chash
     return hashlib.sha256(key.encode()).hexdigest()[:16]

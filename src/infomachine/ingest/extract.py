@@ -7,49 +7,20 @@ and styles are dropped); dates are normalised to UTC; identity fields
 
 from __future__ import annotations
 
-import email.utils
-import html
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from infomachine.errors import ParseError
+from infomachine.ingest.dates import parse_date
 from infomachine.ingest.dedupe import canonical_url, content_hash, item_id
 from infomachine.models import Item, Record, utcnow
-from infomachine.text.html import clean_text, html_to_text
+from infomachine.sources.feeds import FALLBACK_DATES
+from infomachine.text.html import clean_text, html_to_text, repair_text
+
+WARNINGS = "ingest_warnings"  # item metadata: what was repaired or dropped, and why
+_FIELDS = ("url", "guid", "title", "text", "html", "author", "publisher", "language", "source")
 
 MAX_TEXT_CHARS = 1_000_000
-
-
-def parse_date(value: str | datetime | None) -> datetime | None:
-    """Any common date form to an aware UTC datetime (None when unparseable)."""
-    if value is None:
-        return None
-    dt: datetime | None
-    if isinstance(value, datetime):
-        dt = value
-    else:
-        raw = str(value).strip()
-        if not raw:
-            return None
-        dt = None
-        try:
-            dt = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            try:
-                dt = email.utils.parsedate_to_datetime(raw)
-            except (TypeError, ValueError, IndexError):
-                dt = None
-        if dt is None:
-            import dateparser  # slow to import; only for the odd formats
-
-            dt = dateparser.parse(
-                raw, settings={"TIMEZONE": "UTC", "RETURN_AS_TIMEZONE_AWARE": True}
-            )
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
 
 
 def _first_line_title(text: str) -> str:
@@ -57,45 +28,73 @@ def _first_line_title(text: str) -> str:
     return first[:200] + ("…" if len(first) > 200 else "")
 
 
+def _repair(value: Any, where: str, warnings: list[str]) -> Any:
+    """Strings that cannot be stored (lone surrogates) repaired, recursively."""
+    if isinstance(value, str):
+        fixed, changed = repair_text(value)
+        if changed:
+            warnings.append(f"{where}: invalid Unicode (lone surrogate) replaced by U+FFFD")
+        return fixed
+    if isinstance(value, dict):
+        return {_repair(str(k), where, warnings): _repair(v, where, warnings) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_repair(v, where, warnings) for v in value]
+    return value
+
+
 def extract(record: Record, *, now: datetime | None = None) -> Item:
-    """Turn a record into an item; raises ``ParseError`` when there is nothing to keep."""
-    text = record.text if record.text is not None else ""
-    if not text.strip() and record.html:
-        text = html_to_text(record.html)
+    """Turn a record into an item; raises ``ParseError`` when there is nothing to keep.
+
+    Text fields arrive decoded (each source parser decodes by its format's
+    own rules): the title is plain text and is not decoded again.  A field
+    that cannot be stored is repaired and the item carries a warning
+    (``metadata["ingest_warnings"]``).
+    """
+    warnings: list[str] = []
+    fields = {f: _repair(getattr(record, f), f, warnings) for f in _FIELDS}
+    text = fields["text"] if fields["text"] is not None else ""
+    if not text.strip() and fields["html"]:
+        text = html_to_text(fields["html"])
     text = clean_text(text)
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
-    raw_title = record.title or ""
-    title = html_to_text(raw_title) if "<" in raw_title else html.unescape(raw_title)
-    title = " ".join(clean_text(title).split())
+    title = " ".join(clean_text(fields["title"] or "").split())
     if not title and text:
         title = _first_line_title(text)
     if not text and title:
         text = title
-    if not text and not record.url:
-        raise ParseError("record has no title, text or url")
-    canon = canonical_url(record.url)
+    url = fields["url"]
+    if not text and not url and not (fields["guid"] or "").strip():
+        raise ParseError("record has no title, text, url or guid")
+    canon = canonical_url(url)
     chash = content_hash(title, text)
-    guid = record.guid.strip() if record.guid else None
-    published = parse_date(record.published)
-    metadata: dict[str, Any] = dict(record.metadata)
+    guid = fields["guid"].strip() or None if fields["guid"] else None
+    metadata: dict[str, Any] = _repair(dict(record.metadata), "metadata", warnings)
+    fallbacks = metadata.pop(FALLBACK_DATES, None) or []
+    published = None
+    for raw in [record.published, *fallbacks]:
+        published = parse_date(raw, fields["language"])
+        if published is not None:
+            break
     if record.published and published is None:
-        metadata["unparsed_published"] = str(record.published)
+        metadata["unparsed_published"] = _repair(str(record.published), "published", warnings)
     if record.id:
-        metadata.setdefault("record_id", record.id)
+        metadata.setdefault("record_id", _repair(record.id, "id", warnings))
+    if warnings:
+        metadata[WARNINGS] = [*metadata.get(WARNINGS, []), *dict.fromkeys(warnings)]
     return Item(
-        id=item_id(canon, guid, chash, record.source),
-        url=record.url,
+        id=item_id(canon, guid, chash, fields["source"]),
+        url=url,
         canonical_url=canon,
         guid=guid,
         title=title,
-        author=record.author,
-        publisher=record.publisher or _publisher_from_url(canon),
+        author=fields["author"],
+        publisher=fields["publisher"] or _publisher_from_url(canon),
         published=published,
         ingested_at=now or utcnow(),
-        language=record.language,
+        language=fields["language"],
         text=text,
-        source=record.source,
+        source=fields["source"],
         content_hash=chash,
         metadata=metadata,
     )

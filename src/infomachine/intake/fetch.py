@@ -16,31 +16,27 @@ Safety by construction:
 * connect/read timeouts plus a total-time cap (a slow drip is cut off);
 * a clear User-Agent; conditional GET via ETag / Last-Modified.
 
-Polling (schedules, backoff) lives elsewhere; this module gives it
-``fetch()``, ``HostLimiter`` and ``parse_retry_after()``.
+URL and address checks live in ``safety.py``, per-host limits and
+Retry-After in ``hosts.py``; polling (schedules, backoff) in ``poll.py`` and
+``schedule.py``.
 """
 
 from __future__ import annotations
 
-import email.utils
-import ipaddress
-import socket
-import threading
 import time
 import typing
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpcore
 import httpx
-from httpcore._backends.sync import SyncBackend
 
 from infomachine import __version__
-from infomachine.errors import FetchError, HTTPStatusError, UnsafeURLError
+from infomachine.errors import FetchError, HTTPStatusError
+from infomachine.intake.hosts import HostLimiter, parse_retry_after
+from infomachine.intake.safety import SafeTransport, check_url, is_private_ip, parse_networks
 
 USER_AGENT = f"infomachine/{__version__} (+https://github.com/infomachine)"
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -53,174 +49,6 @@ FEED_ACCEPT = (
     "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
 )
 REDIRECT_CODES = {301, 302, 303, 307, 308}
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-BLOCKED_NETWORKS: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = tuple(
-    ipaddress.ip_network(n)
-    for n in (
-        "0.0.0.0/8",  # "this" network, unspecified
-        "10.0.0.0/8",
-        "100.64.0.0/10",  # CGNAT
-        "127.0.0.0/8",
-        "169.254.0.0/16",  # link-local, cloud metadata
-        "172.16.0.0/12",
-        "192.0.0.0/24",
-        "192.0.2.0/24",
-        "192.88.99.0/24",
-        "192.168.0.0/16",
-        "198.18.0.0/15",
-        "198.51.100.0/24",
-        "203.0.113.0/24",
-        "224.0.0.0/4",  # multicast
-        "240.0.0.0/4",  # reserved, broadcast
-        "::/128",
-        "::1/128",
-        "::ffff:0:0/96",  # IPv4-mapped
-        "64:ff9b::/96",  # NAT64
-        "64:ff9b:1::/48",  # local-use NAT64
-        "100::/64",  # discard
-        "2001::/32",  # Teredo
-        "2001:db8::/32",
-        "2002::/16",  # 6to4
-        "fc00::/7",  # unique local
-        "fe80::/10",  # link-local
-        "fec0::/10",
-        "ff00::/8",  # multicast
-    )
-)
-
-
-def address_problem(ip: IPAddress) -> str | None:
-    """Why ``ip`` may not be fetched from without ``allow_private`` (None: it may)."""
-    for net in BLOCKED_NETWORKS:
-        if ip.version == net.version and ip in net:
-            return f"{ip} is in the non-public range {net}"
-    if ip.is_multicast or ip.is_reserved or ip.is_unspecified or ip.is_loopback:
-        return f"{ip} is not a public address"
-    if ip.is_private or ip.is_link_local or not ip.is_global:
-        return f"{ip} is not a public address"
-    return None
-
-
-def parse_networks(networks: typing.Iterable[str] | None) -> tuple[Network, ...]:
-    """``["10.1.0.0/16", "127.0.0.1"]`` as network objects (``ConfigError``-free: UnsafeURLError)."""
-    out: list[Network] = []
-    for net in networks or ():
-        try:
-            out.append(ipaddress.ip_network(net, strict=False))
-        except ValueError as exc:
-            raise UnsafeURLError(f"not a network: {net!r}") from exc
-    return tuple(out)
-
-
-def check_address(
-    host: str, ip: str, allow_private: bool, allowed: tuple[Network, ...] = ()
-) -> None:
-    """Raise ``UnsafeURLError`` when ``ip`` (resolved from ``host``) is not allowed.
-
-    ``allowed`` lists non-public networks the user explicitly permits (an
-    intranet, or 127.0.0.1 in tests) while everything else stays refused.
-    """
-    if allow_private:
-        return
-    try:
-        addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    except ValueError as exc:
-        raise UnsafeURLError(f"{host}: unparseable address {ip!r}") from exc
-    if any(addr.version == net.version and addr in net for net in allowed):
-        return
-    problem = address_problem(addr)
-    if problem:
-        raise UnsafeURLError(f"refusing to connect to {host}: {problem}")
-
-
-def resolve(host: str, port: int) -> list[str]:
-    """Every address ``host`` resolves to (IPv4 and IPv6)."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"cannot resolve {host}: {exc}") from exc
-    seen: list[str] = []
-    for info in infos:
-        ip = str(info[4][0])
-        if ip not in seen:
-            seen.append(ip)
-    if not seen:
-        raise FetchError(f"cannot resolve {host}: no addresses")
-    return seen
-
-
-class SafeNetworkBackend(SyncBackend):
-    """A network backend that checks every resolved address, then connects to
-    exactly that address (no second DNS lookup that could be rebound)."""
-
-    def __init__(self, allow_private: bool = False, allowed: tuple[Network, ...] = ()) -> None:
-        self.allow_private = allow_private
-        self.allowed = allowed
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: typing.Iterable[typing.Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        addresses = resolve(host, port)
-        # Every address must be allowed: a name that resolves to one public and
-        # one private address is refused as a whole.
-        for ip in addresses:
-            check_address(host, ip, self.allow_private, self.allowed)
-        last: Exception | None = None
-        for ip in addresses:
-            try:
-                return super().connect_tcp(ip, port, timeout, local_address, socket_options)
-            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
-                last = exc
-        assert last is not None
-        raise last
-
-    def connect_unix_socket(self, *args: typing.Any, **kwargs: typing.Any) -> httpcore.NetworkStream:
-        raise UnsafeURLError("unix sockets are not allowed")
-
-
-class SafeTransport(httpx.HTTPTransport):
-    """``httpx.HTTPTransport`` with the checking network backend and no proxies."""
-
-    def __init__(
-        self,
-        *,
-        allow_private: bool = False,
-        allowed: tuple[Network, ...] = (),
-        **kwargs: typing.Any,
-    ) -> None:
-        super().__init__(trust_env=False, proxy=None, **kwargs)
-        backend = SafeNetworkBackend(allow_private, allowed)
-        self._pool._network_backend = backend
-
-
-def check_url(
-    url: str, *, allow_private: bool = False, allowed: tuple[Network, ...] = ()
-) -> httpx.URL:
-    """Parse and check a URL before any connection: scheme and literal IPs."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise UnsafeURLError(f"invalid URL {url!r}: {exc}") from exc
-    if parsed.scheme not in ("http", "https"):
-        raise UnsafeURLError(f"only http(s) URLs can be fetched, not {parsed.scheme or 'none'!r}: {url}")
-    host = parsed.host
-    if not host:
-        raise UnsafeURLError(f"URL has no host: {url}")
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return parsed
-    check_address(host, host, allow_private, allowed)
-    return parsed
-
 
 # --------------------------------------------------------------------------- result
 
@@ -240,6 +68,7 @@ class FetchResult:
     not_modified: bool = False
     elapsed: float = 0.0
     redirects: list[str] = field(default_factory=list)
+    private: bool = False  # some hop was answered from a non-public address (allow_private)
 
     @property
     def media_type(self) -> str:
@@ -257,43 +86,6 @@ class FetchResult:
     @property
     def retry_after(self) -> float | None:
         return parse_retry_after(self.headers.get("retry-after"))
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(int(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, delta)
-
-
-class HostLimiter:
-    """At most ``per_host`` concurrent requests to one host (thread-safe)."""
-
-    def __init__(self, per_host: int = 2) -> None:
-        self.per_host = per_host
-        self._lock = threading.Lock()
-        self._sems: dict[str, threading.BoundedSemaphore] = {}
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        with self._lock:
-            sem = self._sems.setdefault(host.lower(), threading.BoundedSemaphore(self.per_host))
-        with sem:
-            yield
 
 
 # --------------------------------------------------------------------------- body
@@ -395,8 +187,10 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.limiter = limiter
+        safe = SafeTransport(allow_private=allow_private, allowed=self.allowed) if transport is None else None
+        self.backend = safe.backend if safe is not None else None
         self.client = httpx.Client(
-            transport=transport or SafeTransport(allow_private=allow_private, allowed=self.allowed),
+            transport=transport or safe,
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             trust_env=False,
@@ -465,6 +259,7 @@ class Fetcher:
             not_modified=status == 304,
             elapsed=elapsed,
             redirects=hops,
+            private=self._private([*hops, current]),
         )
         if status == 304:
             result.etag = result.etag or etag
@@ -498,6 +293,12 @@ class Fetcher:
             raise FetchError(f"{label}: timed out ({type(exc).__name__})") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{label}: {type(exc).__name__}: {exc}") from exc
+
+    def _private(self, urls: list[str]) -> bool:
+        hosts = [urlsplit(u).hostname or "" for u in urls]
+        if self.backend is not None:
+            return any(self.backend.is_private_host(h) for h in hosts)
+        return any(is_private_ip(h) for h in hosts)
 
     def post_json(self, url: str, payload: typing.Any) -> int:
         """POST ``payload`` as JSON (a webhook) under the same address checks.

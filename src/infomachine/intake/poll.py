@@ -2,7 +2,8 @@
 
 Each due source (status ``active``, ``next_poll`` unset or past) is fetched in
 a small thread pool through ``fetch.Fetcher`` (SSRF checks, size and time
-caps) with a per-host concurrency limit (``fetch.HostLimiter``):
+caps) with a per-host concurrency limit (``hosts.HostLimiter``); the
+schedule rules are in ``schedule.py``:
 
 * conditional GET with the stored ETag / Last-Modified (a 304 costs nothing);
 * page sources obey robots.txt (``urllib.robotparser`` fed by fetch.py,
@@ -41,9 +42,8 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,22 +54,28 @@ import httpx
 from infomachine.config import load_section
 from infomachine.errors import FetchError, HTTPStatusError, InfomachineError, NotFoundError
 from infomachine.ingest.batch import Ingestor
-from infomachine.ingest.dedupe import canonical_url
+from infomachine.intake.collect import parse_response, reactive_label
 from infomachine.intake.fetch import (
     DEFAULT_MAX_BYTES,
     FEED_ACCEPT,
     USER_AGENT,
     Fetcher,
     FetchResult,
+)
+from infomachine.intake.hosts import (
+    GatedLimiter,
+    HostBlocked,
+    HostBlocks,
     HostLimiter,
     parse_retry_after,
+    retry_until,
 )
-from infomachine.intake.politeness import RobotsCache, cache_max_age, clamp, feed_refresh_hint
+from infomachine.intake.outcome import PollReport, SourceOutcome
+from infomachine.intake.politeness import RobotsCache, cache_max_age, feed_refresh_hint
+from infomachine.intake.schedule import Schedule, is_due
 from infomachine.models import IngestProblem, Record, Source, utcnow
+from infomachine.sources.search import PRIVATE
 from infomachine.store import Store
-
-POLLED_KINDS = ("feed", "page", "query")
-RETRY_AFTER_CAP = 7 * 86400  # never wait longer than a week for a Retry-After
 
 
 @dataclass
@@ -97,45 +103,6 @@ def load_config(overrides: dict[str, Any] | None = None) -> PollConfig:
 
 
 @dataclass
-class SourceOutcome:
-    """What polling one source did."""
-
-    source_id: str
-    url: str
-    status: str  # "fetched", "not_modified", "error", "deferred", "paused"
-    http_status: int | None = None
-    new: int = 0
-    duplicate: int = 0
-    error: str | None = None
-    next_poll: datetime | None = None
-    item_ids: list[str] = field(default_factory=list)
-    removed: bool = False  # the source was deleted while it was polled (its items were kept)
-
-
-@dataclass
-class PollReport:
-    """What one ``poll`` call did."""
-
-    due: int = 0
-    fetched: int = 0
-    not_modified: int = 0
-    failed: int = 0
-    deferred: int = 0
-    paused: list[str] = field(default_factory=list)
-    new_items: int = 0
-    duplicates: int = 0
-    seconds: float = 0.0
-    outcomes: list[SourceOutcome] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "due": self.due, "fetched": self.fetched, "not_modified": self.not_modified,
-            "failed": self.failed, "deferred": self.deferred, "paused": self.paused,
-            "new_items": self.new_items, "duplicates": self.duplicates, "seconds": self.seconds,
-        }
-
-
-@dataclass
 class _Fetched:
     """A worker's result: the response (or error) and parsed records."""
 
@@ -147,43 +114,7 @@ class _Fetched:
     deferred_until: datetime | None = None  # not requested: its host asked to wait (Retry-After)
 
 
-class _HostBlocked(Exception):  # noqa: N818 - internal signal, never leaves this module
-    """A poll request to a host under Retry-After; the source is deferred, not failed.
-
-    Not a ``FetchError``: robots.txt loading must not read it as "unreachable".
-    """
-
-    def __init__(self, host: str, until: datetime) -> None:
-        super().__init__(f"{host} asked to wait until {until.isoformat()}")
-        self.until = until
-
-
-class _PollLimiter(HostLimiter):
-    """``HostLimiter`` that, once it holds a host slot, refuses a host under Retry-After."""
-
-    def __init__(self, per_host: int, poller: Poller) -> None:
-        super().__init__(per_host)
-        self.poller = poller
-
-    @contextmanager
-    def slot(self, host: str) -> Iterator[None]:
-        with super().slot(host):
-            self.poller._check_host(host)  # after waiting for the slot: a 429 may have come meanwhile
-            yield
-
-
-# --------------------------------------------------------------------------- hints
-
-
 # --------------------------------------------------------------------------- poller
-
-
-def is_due(source: Source, now: datetime) -> bool:
-    return (
-        source.status == "active"
-        and source.kind in POLLED_KINDS
-        and (source.next_poll is None or source.next_poll <= now)
-    )
 
 
 class Poller:
@@ -198,7 +129,7 @@ class Poller:
     ) -> None:
         self.config = config or load_config()
         cfg = self.config
-        self.limiter: HostLimiter = _PollLimiter(cfg.per_host, self)
+        self.limiter: HostLimiter = GatedLimiter(cfg.per_host, self._check_host)
         networks = [n.strip() for n in cfg.allow_networks.split(",") if n.strip()]
         self.fetcher = fetcher or Fetcher(
             allow_private=cfg.allow_private,
@@ -210,9 +141,8 @@ class Poller:
             limiter=self.limiter,
         )
         self.robots = RobotsCache(self.fetcher, cfg.user_agent)
-        self.rng = rng or random.Random()
-        self.host_block: dict[str, datetime] = {}  # host -> no request before (Retry-After)
-        self._block_lock = threading.Lock()
+        self.schedule = Schedule(cfg, rng)
+        self.blocks = HostBlocks()  # host -> no request before (Retry-After)
         self._worker = threading.local()  # .now: the poll time, set while a worker fetches
         client = getattr(self.fetcher, "client", None)
         if isinstance(client, httpx.Client):  # see a 429/503 before the host slot is released
@@ -227,48 +157,15 @@ class Poller:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # ---------------------------------------------------------------- schedule
-
-    def base_interval(self, source: Source, hint: int | None = None) -> float:
-        cfg = self.config
-        override = source.metadata.get("interval")  # a per-source setting, else the default
-        base = float(override) if isinstance(override, int | float) and override > 0 else float(cfg.interval)
-        if hint:
-            base = max(base, float(hint))
-        return clamp(base, cfg.min_interval, cfg.max_interval)
-
-    def jittered(self, seconds: float) -> float:
-        j = self.config.jitter
-        return seconds * (1.0 + self.rng.uniform(-j, j)) if j > 0 else seconds
-
-    def backoff(self, source: Source, failures: int) -> float:
-        """Exponential: min_interval, 2x, 4x … capped at max_interval."""
-        cfg = self.config
-        first = max(1.0, float(cfg.min_interval))
-        return min(float(cfg.max_interval), first * 2 ** max(0, failures - 1))
-
     # ---------------------------------------------------------------- Retry-After
-
-    def block_host(self, host: str, until: datetime) -> None:
-        """No poll request to ``host`` before ``until`` (the later block wins)."""
-        host = host.lower()
-        with self._block_lock:
-            current = self.host_block.get(host)
-            if current is None or until > current:
-                self.host_block[host] = until
-
-    def blocked_until(self, host: str, now: datetime) -> datetime | None:
-        with self._block_lock:
-            block = self.host_block.get(host.lower())
-        return block if block is not None and block > now else None
 
     def _check_host(self, host: str) -> None:
         now: datetime | None = getattr(self._worker, "now", None)
         if now is None:  # not a poll worker (e.g. a webhook POST): no Retry-After gate
             return
-        until = self.blocked_until(host, now)
+        until = self.blocks.blocked_until(host, now)
         if until is not None:
-            raise _HostBlocked(host, until)
+            raise HostBlocked(host, until)
 
     def _on_response(self, response: httpx.Response) -> None:
         """httpx response hook: a 429/503 with Retry-After blocks its host at once."""
@@ -277,7 +174,7 @@ class Poller:
             return
         wait = parse_retry_after(response.headers.get("retry-after"))
         if wait is not None:
-            self.block_host(response.request.url.host, _retry_until(now, wait))
+            self.blocks.block(response.request.url.host, retry_until(now, wait))
 
     # ---------------------------------------------------------------- fetching
 
@@ -303,7 +200,7 @@ class Poller:
             hints = [h for h in (cache_max_age(result.headers), _feed_hint(source, result)) if h]
             out.hint = max(hints) if hints else None
             out.records = parse_response(source, result)
-        except _HostBlocked as blocked:
+        except HostBlocked as blocked:
             out.deferred_until = blocked.until
         except Exception as exc:  # noqa: BLE001 - every failure is recorded on the source
             out.error = exc
@@ -332,7 +229,7 @@ class Poller:
             return report
         todo: list[Source] = []
         for source in due:
-            block = self.blocked_until(_host(source.url), now)
+            block = self.blocks.blocked_until(_host(source.url), now)
             if block is not None:
                 outcome = self._deferred(store, source, block, report)
                 report.outcomes.append(outcome)
@@ -382,8 +279,8 @@ class Poller:
         if got.error is not None:
             return self._failed(store, source, got.error, now, report)
         assert result is not None
-        interval = self.base_interval(source, got.hint)
-        next_poll = now + timedelta(seconds=self.jittered(interval))
+        interval = self.schedule.base_interval(source, got.hint)
+        next_poll = now + timedelta(seconds=self.schedule.jittered(interval))
         fields: dict[str, Any] = {
             "last_fetch": now, "last_status": result.status, "last_error": None,
             "error_count": 0, "next_poll": next_poll, "interval": int(interval),
@@ -392,6 +289,8 @@ class Poller:
         meta = dict(source.metadata)
         if got.hint:
             meta["refresh_hint"] = got.hint
+        if result.private:  # reached on a non-public network: its terms stay here
+            meta[PRIVATE] = True
         if meta != source.metadata:
             fields["metadata"] = meta
         outcome = SourceOutcome(source.id, source.url, "fetched", http_status=result.status,
@@ -439,12 +338,12 @@ class Poller:
         report.failed += 1
         if status in (429, 503) and retry_after is not None:
             # A polite "come back later", not the source's fault: honour it, don't count it.
-            next_poll = _retry_until(now, retry_after)
-            self.block_host(_host(source.url), next_poll)
+            next_poll = retry_until(now, retry_after)
+            self.blocks.block(_host(source.url), next_poll)
         else:
             failures = source.error_count + 1
             fields["error_count"] = failures
-            next_poll = now + timedelta(seconds=self.jittered(self.backoff(source, failures)))
+            next_poll = now + timedelta(seconds=self.schedule.jittered(self.schedule.backoff(failures)))
             if failures >= cfg.max_failures:
                 fields["status"] = "paused"
                 meta = dict(source.metadata)
@@ -458,16 +357,7 @@ class Poller:
         return outcome
 
 
-# --------------------------------------------------------------------------- parsing
-
-
-def reactive_label(source: Source) -> str | None:
-    slug = source.metadata.get("reactive")
-    return f"reactive:{slug}" if slug else None
-
-
-def _retry_until(now: datetime, retry_after: float) -> datetime:
-    return now + timedelta(seconds=clamp(retry_after, 1.0, RETRY_AFTER_CAP))
+# --------------------------------------------------------------------------- helpers
 
 
 def _update_source(store: Store, source_id: str, **fields: Any) -> bool:
@@ -491,51 +381,6 @@ def _feed_hint(source: Source, result: FetchResult) -> int | None:
     if source.kind == "page":
         return None
     return feed_refresh_hint(result.content)
-
-
-def parse_response(source: Source, result: FetchResult) -> list[Record | IngestProblem]:
-    """Records from a fetched source, by kind (feed, page, query provider)."""
-    origin = source.url
-    records: list[Record | IngestProblem]
-    if source.kind == "query":
-        from infomachine.sources.search import parse_query_response
-
-        records = parse_query_response(source, result)
-    elif source.kind == "page":
-        from infomachine.sources.pages import parse_page
-
-        records = list(parse_page(result.content, origin, url=result.final_url, source=source.id,
-                                  charset=result.charset))
-    else:
-        from infomachine.sources.feeds import parse_feed
-
-        records = parse_feed(result.content, origin, source=source.id, base_url=result.final_url).records
-    label = reactive_label(source)
-    guids: dict[str, str | None] = {}
-    for rec in records:
-        if isinstance(rec, Record):
-            rec.source = source.id
-            if label:
-                rec.metadata["found_via"] = [label, source.id]
-            _guard_guid(rec, guids)
-    return records
-
-
-def _guard_guid(rec: Record, seen: dict[str, str | None]) -> None:
-    """A GUID reused in one document for a *different* link is not an identity.
-
-    Some feeds give every entry the same GUID (or recycle them); the entry
-    with another link keeps its own identity (its URL) instead of being
-    merged into the first one.
-    """
-    if not rec.guid:
-        return
-    url = canonical_url(rec.url)
-    if rec.guid not in seen:
-        seen[rec.guid] = url
-    elif seen[rec.guid] != url and url:
-        rec.metadata["guid_conflict"] = rec.guid
-        rec.guid = None
 
 
 def poll(

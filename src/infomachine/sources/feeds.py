@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax import SAXException
@@ -24,8 +23,14 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from infomachine.models import IngestProblem, Record, Source
-from infomachine.text.html import html_to_text
+from infomachine.text.html import clean_text, html_to_text
 
+# Record metadata key: later dates of an entry (updated, created), tried in
+# order when ``published`` is unreadable; extract removes it.
+FALLBACK_DATES = "fallback_dates"
+
+_MEDIA_TEXT = re.compile(r"""(?:alt|src|href)\s*=\s*["']([^"'>]+)""", re.I)
+_NOT_VALUES = {"type", "base", "rel", "scheme"}
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _XML_PROBE = 200_000  # bytes of a document scanned by the cheap pre-check
 
@@ -94,8 +99,12 @@ def parse_feed(
     *,
     source: str | None = None,
     base_url: str | None = None,
+    first: int = 0,
 ) -> ParsedFeed:
-    """Parse any supported feed document (XML or JSON Feed); never raises."""
+    """Parse any supported feed document (XML or JSON Feed); never raises.
+
+    ``first`` is the number of entries before this document (records of a
+    large feed read in pieces keep their place: ``origin#<n>``)."""
     stripped = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if stripped.startswith(b"{"):
         return _parse_json_feed(stripped, origin, source)
@@ -112,7 +121,7 @@ def parse_feed(
     feed = parsed.get("feed", {})
     bozo = parsed.get("bozo_exception") if parsed.get("bozo") else None
     out = ParsedFeed(
-        title=_clean(feed.get("title")),
+        title=_text_construct(feed, "title"),
         link=feed.get("link"),
         language=feed.get("language"),
         version=parsed.get("version") or None,
@@ -125,55 +134,119 @@ def parse_feed(
             out.records.append(IngestProblem(origin, f"not a readable feed{reason}"))
         return out
     for n, entry in enumerate(entries):
-        out.records.append(_entry_record(entry, n, origin, out, source))
+        out.records.append(_entry_record(entry, first + n, origin, out, source))
+    guard_guids(out.records)
     return out
 
 
-def iter_feed(
-    data: bytes, origin: str, *, source: str | None = None, base_url: str | None = None
-) -> Iterator[Record | IngestProblem]:
-    """Records (or problems) from a feed document."""
-    yield from parse_feed(data, origin, source=source, base_url=base_url).records
+def guard_guids(records: list[Record | IngestProblem]) -> None:
+    """A GUID reused in one document for a *different* link is not an identity.
+
+    Some feeds give every entry the same GUID (or recycle them); since the
+    GUID identifies an entry within its source, such an entry loses the GUID
+    (kept as ``metadata["guid_conflict"]``) and is known by its link instead
+    of being merged into the first one.
+    """
+    seen: dict[str, str | None] = {}
+    for rec in records:
+        if not isinstance(rec, Record) or not rec.guid:
+            continue
+        link = rec.url.strip() if rec.url else None
+        if rec.guid not in seen:
+            seen[rec.guid] = link
+        elif seen[rec.guid] != link and link:
+            rec.metadata["guid_conflict"] = rec.guid
+            rec.guid = None
 
 
-def _clean(value: Any) -> str | None:
+def _line(value: Any) -> str | None:
+    """A plain-text value on one line (None when empty); never decoded again."""
+    if not value or not isinstance(value, str):
+        return None
+    return " ".join(value.split()) or None
+
+
+def _is_html(detail: Any) -> bool:
+    kind = str((detail or {}).get("type") or "text/plain").lower()
+    return "html" in kind
+
+
+def _text_construct(obj: Any, key: str) -> str | None:
+    """A feedparser text construct as plain text, decoded once by its own type.
+
+    feedparser has already decoded the XML; a ``text/plain`` value is final
+    text (``Map<K,V>`` stays), an HTML one goes through ``html_to_text``.
+    """
+    value = obj.get(key)
     if not value:
         return None
-    text = html_to_text(str(value)) if "<" in str(value) else str(value)
-    text = " ".join(text.split())
-    return text or None
+    return _line(html_to_text(value) if _is_html(obj.get(f"{key}_detail")) else value)
+
+
+def _values(obj: Any, depth: int = 0) -> list[str]:
+    """Every text value of a feedparser entry, nested ones included (bounded)."""
+    out: list[str] = []
+    if depth > 4:
+        return out
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, bool | int | float):
+        return [str(obj)]
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if key in _NOT_VALUES or str(key).endswith(("_parsed", "_detail")):
+                continue
+            out.extend(_values(value, depth + 1))
+    elif isinstance(obj, list | tuple):
+        for value in obj[:20]:
+            out.extend(_values(value, depth + 1))
+    return out
 
 
 def _entry_record(
     entry: Any, n: int, origin: str, feed: ParsedFeed, source: str | None
 ) -> Record:
-    html = ""
+    body, body_is_html = "", False
     for content in entry.get("content") or []:
         value = content.get("value") or ""
-        if len(value) > len(html):
-            html = value
+        if len(value) > len(body):
+            body, body_is_html = value, _is_html(content)
     summary = entry.get("summary") or ""
-    if len(summary) > len(html):
-        html = summary
-    link = entry.get("link")
+    if len(summary) > len(body):
+        body, body_is_html = summary, _is_html(entry.get("summary_detail"))
+    enclosures = [e.get("href") for e in entry.get("enclosures") or [] if e.get("href")]
+    link = entry.get("link") or (enclosures[0] if enclosures else None)
     guid = entry.get("id") or entry.get("guid")
     metadata: dict[str, Any] = {"feed_title": feed.title} if feed.title else {}
     tags = [t.get("term") for t in entry.get("tags") or [] if t.get("term")]
     if tags:
         metadata["tags"] = tags
+    if enclosures:
+        metadata["enclosures"] = enclosures
     if feed.version:
         metadata["feed_format"] = feed.version
     if feed.problem:
         metadata["feed_problem"] = feed.problem
+    # dict.get: feedparser's own get() maps a missing "published" to "updated".
+    dates = [d for d in (dict.get(entry, k) for k in ("published", "updated", "created")) if d]
+    if len(dates) > 1:
+        metadata[FALLBACK_DATES] = dates[1:]  # tried by extract when the first is unreadable
+    text = (html_to_text(body) if body_is_html else clean_text(body)) if body else None
+    title = _text_construct(entry, "title")
+    if not (title or text or link or guid):
+        # Nothing that names the entry: keep what there is (image alt texts and
+        # URLs, then every other value feedparser read) rather than lose it.
+        parts = [*_MEDIA_TEXT.findall(body)[:5], *_values(entry)]
+        text = "; ".join(dict.fromkeys(p.strip() for p in parts if p.strip()))[:2000] or None
     return Record(
         origin=f"{origin}#{n + 1}",
         url=link,
         guid=str(guid) if guid else None,
-        title=_clean(entry.get("title")),
-        text=html_to_text(html) if html else None,
-        author=_clean(entry.get("author")),
+        title=title,
+        text=text,
+        author=_line(entry.get("author")),
         publisher=feed.title,
-        published=entry.get("published") or entry.get("updated") or entry.get("created"),
+        published=dates[0] if dates else None,
         language=entry.get("language") or feed.language,
         source=source,
         metadata=metadata,
@@ -194,7 +267,7 @@ def _parse_json_feed(data: bytes, origin: str, source: str | None) -> ParsedFeed
         return ParsedFeed(records=[IngestProblem(origin, msg)], problem=msg)
     version = str(obj.get("version"))
     feed = ParsedFeed(
-        title=_clean(obj.get("title")),
+        title=_line(obj.get("title")),
         link=obj.get("home_page_url") if isinstance(obj.get("home_page_url"), str) else None,
         language=obj.get("language") if isinstance(obj.get("language"), str) else None,
         version="json" + version.rstrip("/").rsplit("/", 1)[-1].replace("version", "").replace(".", ""),
@@ -222,21 +295,25 @@ def _parse_json_feed(data: bytes, origin: str, source: str | None) -> ParsedFeed
             metadata["feed_title"] = feed.title
         if isinstance(item.get("tags"), list):
             metadata["tags"] = [str(t) for t in item["tags"]]
+        dates = [d for d in (_str(item.get(k)) for k in ("date_published", "date_modified")) if d]
+        if len(dates) > 1:
+            metadata[FALLBACK_DATES] = dates[1:]
         feed.records.append(
             Record(
                 origin=where,
                 url=_str(item.get("url")) or _str(item.get("external_url")),
                 guid=_str(item.get("id")),
-                title=_clean(item.get("title")),
+                title=_line(item.get("title")),
                 text=body,
                 author=_json_authors(item) or feed_authors,
                 publisher=feed.title,
-                published=_str(item.get("date_published")) or _str(item.get("date_modified")),
+                published=dates[0] if dates else None,
                 language=_str(item.get("language")) or feed.language,
                 source=source,
                 metadata=metadata,
             )
         )
+    guard_guids(feed.records)
     return feed
 
 

@@ -1,30 +1,30 @@
-"""Everything ``ingest`` accepts: files, directories and http(s) URLs.
+"""Bytes to records for everything ``ingest`` accepts: files and fetched documents.
 
 Each file's parser is chosen by its suffix and, when the suffix says nothing
 (or lies), by sniffing its first bytes: feed XML, HTML, JSON Feed, JSON,
 OPML, Markdown, text, or binary garbage (a clear problem, never a crash).
-Directories are walked recursively.  URLs are fetched through ``fetch.py``;
-a feed URL is recorded as a source and its items carry that source's id.
+Directories are walked recursively.  Fetching URLs is ``intake/collect.py``.
 OPML files import subscriptions into the store.
 
-Items from local files are labelled ``file:<name>`` unless a source label
-is given.
+Items from local files are labelled ``file:<full path>`` unless a source
+label is given.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from infomachine.errors import FetchError, InfomachineError, ParseError
-from infomachine.intake.fetch import FEED_ACCEPT, Fetcher
-from infomachine.models import IngestProblem, Record, utcnow
-from infomachine.sources.feeds import feed_source, is_json_feed, parse_feed
+from infomachine.errors import ParseError
+from infomachine.models import IngestProblem, Record
+from infomachine.sources.feeds import is_json_feed, parse_feed
 from infomachine.sources.jsonl import parse_json_document, parse_jsonl_file
 from infomachine.sources.opml import import_opml
 from infomachine.sources.pages import parse_page
+from infomachine.sources.stream import STREAM_BYTES, stream_feed
 from infomachine.sources.text import parse_markdown, parse_text
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -51,9 +51,51 @@ def iter_files(path: Path) -> Iterator[Path]:
         yield path
 
 
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+# XML without a byte-order mark: the first character is "<" in a wide encoding.
+_WIDE_STARTS = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+_PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>)", re.S | re.I)
+_ROOT = re.compile(r"\s*<([A-Za-z_][\w.:-]*)")
+FEED_ROOTS = {"rss", "rdf", "feed", "entry", "channel"}
+HTML_ROOTS = {"html", "head", "body", "article", "p", "div", "section", "main", "title", "meta"}
+
+
+def text_encoding(head: bytes) -> str | None:
+    """The encoding a byte-order mark or a wide ``<`` announces (None: a byte encoding)."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    for start, name in _WIDE_STARTS:
+        if head.startswith(start):
+            return name
+    return None
+
+
+def _head_text(head: bytes) -> str:
+    encoding = text_encoding(head)
+    if encoding is None:
+        return head.decode("utf-8", errors="ignore")
+    for bom, name in _BOMS:
+        if name == encoding and head.startswith(bom):
+            head = head[len(bom):]
+            break
+    return head.decode(encoding, errors="ignore")
+
+
 def looks_binary(head: bytes) -> bool:
     """True for data that is not text in any encoding we read."""
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+    if text_encoding(head):
         return False
     if b"\x00" in head:
         return True
@@ -61,57 +103,84 @@ def looks_binary(head: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.1
 
 
+def root_element(text: str) -> str | None:
+    """The local name of a markup document's first element, lower case
+    (``<r:rss>`` is ``rss``), after the XML declaration, comments and DOCTYPE."""
+    pos = 0
+    while True:
+        m = _PROLOG.match(text, pos)
+        if not m or m.end() == pos:
+            break
+        pos = m.end()
+    m = _ROOT.match(text, pos)
+    return m.group(1).rsplit(":", 1)[-1].lower() if m else None
+
+
 def sniff(data: bytes) -> Kind:
-    """What kind of document these bytes are, from their first few KB."""
+    """What kind of document these bytes are, from their first few KB.
+
+    Markup is judged by its root element (namespace prefix ignored), so an
+    RSS feed that uses an ``opml2:`` element is a feed, ``<r:rss>`` and a
+    bare Atom ``<entry>`` are feeds, and UTF-16/32 documents are read.
+    """
     head = data[:SNIFF_BYTES]
     if not head.strip():
         return "empty"
     if looks_binary(head):
         return "binary"
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = head.decode("utf-16", errors="ignore").encode("utf-8").lstrip().lower()
-        except UnicodeError:
-            pass
-    if text.startswith((b"{", b"[")):
-        if b"jsonfeed.org" in text:
-            return "json_feed"
-        return "json"
-    if text.startswith(b"<"):
-        if b"<opml" in text:
-            return "opml"
-        if any(tag in text for tag in (b"<rss", b"<rdf:rdf", b"<feed", b"<channel")):
-            if not any(tag in text for tag in (b"<html", b"<!doctype html")):
-                return "feed"
-        if any(tag in text for tag in (b"<html", b"<!doctype html", b"<head", b"<body", b"<article", b"<p>")):
-            return "html"
-        if text.startswith(b"<?xml"):
+    text = _head_text(head).lstrip("\ufeff \t\r\n")
+    if not text:
+        return "empty"
+    lower = text.lower()
+    if lower.startswith(("{", "[")):
+        return "json_feed" if "jsonfeed.org" in lower else "json"
+    if lower.startswith("<"):
+        root = root_element(text)
+        if root in FEED_ROOTS:
             return "feed"
-        return "html"
-    if text.startswith(b"---") or b"\n#" in b"\n" + text:
+        if root == "opml":
+            return "opml"
+        if root in HTML_ROOTS or "<!doctype html" in lower[:200]:
+            return "html"
+        return "feed" if lower.startswith("<?xml") else "html"
+    if lower.startswith("---") or "\n#" in "\n" + lower:
         return "markdown"
     return "text"
 
 
-def _kind_for(path: Path, head: bytes) -> Kind:
-    suffix = path.suffix.lower()
-    sniffed = sniff(head)
-    if sniffed in ("binary", "empty"):
+def decide_kind(data: bytes, *, suffix: str = "", content_type: str = "") -> Kind:
+    """The one decision of which parser reads a document, for ``ingest FILE``
+    (``suffix``), ``ingest URL`` (``content_type``) and polled sources.
+
+    The content decides when it is clear (a feed, OPML, JSON Feed, binary or
+    empty); the file suffix or the Content-Type only break ties between the
+    text-like kinds.
+    """
+    sniffed = sniff(data)
+    suffix = suffix.lower()
+    if sniffed in ("binary", "empty", "opml", "feed", "json_feed"):
         return sniffed
-    if suffix == ".opml" or sniffed == "opml":
+    if suffix == ".opml":
         return "opml"
-    if suffix in FEED_SUFFIXES:
-        return "html" if sniffed == "html" and suffix != ".rdf" and b"<?xml" not in head[:100] else "feed"
-    if suffix in HTML_SUFFIXES:
-        return "feed" if sniffed == "feed" else "html"
     if suffix in MARKDOWN_SUFFIXES:
         return "markdown"
     if suffix in TEXT_SUFFIXES:
         return "text"
-    if suffix == ".json":
-        return "json_feed" if sniffed == "json_feed" else "json"
+    if sniffed == "html":
+        if suffix in FEED_SUFFIXES and _is_xml(data):
+            return "feed"  # an XML document with an unknown root, named like a feed
+        if any(t in content_type for t in ("rss", "atom", "rdf")) and _is_xml(data):
+            return "feed"
+        return "html"
+    if content_type in ("text/html", "application/xhtml+xml"):
+        return "html"
+    if sniffed == "json" or content_type.endswith("json"):
+        return "json"
     return sniffed
+
+
+def _is_xml(data: bytes) -> bool:
+    return _head_text(data[:400]).lstrip("\ufeff \t\r\n").startswith("<?xml")
 
 
 def parse_bytes(
@@ -166,11 +235,17 @@ def _opml(data: bytes, origin: str, store: Any | None) -> Iterator[Record | Inge
     yield from result.problems
 
 
+def file_source_label(path: Path) -> str:
+    """A local file's source: its full path (``site-a/feed.xml`` and
+    ``site-b/feed.xml`` are two sources, whose GUIDs never meet)."""
+    return f"file:{path.resolve()}"
+
+
 def parse_file(
     path: Path, source: str | None = None, *, store: Any | None = None
 ) -> Iterator[Record | IngestProblem]:
     """Records from one local file, chosen by suffix and content."""
-    label = source or f"file:{path.name}"
+    label = source or file_source_label(path)
     origin = str(path)
     try:
         size = path.stat().st_size
@@ -191,9 +266,12 @@ def parse_file(
     if size > MAX_FILE_BYTES:
         yield IngestProblem(origin, f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MB skipped")
         return
-    kind = _kind_for(path, head)
+    kind = decide_kind(head, suffix=path.suffix)
     if kind in ("binary", "empty"):
         yield from parse_bytes(head, kind, origin, label)
+        return
+    if kind == "feed" and size > STREAM_BYTES:
+        yield from stream_feed(path, origin, label)  # bounded memory, same entry parser
         return
     try:
         data = path.read_bytes()
@@ -201,105 +279,3 @@ def parse_file(
         yield IngestProblem(origin, f"cannot read: {exc.strerror or exc}")
         return
     yield from parse_bytes(data, kind, origin, label if kind != "json" else source, store=store)
-
-
-def _url_kind(content_type: str, data: bytes) -> Kind:
-    sniffed = sniff(data)
-    if sniffed in ("binary", "empty", "opml"):
-        return sniffed
-    if any(t in content_type for t in ("rss", "atom", "feed+json", "rdf")):
-        return "json_feed" if sniffed == "json_feed" else "feed"
-    if sniffed in ("feed", "json_feed", "html"):
-        return sniffed
-    if content_type in ("text/html", "application/xhtml+xml"):
-        return "html"
-    if content_type.endswith("json"):
-        return "json"
-    return sniffed
-
-
-def collect_url(
-    url: str,
-    source: str | None = None,
-    *,
-    store: Any | None = None,
-    fetcher: Fetcher | None = None,
-    allow_private: bool = False,
-) -> Iterator[Record | IngestProblem]:
-    """Fetch a URL and parse it as a feed or a page (feeds become sources)."""
-    own = fetcher is None
-    if fetcher is None:
-        fetcher = Fetcher(allow_private=allow_private)
-    try:
-        result = fetcher.fetch(url, accept=FEED_ACCEPT)
-    except FetchError as exc:
-        _record_source_error(store, url, str(exc))
-        yield IngestProblem(url, str(exc))
-        return
-    finally:
-        if own:
-            fetcher.close()
-    kind = _url_kind(result.media_type, result.content)
-    if kind in ("feed", "json_feed"):
-        parsed = parse_feed(result.content, url, source=source, base_url=result.final_url)
-        stored_id: str | None = None
-        if store is not None and parsed.version:
-            stored = store.upsert_source(feed_source(url, parsed.title, html_url=parsed.link))
-            stored_id = stored.id
-            store.update_source(
-                stored.id,
-                last_fetch=utcnow(),
-                last_status=result.status,
-                etag=result.etag,
-                last_modified=result.last_modified,
-                last_error=parsed.problem,
-                error_count=0,
-            )
-        label = source or stored_id or url
-        for record in parsed.records:
-            if isinstance(record, Record) and record.source is None:
-                record.source = label
-            yield record
-        return
-    yield from parse_bytes(
-        result.content, kind, url, source, store=store, url=result.final_url, charset=result.charset
-    )
-
-
-def _record_source_error(store: Any | None, url: str, message: str) -> None:
-    """A known source that failed to fetch gets its error counted."""
-    if store is None:
-        return
-    try:
-        existing = store.get_source(url)
-    except InfomachineError:
-        return
-    store.update_source(
-        existing.id,
-        last_fetch=utcnow(),
-        last_error=message[:500],
-        error_count=existing.error_count + 1,
-    )
-
-
-def collect(
-    target: str,
-    source: str | None = None,
-    *,
-    store: Any | None = None,
-    fetcher: Fetcher | None = None,
-    allow_private: bool = False,
-) -> Iterator[Record | IngestProblem]:
-    """Records from a path (file or directory) or an http(s) URL.
-
-    ``allow_private`` lets URL fetches reach loopback and private networks.
-    """
-    if target.lower().startswith(("http://", "https://")):
-        yield from collect_url(target, source, store=store, fetcher=fetcher, allow_private=allow_private)
-        return
-    path = Path(target)
-    if not path.exists():
-        yield IngestProblem(target, "no such file or directory")
-        return
-    for file in iter_files(path):
-        yield from parse_file(file, source, store=store)

@@ -25,10 +25,16 @@ from urllib.parse import quote, quote_plus
 
 from infomachine.config import load_section
 from infomachine.errors import InputError
-from infomachine.intake.fetch import FetchResult
 from infomachine.models import IngestProblem, Record, Source
 from infomachine.store import Store
 from infomachine.text.html import html_to_text
+
+# Source metadata: the source was fetched from a non-public address (an
+# intranet reached with allow_private / allow_networks).  Words of its items
+# never go into a reactive search query (sent to public search engines)...
+PRIVATE = "private"
+# ...unless the user shares them: this flag on the source or on the story.
+SHARE_TERMS = "share_search_terms"
 
 
 @dataclass
@@ -224,7 +230,7 @@ def add_query(store: Store, query: str, provider: str = "hn", *,
     return store.upsert_source(query_source(query, provider, config=config, template=template))
 
 
-def parse_query_response(source: Source, result: FetchResult) -> list[Record | IngestProblem]:
-    """Records from a provider's answer (called by the poller)."""
+def parse_query_response(source: Source, data: bytes) -> list[Record | IngestProblem]:
+    """Records from a provider's answer, the fetched body (called by the poller)."""
     provider = get_provider(str(source.metadata.get("provider") or "template"))
-    return provider.parse(result.content, source.url, source.id)
+    return provider.parse(data, source.url, source.id)

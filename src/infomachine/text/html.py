@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as _html
 import re
 
 import lxml.html
@@ -34,15 +35,19 @@ def clean_text(text: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Readable text of an HTML fragment or page (no markup survives)."""
+    """Readable text of an HTML fragment or page (no markup survives).
+
+    Entities are decoded exactly once, as an HTML parser would, also in a
+    fragment without any tag (``S&amp;P`` is ``S&P``).
+    """
     if not html or not html.strip():
         return ""
     if "<" not in html:
-        return clean_text(html)
+        return clean_text(_html.unescape(html) if "&" in html else html)
     try:
         root = lxml.html.fromstring(html)
     except (etree.ParserError, ValueError):
-        return clean_text(re.sub(r"<[^>]+>", " ", html))
+        return clean_text(_html.unescape(re.sub(r"<[^>]+>", " ", html)))
     for bad in root.iter(*DROP_TAGS):
         bad.drop_tree() if bad.getparent() is not None else bad.clear()
     for el in root.iter(*BLOCK_TAGS):
@@ -51,3 +56,18 @@ def html_to_text(html: str) -> str:
             continue
         el.text = "\n" + (el.text or "")
     return clean_text(root.text_content())
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def repair_text(value: str) -> tuple[str, bool]:
+    """``value`` with lone surrogates (a truncated emoji, ``\\ud83d``) replaced
+    by U+FFFD, so it can be encoded and stored; and whether anything changed."""
+    if value.isascii():
+        return value, False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value), True
+    return value, False

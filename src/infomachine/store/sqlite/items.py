@@ -83,16 +83,18 @@ class ItemsMixin:
     ) -> str | None:
         """The id of a stored exact duplicate of ``item``, if any.
 
-        Same id, same canonical URL, same GUID from the same source (GUIDs
-        are only unique within a feed), or, when ``use_hash``, the same
-        content hash.
+        Same id, same GUID from the same source (GUIDs are only unique
+        within a feed), same canonical URL, or, when ``use_hash``, the same
+        content hash -- except that an item of the same source with a
+        different GUID is a distinct entry, whatever its URL or text.
         """
+        distinct = " AND NOT (?3 IS NOT NULL AND guid IS NOT NULL AND guid != ?3 AND source IS ?4)"
         row = self.conn.execute(
             "SELECT id, 0 FROM items WHERE id = ?1 "
-            "UNION ALL SELECT id, 1 FROM items WHERE canonical_url = ?2 AND ?2 IS NOT NULL "
-            "UNION ALL SELECT id, 2 FROM items WHERE guid = ?3 AND ?3 IS NOT NULL AND source IS ?4 "
-            "UNION ALL SELECT id, 3 FROM items WHERE content_hash = ?5 AND ?6 "
-            "ORDER BY 2 LIMIT 1",
+            "UNION ALL SELECT id, 1 FROM items WHERE guid = ?3 AND ?3 IS NOT NULL AND source IS ?4 "
+            "UNION ALL SELECT id, 2 FROM items WHERE canonical_url = ?2 AND ?2 IS NOT NULL" + distinct
+            + " UNION ALL SELECT id, 3 FROM items WHERE content_hash = ?5 AND ?6" + distinct
+            + " ORDER BY 2 LIMIT 1",
             (item.id, item.canonical_url, item.guid, item.source, item.content_hash, int(use_hash)),
         ).fetchone()
         return str(row[0]) if row else None
