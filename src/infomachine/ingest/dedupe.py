@@ -21,8 +21,10 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 from datasketch.minhash import _fmix
+
+from infomachine.text.minhash import NEAR_DUP_THRESHOLD, NUM_PERM
+from infomachine.text.minhash import band_keys as _band_keys
 
 # Parameters that only say how a reader arrived, never which page it is.
 # Ambiguous names that some sites use as content ids (cid, ref, id, share,
@@ -37,10 +39,8 @@ TRACKING_PARAMS = {
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "oly_", "vero_", "__hs", "_ga")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
-NUM_PERM = 64
 SCHEME = "affine32"  # pinned: stored signatures must stay comparable across upgrades
 SHINGLE = 5  # words per shingle
-NEAR_DUP_THRESHOLD = 0.7  # Jaccard of word 5-shingles; syndicated copies with light edits score 0.75+
 MIN_WORDS_FOR_NEAR_DUP = 25
 
 
@@ -283,28 +283,6 @@ def signature_from_bytes(raw: bytes) -> MinHash:
     return _new_minhash(np.frombuffer(raw, dtype=np.uint64))
 
 
-# LSH banding for the persisted index: b bands of r rows, chosen by datasketch
-# for our threshold and permutation count (false positives and negatives
-# weighted equally).  A band's key is a signed 64-bit hash, so SQLite can
-# index it as an INTEGER.
-BANDS, ROWS = _optimal_param(NEAR_DUP_THRESHOLD, NUM_PERM, 0.5, 0.5)
-
-
-def band_keys(sig: MinHash | np.ndarray) -> list[int]:
-    """The LSH bucket keys of a signature, one per band."""
-    raw = _values(sig).tobytes()
-    width = ROWS * 8
-    blake, from_bytes = hashlib.blake2b, int.from_bytes
-    return [
-        from_bytes(
-            blake(bytes((band,)) + raw[band * width : (band + 1) * width], digest_size=8).digest(),
-            "big",
-            signed=True,
-        )
-        for band in range(BANDS)
-    ]
-
-
 class CandidateSource(Protocol):
     def lsh_candidates(self, keys: list[int]) -> Iterable[tuple[str, bytes]]: ...
 
@@ -342,3 +320,8 @@ class NearDuplicateIndex:
             if sim > best_sim or (sim == best_sim and (best is None or key < best)):
                 best, best_sim = key, sim
         return best
+
+
+def band_keys(sig: MinHash | np.ndarray) -> list[int]:
+    """The LSH bucket keys of a signature, one per band (``text.minhash.band_keys``)."""
+    return _band_keys(_values(sig))

@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 def backfill_item_lsh(conn: sqlite3.Connection) -> None:
     """Band keys for signatures stored before the LSH index was persisted."""
-    from infomachine.ingest.dedupe import band_keys, signature_from_bytes
+    import numpy as np
+
+    from infomachine.text.minhash import band_keys
 
     rows = conn.execute(
         "SELECT item_id, minhash FROM item_signatures "
@@ -21,7 +23,7 @@ def backfill_item_lsh(conn: sqlite3.Connection) -> None:
     for item_id, raw in rows:
         conn.executemany(
             "INSERT INTO item_lsh(band_key, item_id) VALUES (?, ?)",
-            [(key, item_id) for key in band_keys(signature_from_bytes(raw))],
+            [(key, item_id) for key in band_keys(np.frombuffer(raw, dtype=np.uint64))],
         )
 
 
