@@ -6,13 +6,12 @@ Per-story state (``StoryState``) is plain data the store passes, so it lives in
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
 from infomachine.config import load_section
 from infomachine.errors import ConfigError
-from infomachine.models import StoryState
+from infomachine.models import StoryState, derived_story_id
 
 __all__ = ["ClusterConfig", "ClusterReport", "StoryState", "load_config", "story_id_for"]
 
@@ -82,4 +81,4 @@ class ClusterReport:
 
 def story_id_for(item_id: str) -> str:
     """A story's id derives from the item that started it (stable across runs)."""
-    return "s-" + hashlib.sha256(("story:" + item_id).encode()).hexdigest()[:12]
+    return derived_story_id("story", item_id)

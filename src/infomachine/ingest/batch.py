@@ -8,11 +8,11 @@ reported, and the rest goes in.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from infomachine import provenance
 from infomachine.errors import InfomachineError
 from infomachine.ingest.dedupe import (
     NearDuplicateIndex,
@@ -23,7 +23,15 @@ from infomachine.ingest.dedupe import (
     signature_bytes,
 )
 from infomachine.ingest.extract import WARNINGS, extract
-from infomachine.models import IngestProblem, IngestReport, Item, Record, Story, utcnow
+from infomachine.models import (
+    IngestProblem,
+    IngestReport,
+    Item,
+    Record,
+    Story,
+    derived_story_id,
+    utcnow,
+)
 from infomachine.store import Store
 from infomachine.text.html import repair_text
 from infomachine.text.slug import slugify
@@ -40,8 +48,9 @@ def pin_story(store: Store, name: str) -> Story:
             existing.pinned = True
         return existing
     slug = store.unique_slug(name)
-    story_id = "s-" + hashlib.sha256(("pinned:" + slug).encode()).hexdigest()[:12]
-    return store.create_story(Story(id=story_id, slug=slug, title=name, pinned=True))
+    return store.create_story(
+        Story(id=derived_story_id("pinned", slug), slug=slug, title=name, pinned=True)
+    )
 
 
 class Ingestor:
@@ -139,9 +148,7 @@ class Ingestor:
         if existing is not None:
             report.duplicate += 1
             report.item_ids.append(existing)
-            extra: dict[str, object] = {}
-            if item.source:
-                extra["found_via"] = [item.source]
+            extra: dict[str, object] = {**provenance.found_via_update(item.source)}
             if item.url:
                 extra["urls"] = [item.url]
             if extra:
@@ -156,7 +163,7 @@ class Ingestor:
                 item.duplicate_of = original
                 report.near_duplicate += 1
         if item.source:
-            item.metadata.setdefault("found_via", [item.source])
+            item.metadata.setdefault(provenance.KEY, [item.source])
         if self.story is not None:
             item.story_id = self.story.id
             item.pinned = True

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from infomachine import provenance
 from infomachine.errors import FetchError, InfomachineError
 from infomachine.intake.fetch import FEED_ACCEPT, Fetcher, FetchResult
 from infomachine.models import IngestProblem, Record, Source, utcnow
@@ -115,7 +116,7 @@ def collect(
 
 def reactive_label(source: Source) -> str | None:
     slug = source.metadata.get("reactive")
-    return f"reactive:{slug}" if slug else None
+    return provenance.reactive_label(str(slug)) if slug else None
 
 
 def parse_response(source: Source, result: FetchResult) -> list[Record | IngestProblem]:
@@ -137,5 +138,5 @@ def parse_response(source: Source, result: FetchResult) -> list[Record | IngestP
         if isinstance(rec, Record):
             rec.source = source.id
             if label:
-                rec.metadata["found_via"] = [label, source.id]
+                rec.metadata.update(provenance.found_via_update(label, source.id))
     return records

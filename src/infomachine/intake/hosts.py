@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +19,14 @@ from datetime import UTC, datetime, timedelta
 RETRY_AFTER_CAP = 7 * 86400  # never wait longer than a week for a Retry-After
 
 
+_DECIMAL = re.compile(r"\d+\.\d+")
+
+
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date).
+
+    The one Retry-After reader (polling and the LLM client).  Delta-seconds
+    may carry a fraction ("0.5"), which some API servers send."""
     if value is None:
         return None
     value = value.strip()
@@ -27,6 +34,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
         return None
     if value.isdigit():
         return float(int(value))
+    if _DECIMAL.fullmatch(value):
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

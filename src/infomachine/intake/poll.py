@@ -74,6 +74,7 @@ from infomachine.intake.outcome import PollReport, SourceOutcome
 from infomachine.intake.politeness import RobotsCache, cache_max_age, feed_refresh_hint
 from infomachine.intake.schedule import Schedule, is_due
 from infomachine.models import IngestProblem, Record, Source, utcnow
+from infomachine.provenance import found_via_update
 from infomachine.sources.search import PRIVATE
 from infomachine.store import Store
 
@@ -305,7 +306,7 @@ class Poller:
             label = reactive_label(source)
             if label:
                 for item_id in dict.fromkeys(sub.item_ids):
-                    store.merge_item_metadata(item_id, {"found_via": [label]})
+                    store.merge_item_metadata(item_id, found_via_update(label))
             # removed by a user meanwhile: keep the items, there is no row to update
             outcome.removed = not _update_source(store, source.id, **fields)
         report.fetched += 1

@@ -36,6 +36,7 @@ from infomachine.models.items import (
     SourceKind,
     SourceStatus,
     Story,
+    derived_story_id,
     utcnow,
 )
 from infomachine.models.store import (
@@ -76,6 +77,7 @@ __all__ = [
     "Tension",
     "TimelineEvent",
     "Vector",
+    "derived_story_id",
     "What",
     "utcnow",
 ]

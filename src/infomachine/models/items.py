@@ -6,6 +6,7 @@ hot path.  ``utcnow`` is the one clock every stage and backend stamps with.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -14,6 +15,12 @@ from typing import Any, Literal
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC, to the second."""
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def derived_story_id(namespace: str, key: str) -> str:
+    """A story id derived from what started it (stable across runs and machines):
+    ``("story", first item id)`` for a clustered story, ``("pinned", slug)`` for a pinned one."""
+    return "s-" + hashlib.sha256(f"{namespace}:{key}".encode()).hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------- ingest

@@ -37,6 +37,7 @@ from infomachine.config import load_section
 from infomachine.errors import InfomachineError
 from infomachine.intake.poll import Poller, PollReport, SourceOutcome
 from infomachine.models import Brief, Story
+from infomachine.provenance import reactive_label
 from infomachine.sources.search import QueriesConfig
 from infomachine.sources.search import load_config as load_queries_config
 from infomachine.store import Store
@@ -242,8 +243,8 @@ class Runner:
             self.emit("reactive", f"new search feed {src.name} ({src.metadata.get('query')})")
         for src in created.adopted:
             report.reactive_adopted.append(src.id)
-            self.emit("reactive", f"your search feed {src.name} now also finds for "
-                                  f"reactive:{src.metadata.get('reactive')}")
+            label = reactive_label(str(src.metadata.get("reactive")))
+            self.emit("reactive", f"your search feed {src.name} now also finds for {label}")
 
     def _synthesize(self, report: CycleReport) -> list[tuple[Story, Brief]]:
         from infomachine.synth.llm.synthesizer import make_synthesizer

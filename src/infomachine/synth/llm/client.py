@@ -17,19 +17,18 @@ never from the config file.
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from infomachine.errors import ConfigError, LLMError
+from infomachine.intake.hosts import parse_retry_after
 from infomachine.store import Store
 
 JSON_MODES = ("schema", "object", "none")
@@ -146,23 +145,6 @@ def request_hash(payload: dict[str, Any], redact: str | None = None) -> str:
     if redact:
         text = text.replace(redact, "<TAG>")
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class ChatClient:
@@ -341,7 +323,7 @@ class ChatClient:
                 if status != 429 and status < 500:
                     raise LLMError(f"the LLM endpoint answered HTTP {status}: {_snippet(response)}")
                 last = f"HTTP {status}"
-                wait = _retry_after(response)
+                wait = parse_retry_after(response.headers.get("retry-after"))
             if attempt + 1 >= attempts:
                 break
             delay = self.config.backoff * (2**attempt)
