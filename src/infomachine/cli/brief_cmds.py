@@ -1,4 +1,4 @@
-"""Commands over briefs: synthesize, show, history, diff, verify, timeline, demo."""
+"""Commands over briefs: synthesize, show, history, diff, verify, timeline."""
 
 from __future__ import annotations
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -18,6 +17,7 @@ import click
 from infomachine.errors import NotFoundError
 from infomachine.models import Story
 from infomachine.store import SQLiteStore, Store
+from infomachine.text.words import PLAIN_WORD
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -80,7 +80,7 @@ def _names(names: Any, most: int = 3) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower())
+    return PLAIN_WORD.findall(text.lower())
 
 
 def _close_stories(ref: str, stories: list[Story], cutoff: float = 0.75) -> list[str]:

@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable
 
 from infomachine.models import DocumentCounts
 from infomachine.text.stopwords import CLUSTER_STOPWORDS
+from infomachine.text.words import FEATURE_TOKEN
 
 Vector = dict[str, float]
 
-_WORD = re.compile(r"\$?[^\W_]+(?:[-.'’][^\W_]+)*%?")
 _SENTENCE_END = re.compile(r"[.!?:;\"“”]\s*$")
 UNITS = frozenset(
     """percent pct % million billion trillion bn mn m k km kilometers kilometres miles mph kph
@@ -65,7 +65,7 @@ def normalise(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Word tokens in their original case."""
-    return _WORD.findall(normalise(text))
+    return FEATURE_TOKEN.findall(normalise(text))
 
 
 def stem(word: str) -> str:

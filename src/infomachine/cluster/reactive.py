@@ -31,11 +31,11 @@ from infomachine.sources.search import (
 )
 from infomachine.store import Store
 from infomachine.text.stopwords import QUERY_STOPWORDS
+from infomachine.text.words import QUERY_WORD
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’-]+")
 _CAP_PHRASE = re.compile(r"\b([A-Z][A-Za-z0-9&.-]+(?:\s+[A-Z][A-Za-z0-9&.-]+)*)")
 def _words(text: str) -> list[str]:
-    return [w.lower().strip("'’-") for w in _WORD.findall(text)]
+    return [w.lower().strip("'’-") for w in QUERY_WORD.findall(text)]
 
 
 def key_terms(titles: list[str], corpus_titles: list[str], n: int = 4) -> list[str]:

@@ -13,14 +13,13 @@ from infomachine.models import Brief, Evolution, Perspective, Sentence
 from infomachine.synth.diffs import cite_marks
 from infomachine.synth.versions import actor_key, claim_key, same_actor, stance_keys
 from infomachine.text.stopwords import STANCE_STOPWORDS
-from infomachine.text.words import fold
+from infomachine.text.words import STANCE_WORD, fold
 
 # Sections whose sentences count as claims, in display order.
 
 CONSISTENT_OVERLAP = 0.5  # token Jaccard of two stances above which a rewording is "consistent"
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 
 
 _SHIFT_CUES = re.compile(
@@ -33,7 +32,7 @@ _SHIFT_CUES = re.compile(
 def _tokens(sentences: list[Sentence]) -> set[str]:
     words = set()
     for s in sentences:
-        words |= {w for w in _WORD.findall(fold(s.text)) if w not in STANCE_STOPWORDS}
+        words |= {w for w in STANCE_WORD.findall(fold(s.text)) if w not in STANCE_STOPWORDS}
     return words
 
 

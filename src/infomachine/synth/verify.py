@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from infomachine.models import Brief, Evidence, Sentence, TimelineEvent
 from infomachine.text.stopwords import SUPPORT_STOPWORDS
-from infomachine.text.words import fold
+from infomachine.text.words import SUPPORT_WORD, fold
 
 MIN_QUOTE_CHARS = 12
 
@@ -76,18 +76,17 @@ class SourceTexts:
         return bool(q) and len(q) >= min(MIN_QUOTE_CHARS, len(source)) and q in source
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 MIN_OVERLAP = 0.6
 NEGATIONS = frozenset({"not", "no", "never", "none", "nor", "without", "neither", "cannot"})
 
 
 def _negated(folded: str) -> bool:
-    return "n't" in folded or any(w in NEGATIONS for w in _WORD.findall(folded))
+    return "n't" in folded or any(w in NEGATIONS for w in SUPPORT_WORD.findall(folded))
 
 
 def _content_words(text: str) -> list[str]:
-    return [w for w in _WORD.findall(text) if len(w) > 2 and w not in SUPPORT_STOPWORDS]
+    return [w for w in SUPPORT_WORD.findall(text) if len(w) > 2 and w not in SUPPORT_STOPWORDS]
 
 
 def overlap_problem(sentence: str, quotes: list[str]) -> str | None:

@@ -41,7 +41,7 @@ from infomachine.synth.diffs import (
     TensionRef,
     TimelineRef,
 )
-from infomachine.text.words import fold
+from infomachine.text.words import PLAIN_WORD, fold
 
 # Sections whose sentences count as claims, in display order.
 CLAIM_SECTIONS = ("what", "why_it_matters", "open_questions", "narrative", "perspectives", "tensions")
@@ -67,7 +67,7 @@ def actor_key(name: str) -> str:
     name = re.sub(r"\([^)]*\)", " ", name)
     norm = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     norm = re.sub(r"^the\s+", "", norm.strip())
-    return " ".join(re.findall(r"[a-z0-9]+", norm))
+    return " ".join(PLAIN_WORD.findall(norm))
 
 
 def _claims(brief: Brief) -> dict[str, list[Sentence]]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from infomachine.models import Item
+from infomachine.text.words import SENTENCE_WORD
 
 MIN_CHARS = 40
 MAX_CHARS = 400
@@ -26,7 +27,6 @@ _ABBREV = {
 }
 # A candidate boundary: terminal punctuation, optional closing quote/bracket, whitespace.
 _BOUNDARY = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _VERB_WORDS = frozenset(
     "is are was were be been being has have had will would can could may might must should shall do does "
     "did say says said told made took gave got went came saw found won lost began became led left held kept "
@@ -130,7 +130,7 @@ def is_content(sentence: str) -> bool:
     s = sentence.strip()
     if not MIN_CHARS <= len(s) <= MAX_CHARS:
         return False
-    words = _WORD.findall(s)
+    words = SENTENCE_WORD.findall(s)
     if len(words) < MIN_WORDS:
         return False
     if not _ENDS_LIKE_SENTENCE.search(s):
@@ -185,7 +185,7 @@ def cut_long(text: str, max_words: int = MAX_WORDS) -> str:
         for m in rx.finditer(text):
             left = text[: m.start()].rstrip(" ,;:")
             n = len(left.split())
-            if 10 <= n <= max_words and _has_verb(_WORD.findall(left)):
+            if 10 <= n <= max_words and _has_verb(SENTENCE_WORD.findall(left)):
                 best = left
         if best:
             return best
@@ -194,4 +194,4 @@ def cut_long(text: str, max_words: int = MAX_WORDS) -> str:
 
 def words(text: str) -> list[str]:
     """Lower-cased word tokens."""
-    return [w.lower() for w in _WORD.findall(text)]
+    return [w.lower() for w in SENTENCE_WORD.findall(text)]
