@@ -70,6 +70,28 @@ def test_an_item_the_store_refuses_is_an_error_not_a_lost_batch(
     assert store.list_ingest_errors()[0]["message"] == "not stored: ValueError: refused"
 
 
+def test_a_refused_original_leaves_its_copy_a_new_item(
+    store: SQLiteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A near-duplicate of an item the store refused is stored as a new item,
+    not as the copy of an item that was never stored."""
+    real = store.insert_item
+
+    def picky(item: Item, *args: object, **kwargs: object) -> None:
+        if item.title == "poison":
+            raise ValueError("refused")
+        real(item, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "insert_item", picky)
+    body = " ".join(f"word{n} of the long shared report about the harbour" for n in range(8))
+    recs = [Record(origin="1", title="poison", text=body, url="https://a.example/1"),
+            Record(origin="2", title="copy", text=body + " again", url="https://b.example/2")]
+    report = ingest_records(store, recs)
+    assert (report.new, report.near_duplicate, report.failed) == (1, 0, 1)
+    (stored,) = store.list_items()
+    assert stored.title == "copy" and stored.duplicate_of is None
+
+
 # 2 / 3 -------------------------------------------------------------- identity
 
 
