@@ -25,6 +25,16 @@ entities and subject, or because an item of one links to an item of another.
   its words, "e:barack obama" + "barack" + "obama") for more than
   ``max_share`` of the score, or by fewer than ``min_terms`` terms, does not
   count; the subject must overlap beyond one shared prominent name.
+  A name is an entity of more than two letters ("U.S." and "UN" are not),
+  and not one common word set in capitals ("UPDATE", "CEO").
+* Generic words: a word outside any name that is in ``generic_share`` of
+  all storylines (and at least ``generic_min`` of them), such as the tag
+  words headlines carry ("latest", "analysis", "breaking"), is no evidence:
+  it is left out of the score, of ``min_terms`` and of the name share. Not
+  so the words of the storyline's main names ("brown" of "e:chris brown"),
+  nor a word salient in both the event and the storyline (among their
+  ``central_terms`` heaviest and ``salience`` x their mean weight: "china"
+  for a China storyline; a headline's words weigh alike, so never there).
 * Links: an item whose text or links contain the URL of an item already
   placed puts its event in that item's storyline (unless ``link_weight`` 0).
 * Deterministic: events are placed in order of their first item's time
@@ -83,6 +93,8 @@ class StorylineLinker:
         self._background: Callable[[str], float] | None = None
         self._common_cache: dict[str, bool] = {}
         self._anchors: dict[str, list[list[str]]] = {}  # storyline -> its main names (cache)
+        self._anchor_words_cache: dict[str, set[str]] = {}  # storyline -> words of those names
+        self._top_cache: dict[str, set[str]] = {}  # storyline -> its ``central_terms`` heaviest terms
 
     # ------------------------------------------------------------ public
 
@@ -228,12 +240,37 @@ class StorylineLinker:
 
     def _names_anchor(self, story: Storyline, vec: Vector) -> bool | None:
         """Does the event name one of the storyline's main names? (None: it has none)"""
-        anchors = self._anchors.get(story.id)
-        if anchors is None:
-            anchors = self._anchors[story.id] = anchor_names(story.profile, self.cfg.anchors, self._common)
+        anchors = self._anchor_list(story)
         if not anchors:
             return None
         return any(t in vec for name in anchors for t in name)
+
+    def _salient(self, vec: Vector, n: int) -> set[str]:
+        """Among the ``n`` heaviest terms and ``salience`` times the mean weight: a
+        headline's words weigh alike, so a headline has no salient term."""
+        if not vec:
+            return set()
+        floor = self.cfg.salience * sum(vec.values()) / len(vec)
+        return {t for t, w in heapq.nsmallest(n, vec.items(), key=lambda kv: (-kv[1], kv[0])) if w >= floor}
+
+    def _profile_top(self, story: Storyline) -> set[str]:
+        top = self._top_cache.get(story.id)
+        if top is None:
+            top = self._top_cache[story.id] = self._salient(story.profile, self.cfg.central_terms)
+        return top
+
+    def _anchor_words(self, story: Storyline) -> set[str]:
+        words = self._anchor_words_cache.get(story.id)
+        if words is None:
+            words = self._anchor_words_cache[story.id] = {
+                w for name in self._anchor_list(story) for w in name[0][2:].split(" ") if len(w) > 2}
+        return words
+
+    def _anchor_list(self, story: Storyline) -> list[list[str]]:
+        anchors = self._anchors.get(story.id)
+        if anchors is None:
+            anchors = self._anchors[story.id] = anchor_names(story.profile, self.cfg.anchors, self._common)
+        return anchors
 
     def _common(self, word: str) -> bool:
         """Is ``word`` common in general text (wordfreq), so not a name?"""
@@ -254,6 +291,11 @@ class StorylineLinker:
             return 1.0
         return ((1.0 + math.log((n + 1) / (sdf + 1))) / (1.0 + math.log((n + 1) / 2))) ** self.cfg.sidf_power
 
+    def _generic(self, term: str) -> bool:
+        """A word in many storylines (``generic_share`` of them, at least ``generic_min``)."""
+        sdf = self.state.sdf.get(term, 0)
+        return sdf >= self.cfg.generic_min and sdf >= self.cfg.generic_share * len(self.state.storylines)
+
     def _score(self, story: Storyline, vec: Vector, ts: float) -> float:
         cfg = self.cfg
         prof = story.profile
@@ -271,6 +313,25 @@ class StorylineLinker:
             return 0.0
         # a name is an entity with its words ("e:barack obama", "barack", "obama")
         groups = name_groups(vec, parts, self._common)
+        generic = [t for t in parts if t not in groups and self._generic(t)]
+        if generic and cfg.anchors:
+            own = self._anchor_words(story)  # "brown" of the storyline's "e:chris brown"
+            generic = [t for t in generic if t not in own]
+        if generic and cfg.central_terms:
+            # ... unless the word is what both are about ("china" for a China storyline)
+            top_e = self._salient(vec, cfg.central_terms)
+            top_s = self._profile_top(story)
+            generic = [t for t in generic if not (t in top_e and t in top_s)]
+        if generic:
+            # words spread over many unrelated storylines ("latest", "analysis",
+            # "breaking") say nothing about the subject: they neither count as
+            # shared terms nor dilute the share of a single name
+            for t in generic:
+                total -= parts.pop(t)
+            if len(parts) < cfg.min_terms or total <= 0:
+                return 0.0
+            if not cfg.generic_score:
+                total += sum(w * prof[t] * self._sfactor(t) for t in generic for w in (vec[t],))
         by_group: dict[str, float] = {}
         for t, c in parts.items():
             g = groups.get(t, t)
@@ -304,6 +365,8 @@ class StorylineLinker:
             self._prune(story)
         story.norm = math.sqrt(sum(v * v for v in story.profile.values()))
         self._anchors.pop(story.id, None)
+        self._anchor_words_cache.pop(story.id, None)
+        self._top_cache.pop(story.id, None)
         story.n_items += n_total - seen
         story.n_events += 0 if seen else 1
         story.first_ts = min(story.first_ts, ev.first_ts())
@@ -327,8 +390,10 @@ class StorylineLinker:
         if len(prof) > 2 * self.cfg.profile_terms:
             self._prune(dst)
         dst.norm = math.sqrt(sum(v * v for v in dst.profile.values()))
-        self._anchors.pop(dst.id, None)
-        self._anchors.pop(src.id, None)
+        for sid in (dst.id, src.id):
+            self._anchors.pop(sid, None)
+            self._anchor_words_cache.pop(sid, None)
+            self._top_cache.pop(sid, None)
         dst.n_items += src.n_items
         dst.n_events += src.n_events
         dst.first_ts = min(dst.first_ts, src.first_ts)

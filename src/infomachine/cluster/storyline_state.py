@@ -37,6 +37,11 @@ class StorylineConfig:
     min_terms: int = 3  # a match needs at least N shared terms ...
     max_share: float = 0.9  # ... and no single name carrying more than this share of it
     require_name: bool = True  # ... and at least one shared name (entity)
+    generic_share: float = 0.15  # a word (not of a name) in this share of storylines ...
+    generic_min: int = 5  # ... and in at least N of them is generic: no evidence of a subject
+    central_terms: int = 5  # ... unless among the N heaviest terms of both event and storyline
+    salience: float = 1.5  # ... and this many times their mean term weight (what both are about)
+    generic_score: bool = True  # generic words are left out of the score too (else only of the guards)
     common_share: float = 0.005  # words in this share of background documents are not names
     anchors: int = 5  # the event must name one of the storyline's N heaviest names (0: off)
     link_weight: float = 1.0  # item->item URL links place an event (0: off)
@@ -177,10 +182,17 @@ def _items_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> V
     return out
 
 
-def is_name(term: str) -> bool:
+def is_name(term: str, common: Callable[[str], bool] | None = None) -> bool:
     """An entity-like feature that can name an actor: not a two-letter acronym
-    ("US", "UN", "AI", "EU" are in every other story) nor a bare number."""
-    return term.startswith("e:") and len(term) > 4 and not term[2:].replace(".", "").isdigit()
+    ("US", "U.S.", "UN", "AI", "EU" are in every other story), nor a bare
+    number, nor (given ``common``) one common word set in capitals ("UPDATE",
+    "CEO", "LIVE" open headlines of every subject)."""
+    if not term.startswith("e:"):
+        return False
+    body = term[2:].replace(".", "")
+    if len(body) <= 2 or body.isdigit():
+        return False
+    return common is None or " " in body or not common(body)
 
 
 def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool]) -> dict[str, str]:
@@ -190,7 +202,7 @@ def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool]) -> d
     name even when the other side spells the entity differently ("e:ms rousseff")."""
     groups: dict[str, str] = {}
     for t in sorted(vec, key=lambda t: (-vec[t], t)):
-        if is_name(t):
+        if is_name(t, common):
             if t in shared:
                 groups.setdefault(t, t)
             for word in t[2:].split(" "):
@@ -201,7 +213,7 @@ def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool]) -> d
 
 def anchor_names(profile: Vector, n: int, common: Callable[[str], bool]) -> list[list[str]]:
     """The ``n`` heaviest names of a profile, each as [entity, its uncommon words...]."""
-    names = heapq.nlargest(n, ((w, t) for t, w in profile.items() if is_name(t)))
+    names = heapq.nlargest(n, ((w, t) for t, w in profile.items() if is_name(t, common)))
     return [[t] + [w for w in t[2:].split(" ") if len(w) > 2 and not common(w) and w != t[2:]]
             for _, t in names]
 
