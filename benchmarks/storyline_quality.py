@@ -137,8 +137,9 @@ def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches
 
 class EventFeed:
     """What the store wiring will do: after a clustering run, read back only the
-    events that gained items in it (the new items' events, their states) and
-    the merges the engine made since the last read (new ``story_aliases`` rows).
+    events that gained items in it (the new items' events, their states, the
+    items' titles and first 4,000 characters of text, for links and mentions)
+    and the merges the engine made since the last read (new ``story_aliases`` rows).
     Costs O(items of the batch + events they touch + new merges), not O(store)."""
 
     CHUNK = 500  # ids per ``IN (...)`` query
@@ -160,12 +161,12 @@ class EventFeed:
         grown: dict[str, list[ItemInput]] = defaultdict(list)
         for k in range(0, len(new_ids), self.CHUNK):
             chunk = new_ids[k:k + self.CHUNK]
-            for item_id, eid, url, text in store.execute(
-                "SELECT id, story_id, url, CASE WHEN instr(text, '://') > 0 THEN substr(text, 1, 4000) "
-                f"ELSE '' END FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND story_id IS NOT NULL",
+            for item_id, eid, url, title, text in store.execute(
+                "SELECT id, story_id, url, title, substr(text, 1, 4000) FROM items "
+                f"WHERE id IN ({','.join('?' * len(chunk))}) AND story_id IS NOT NULL",
                 chunk,
             ):
-                grown[eid].append(ItemInput(id=item_id, text=text or "", url=url))
+                grown[eid].append(ItemInput(id=item_id, title=title or "", text=text or "", url=url))
         events = []
         for eid in sorted(grown):
             st = store.cluster_load_state(eid)

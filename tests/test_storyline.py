@@ -201,5 +201,18 @@ def test_generic_tags_and_one_prominent_name_do_not_make_a_mega_story() -> None:
     assert lk.storyline_of("h-again") == lk.storyline_of("h10")
 
 
+def test_text_mention_of_the_main_name_helps_but_does_not_join_alone() -> None:
+    """An event whose vector misses the storyline's main name but whose text names
+    it joins when the subject overlaps too; naming it is not enough by itself."""
+    lk = linker()
+    lk.link([ev("a", 0, MINE), ev("b", 10, MINE_LATER)])
+    subject = {"kivara": 2.0, "mine": 2.0, "copper": 1.5, "royalty": 1.5, "smelter": 1.0, "tariff": 1.0}
+    lk.link([ev("m", 20, subject, text="The smelter deal follows months of dispute with Zorvex Mining.")])
+    assert lk.storyline_of("m") == lk.storyline_of("a")
+    unrelated = {"festival": 2.0, "jazz": 2.0, "stage": 1.5, "ticket": 1.0, "e:port selva": 2.0}
+    lk.link([ev("u", 21, unrelated, text="Zorvex Mining sponsors the Port Selva jazz festival stage.")])
+    assert lk.storyline_of("u") != lk.storyline_of("a")
+
+
 if __name__ == "__main__":
     pytest.main([__file__])

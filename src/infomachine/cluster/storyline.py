@@ -49,7 +49,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from infomachine.cluster.features import Vector
+from infomachine.cluster.features import CONNECTORS, Vector
 from infomachine.cluster.storyline_state import (
     EventInput,
     ItemInput,
@@ -57,6 +57,7 @@ from infomachine.cluster.storyline_state import (
     Storyline,
     StorylineConfig,
     anchor_names,
+    event_text,
     event_vector,
     links_in,
     name_groups,
@@ -94,6 +95,7 @@ class StorylineLinker:
         self._common_cache: dict[str, bool] = {}
         self._anchors: dict[str, list[list[str]]] = {}  # storyline -> its main names (cache)
         self._anchor_words_cache: dict[str, set[str]] = {}  # storyline -> words of those names
+        self._text: list[str] = []  # the event being placed: its items' texts, lower-cased (mentions)
         self._top_cache: dict[str, set[str]] = {}  # storyline -> its ``central_terms`` heaviest terms
 
     # ------------------------------------------------------------ public
@@ -126,7 +128,9 @@ class StorylineLinker:
                 continue
             vec = event_vector(ev, self.cfg, st)
             ts = ev.first_ts()
+            self._text = event_text(ev, self.cfg) if self.cfg.mention_weight > 0 else []
             sid, how = self._choose(ev, vec, ts)
+            self._text = []
             if sid is None:
                 sid = self._new_id(ev.id)
                 st.storylines[sid] = Storyline(id=sid, first_ts=ts, last_ts=ts)
@@ -238,6 +242,17 @@ class StorylineLinker:
         ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         return [sid for sid, _ in ranked if sid in st.storylines]
 
+    def _mentioned(self, story: Storyline) -> list[str]:
+        """The storyline's main names whose words (all of them) the event's text has."""
+        texts = self._text
+        need = max(1, math.ceil(self.cfg.mention_share * len(texts)))
+        out = []
+        for name in self._anchor_list(story):
+            words = [w for w in name[0][2:].split(" ") if len(w) > 2 and w not in CONNECTORS]
+            if words and sum(all(" " + w in text for w in words) for text in texts) >= need:
+                out.append(name[0])
+        return out
+
     def _names_anchor(self, story: Storyline, vec: Vector) -> bool | None:
         """Does the event name one of the storyline's main names? (None: it has none)"""
         anchors = self._anchor_list(story)
@@ -309,10 +324,20 @@ class StorylineLinker:
                 c = w * pw * self._sfactor(t)
                 parts[t] = c
                 total += c
+        mentioned = self._mentioned(story) if self._text else []
+        for ent in mentioned:
+            # the event's text names one of the storyline's main names, even if its
+            # vector (the heaviest terms of its first words) does not
+            if ent not in parts:
+                c = cfg.mention_weight * prof[ent] * self._sfactor(ent)
+                parts[ent] = c
+                total += c
         if total <= 0 or len(parts) < cfg.min_terms:
             return 0.0
         # a name is an entity with its words ("e:barack obama", "barack", "obama")
         groups = name_groups(vec, parts, self._common)
+        for ent in mentioned:
+            groups.setdefault(ent, ent)
         generic = [t for t in parts if t not in groups and self._generic(t)]
         if generic and cfg.anchors:
             own = self._anchor_words(story)  # "brown" of the storyline's "e:chris brown"
@@ -336,7 +361,7 @@ class StorylineLinker:
         for t, c in parts.items():
             g = groups.get(t, t)
             by_group[g] = by_group.get(g, 0.0) + c
-        anchored = self._names_anchor(story, vec) if cfg.anchors else None
+        anchored = (True if mentioned else self._names_anchor(story, vec)) if cfg.anchors else None
         if anchored is False:
             return 0.0  # the storyline's main actors are not in the event
         if cfg.require_name and not groups:

@@ -44,6 +44,10 @@ class StorylineConfig:
     generic_score: bool = True  # generic words are left out of the score too (else only of the guards)
     common_share: float = 0.005  # words in this share of background documents are not names
     anchors: int = 5  # the event must name one of the storyline's N heaviest names (0: off)
+    mention_weight: float = 0.3  # an item text naming a storyline's main name: this much evidence (0: off)
+    mention_chars: int = 4000  # ... read in the first N characters of each item's title + text
+    mention_items: int = 20  # ... of the event's first N items, ...
+    mention_share: float = 0.5  # ... and in at least this share of them
     link_weight: float = 1.0  # item->item URL links place an event (0: off)
     # used only when an event comes without a vector (items' texts are read):
     title_weight: float = 2.0
@@ -164,6 +168,20 @@ def event_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> Ve
         vec = dict(sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.event_terms])
     norm = math.sqrt(sum(w * w for w in vec.values()))
     return {t: w / norm for t, w in vec.items()} if norm else {}
+
+
+def event_text(ev: EventInput, cfg: StorylineConfig) -> list[str]:
+    """The titles + texts of the event's first ``mention_items`` items (first
+    ``mention_chars`` characters each), lower-cased, each word after a space."""
+    out = []
+    for it in ev.items[: cfg.mention_items]:
+        text = (it.title + " " + (it.text or ""))[: cfg.mention_chars]
+        if text.strip():
+            out.append(" " + _NON_WORD.sub(" ", text.lower()))
+    return out
+
+
+_NON_WORD = re.compile(r"[^\w]+")
 
 
 def _items_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> Vector:
