@@ -57,6 +57,7 @@ from infomachine.cluster.storyline_state import (
     Storyline,
     StorylineConfig,
     anchor_names,
+    event_names,
     event_text,
     event_vector,
     links_in,
@@ -96,6 +97,9 @@ class StorylineLinker:
         self._anchors: dict[str, list[list[str]]] = {}  # storyline -> its main names (cache)
         self._anchor_words_cache: dict[str, set[str]] = {}  # storyline -> words of those names
         self._text: list[str] = []  # the event being placed: its items' texts, lower-cased (mentions)
+        self._text_all = ""
+        self._mention_cache: dict[str, bool] = {}  # name -> does the event's text name it
+        self._names: list[str] | None = None  # the event's names (computed on first use)
         self._top_cache: dict[str, set[str]] = {}  # storyline -> its ``central_terms`` heaviest terms
 
     # ------------------------------------------------------------ public
@@ -129,6 +133,9 @@ class StorylineLinker:
             vec = event_vector(ev, self.cfg, st)
             ts = ev.first_ts()
             self._text = event_text(ev, self.cfg) if self.cfg.mention_weight > 0 else []
+            self._text_all = "".join(self._text)
+            self._mention_cache = {}
+            self._names = None
             sid, how = self._choose(ev, vec, ts)
             self._text = []
             if sid is None:
@@ -244,13 +251,20 @@ class StorylineLinker:
 
     def _mentioned(self, story: Storyline) -> list[str]:
         """The storyline's main names whose words (all of them) the event's text has."""
-        texts = self._text
-        need = max(1, math.ceil(self.cfg.mention_share * len(texts)))
+        texts, seen = self._text, self._mention_cache
         out = []
         for name in self._anchor_list(story):
-            words = [w for w in name[0][2:].split(" ") if len(w) > 2 and w not in CONNECTORS]
-            if words and sum(all(" " + w in text for w in words) for text in texts) >= need:
-                out.append(name[0])
+            ent = name[0]
+            hit = seen.get(ent)
+            if hit is None:
+                words = [w for w in ent[2:].split(" ") if len(w) > 2 and w not in CONNECTORS]
+                hit = bool(words) and all(" " + w in self._text_all for w in words)
+                if hit and len(texts) > 1:
+                    need = max(1, math.ceil(self.cfg.mention_share * len(texts)))
+                    hit = sum(all(" " + w in text for w in words) for text in texts) >= need
+                seen[ent] = hit
+            if hit:
+                out.append(ent)
         return out
 
     def _names_anchor(self, story: Storyline, vec: Vector) -> bool | None:
@@ -335,7 +349,9 @@ class StorylineLinker:
         if total <= 0 or len(parts) < cfg.min_terms:
             return 0.0
         # a name is an entity with its words ("e:barack obama", "barack", "obama")
-        groups = name_groups(vec, parts, self._common)
+        if self._names is None:
+            self._names = event_names(vec, self._common)
+        groups = name_groups(vec, parts, self._common, self._names)
         for ent in mentioned:
             groups.setdefault(ent, ent)
         generic = [t for t in parts if t not in groups and self._generic(t)]

@@ -213,19 +213,24 @@ def is_name(term: str, common: Callable[[str], bool] | None = None) -> bool:
     return common is None or " " in body or not common(body)
 
 
-def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool]) -> dict[str, str]:
+def event_names(vec: Vector, common: Callable[[str], bool]) -> list[str]:
+    """The names of an event vector, heaviest first (see ``is_name``)."""
+    return [t for t in sorted(vec, key=lambda t: (-vec[t], t)) if is_name(t, common)]
+
+
+def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool],
+                names: list[str] | None = None) -> dict[str, str]:
     """Shared term -> the name it belongs to. A name is an entity of the event
     (``vec``) with its uncommon words: "e:president dilma rousseff", "rousseff",
     "dilma" are one name; a shared word of it ("rousseff") is evidence of that
     name even when the other side spells the entity differently ("e:ms rousseff")."""
     groups: dict[str, str] = {}
-    for t in sorted(vec, key=lambda t: (-vec[t], t)):
-        if is_name(t, common):
-            if t in shared:
-                groups.setdefault(t, t)
-            for word in t[2:].split(" "):
-                if len(word) > 2 and word in shared and not common(word):
-                    groups.setdefault(word, t)
+    for t in event_names(vec, common) if names is None else names:
+        if t in shared:
+            groups.setdefault(t, t)
+        for word in t[2:].split(" "):
+            if len(word) > 2 and word in shared and not common(word):
+                groups.setdefault(word, t)
     return groups
 
 
