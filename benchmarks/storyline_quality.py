@@ -158,21 +158,23 @@ class EventFeed:
         for rowid, alias, target in rows:
             merged[alias] = target
             self.alias_rowid = max(self.alias_rowid, rowid)
-        grown: dict[str, list[ItemInput]] = defaultdict(list)
+        grown: dict[str, list[tuple[str, ItemInput]]] = defaultdict(list)
         for k in range(0, len(new_ids), self.CHUNK):
             chunk = new_ids[k:k + self.CHUNK]
-            for item_id, eid, url, title, text in store.execute(
-                "SELECT id, story_id, url, title, substr(text, 1, 4000) FROM items "
-                f"WHERE id IN ({','.join('?' * len(chunk))}) AND story_id IS NOT NULL",
+            for item_id, eid, url, title, text, when in store.execute(
+                "SELECT id, story_id, url, title, substr(text, 1, 4000), COALESCE(published, ingested_at) "
+                f"FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND story_id IS NOT NULL",
                 chunk,
             ):
-                grown[eid].append(ItemInput(id=item_id, title=title or "", text=text or "", url=url))
+                grown[eid].append((str(when), ItemInput(id=item_id, title=title or "", text=text or "",
+                                                        url=url)))
         events = []
         for eid in sorted(grown):
             st = store.cluster_load_state(eid)
             if st is None:
                 continue
-            events.append(EventInput(id=eid, items=grown[eid], vector=st.centroid, n_items=st.n,
+            items = [it for _, it in sorted(grown[eid], key=lambda r: (r[0], r[1].id))]  # publication order
+            events.append(EventInput(id=eid, items=items, vector=st.centroid, n_items=st.n,
                                      first=st.first_ts, last=st.last_ts))
         return events, merged
 

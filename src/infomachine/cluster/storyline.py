@@ -35,6 +35,13 @@ entities and subject, or because an item of one links to an item of another.
   nor a word salient in both the event and the storyline (among their
   ``central_terms`` heaviest and ``salience`` x their mean weight: "china"
   for a China storyline; a headline's words weigh alike, so never there).
+* Mentions: an event's vector is the heaviest terms of its items' first
+  words; an article that names the storyline's main actor further down
+  says more. When half of the event's first ``mention_items`` items name
+  one of a storyline's main names (all its words, in the first
+  ``mention_chars`` characters of title + text), that name counts as shared
+  (event-side weight ``mention_weight``) and anchors the event; the other
+  guards still apply, so naming a president is not enough by itself.
 * Links: an item whose text or links contain the URL of an item already
   placed puts its event in that item's storyline (unless ``link_weight`` 0).
 * Deterministic: events are placed in order of their first item's time
