@@ -207,10 +207,17 @@ def test_text_mention_of_the_main_name_helps_but_does_not_join_alone() -> None:
     lk = linker()
     lk.link([ev("a", 0, MINE), ev("b", 10, MINE_LATER)])
     subject = {"kivara": 2.0, "mine": 2.0, "copper": 1.5, "royalty": 1.5, "smelter": 1.0, "tariff": 1.0}
-    lk.link([ev("m", 20, subject, text="The smelter deal follows months of dispute with Zorvex Mining.")])
+    body = ("The smelter deal follows months of dispute over the export tariff and the royalty "
+            "regime, which the government says must change before the next licence round opens, "
+            "and which Zorvex Mining has fought in court since the strike began last year.")
+    head = linker()
+    head.link([ev("a", 0, MINE), ev("b", 10, MINE_LATER)])
+    head.link([ev("m", 20, subject, text="Smelter deal ends Zorvex Mining dispute")])  # a headline only
+    assert head.storyline_of("m") != head.storyline_of("a")
+    lk.link([ev("m", 20, subject, text=body)])
     assert lk.storyline_of("m") == lk.storyline_of("a")
     unrelated = {"festival": 2.0, "jazz": 2.0, "stage": 1.5, "ticket": 1.0, "e:port selva": 2.0}
-    lk.link([ev("u", 21, unrelated, text="Zorvex Mining sponsors the Port Selva jazz festival stage.")])
+    lk.link([ev("u", 21, unrelated, text="Zorvex Mining sponsors the Port Selva jazz festival stage. " + body)])
     assert lk.storyline_of("u") != lk.storyline_of("a")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infomachine.cluster.features import DocumentFrequencies, Vector, raw_features
+from infomachine.cluster.features import DocumentFrequencies, Vector, body_words_count, raw_features
 
 
 @dataclass
@@ -48,6 +48,7 @@ class StorylineConfig:
     mention_chars: int = 4000  # ... read in the first N characters of each item's title + text
     mention_items: int = 20  # ... of the event's first N items, ...
     mention_share: float = 0.5  # ... and in at least this share of them
+    mention_body_words: int = 25  # items with fewer body words are headlines: not read for mentions
     link_weight: float = 1.0  # item->item URL links place an event (0: off)
     # used only when an event comes without a vector (items' texts are read):
     title_weight: float = 2.0
@@ -172,12 +173,14 @@ def event_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> Ve
 
 def event_text(ev: EventInput, cfg: StorylineConfig) -> list[str]:
     """The titles + texts of the event's first ``mention_items`` items (first
-    ``mention_chars`` characters each), lower-cased, each word after a space."""
+    ``mention_chars`` characters each) that have a body (``mention_body_words``
+    words beyond the title), lower-cased, each word after a space."""
     out = []
     for it in ev.items[: cfg.mention_items]:
+        if body_words_count(it.title, it.text or "", cfg.mention_body_words) < cfg.mention_body_words:
+            continue  # a headline: its words are all in the event's vector already
         text = (it.title + " " + (it.text or ""))[: cfg.mention_chars]
-        if text.strip():
-            out.append(" " + _NON_WORD.sub(" ", text.lower()))
+        out.append(" " + _NON_WORD.sub(" ", text.lower()))
     return out
 
 
