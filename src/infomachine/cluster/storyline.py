@@ -31,10 +31,7 @@ entities and subject, or because an item of one links to an item of another.
   all storylines (and at least ``generic_min`` of them), such as the tag
   words headlines carry ("latest", "analysis", "breaking"), is no evidence:
   it is left out of the score, of ``min_terms`` and of the name share. Not
-  so the words of the storyline's main names ("brown" of "e:chris brown"),
-  nor a word salient in both the event and the storyline (among their
-  ``central_terms`` heaviest and ``salience`` x their mean weight: "china"
-  for a China storyline; a headline's words weigh alike, so never there).
+  so the words of the storyline's main names ("brown" of "e:chris brown").
 * Mentions: an event's vector is the heaviest terms of its items' first
   words; an article that names the storyline's main actor further down
   says more. When half of the event's first ``mention_items`` items name
@@ -107,7 +104,6 @@ class StorylineLinker:
         self._text_all = ""
         self._mention_cache: dict[str, bool] = {}  # name -> does the event's text name it
         self._names: list[str] | None = None  # the event's names (computed on first use)
-        self._top_cache: dict[str, set[str]] = {}  # storyline -> its ``central_terms`` heaviest terms
 
     # ------------------------------------------------------------ public
 
@@ -281,20 +277,6 @@ class StorylineLinker:
             return None
         return any(t in vec for name in anchors for t in name)
 
-    def _salient(self, vec: Vector, n: int) -> set[str]:
-        """Among the ``n`` heaviest terms and ``salience`` times the mean weight: a
-        headline's words weigh alike, so a headline has no salient term."""
-        if not vec:
-            return set()
-        floor = self.cfg.salience * sum(vec.values()) / len(vec)
-        return {t for t, w in heapq.nsmallest(n, vec.items(), key=lambda kv: (-kv[1], kv[0])) if w >= floor}
-
-    def _profile_top(self, story: Storyline) -> set[str]:
-        top = self._top_cache.get(story.id)
-        if top is None:
-            top = self._top_cache[story.id] = self._salient(story.profile, self.cfg.central_terms)
-        return top
-
     def _anchor_words(self, story: Storyline) -> set[str]:
         words = self._anchor_words_cache.get(story.id)
         if words is None:
@@ -365,11 +347,6 @@ class StorylineLinker:
         if generic and cfg.anchors:
             own = self._anchor_words(story)  # "brown" of the storyline's "e:chris brown"
             generic = [t for t in generic if t not in own]
-        if generic and cfg.central_terms:
-            # ... unless the word is what both are about ("china" for a China storyline)
-            top_e = self._salient(vec, cfg.central_terms)
-            top_s = self._profile_top(story)
-            generic = [t for t in generic if not (t in top_e and t in top_s)]
         if generic:
             # words spread over many unrelated storylines ("latest", "analysis",
             # "breaking") say nothing about the subject: they neither count as
@@ -414,7 +391,6 @@ class StorylineLinker:
         story.norm = math.sqrt(sum(v * v for v in story.profile.values()))
         self._anchors.pop(story.id, None)
         self._anchor_words_cache.pop(story.id, None)
-        self._top_cache.pop(story.id, None)
         story.n_items += n_total - seen
         story.n_events += 0 if seen else 1
         story.first_ts = min(story.first_ts, ev.first_ts())
@@ -441,7 +417,6 @@ class StorylineLinker:
         for sid in (dst.id, src.id):
             self._anchors.pop(sid, None)
             self._anchor_words_cache.pop(sid, None)
-            self._top_cache.pop(sid, None)
         dst.n_items += src.n_items
         dst.n_events += src.n_events
         dst.first_ts = min(dst.first_ts, src.first_ts)

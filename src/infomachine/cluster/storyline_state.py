@@ -39,8 +39,6 @@ class StorylineConfig:
     require_name: bool = True  # ... and at least one shared name (entity)
     generic_share: float = 0.15  # a word (not of a name) in this share of storylines ...
     generic_min: int = 5  # ... and in at least N of them is generic: no evidence of a subject
-    central_terms: int = 5  # ... unless among the N heaviest terms of both event and storyline
-    salience: float = 1.5  # ... and this many times their mean term weight (what both are about)
     generic_score: bool = True  # generic words are left out of the score too (else only of the guards)
     common_share: float = 0.005  # words in this share of background documents are not names
     anchors: int = 5  # the event must name one of the storyline's N heaviest names (0: off)
