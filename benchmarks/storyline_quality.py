@@ -20,11 +20,15 @@ Rows:
 * ``batched``: tls-all ingested and linked in 3 chronological batches vs all
   at once (B-cubed F1 between the two assignments, and each against gold);
 * ``speed``: items/s of ingest + events and of ingest + events + storylines
-  on the synthetic stream of benchmarks/cluster.py (``--sizes``).
+  (read-back of the touched events + linking) on the synthetic stream of
+  benchmarks/cluster.py (``--sizes``), in runs of ``--batch`` items, with
+  peak memory and story-level B-cubed against the (story, copy) labels and
+  against the original stories (copies are the same subject 40 days on:
+  joining them is revival, not mixing), and the largest storyline.
 
     .venv/bin/python benchmarks/storyline_quality.py
     .venv/bin/python benchmarks/storyline_quality.py --only tls-tune --set threshold=0.15
-    .venv/bin/python benchmarks/storyline_quality.py --sizes 2000,10000,100000
+    .venv/bin/python benchmarks/storyline_quality.py --only none --no-peer --sizes 2000,10000,100000
 """
 
 from __future__ import annotations
@@ -96,12 +100,12 @@ def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches
     order = sorted(range(len(records)), key=lambda i: (str(records[i].get("published") or ""), i))
     slices = [order[k * len(order) // batches:(k + 1) * len(order) // batches] for k in range(batches)]
     linker = StorylineLinker(StorylineConfig(**overrides))
-    t_ingest = t_cluster = t_link = 0.0
+    t_ingest = t_cluster = t_read = t_link = 0.0
     kept: list[tuple[int, str]] = []  # (record index, item id)
     with tempfile.TemporaryDirectory(prefix="infomachine-storyline-") as tmp:
         store = SQLiteStore(Path(tmp) / "bench.db")
         try:
-            prev_event: dict[str, str] = {}
+            feed = EventFeed()
             for sl in slices:
                 docs = [record_from_dict({k: v for k, v in records[i].items() if k != label},
                                          f"record:{i}", "bench") for i in sl]
@@ -113,12 +117,14 @@ def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches
                 failed = {p.origin for p in report.problems}
                 kept.extend(zip([i for i in sl if f"record:{i}" not in failed], report.item_ids,
                                 strict=True))
-                events, merged, prev_event = collect_events(store, prev_event, set(report.item_ids))
-                linker.link(events, merged)
+                events, merged = feed.collect(store, list(report.item_ids))
                 t3 = time.perf_counter()
+                linker.link(events, merged)
+                t4 = time.perf_counter()
                 t_ingest += t1 - t0
                 t_cluster += t2 - t1
-                t_link += t3 - t2
+                t_read += t3 - t2
+                t_link += t4 - t3
             event_of = dict(store.execute("SELECT id, story_id FROM items").fetchall())
         finally:
             store.close()
@@ -126,38 +132,51 @@ def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches
     ev = [str(event_of.get(item) or item) for _, item in kept]
     story = [str(linker.storyline_of(e) or e) for e in ev]
     return {"gold": gold, "event": ev, "story": story, "ingest_s": t_ingest, "cluster_s": t_cluster,
-            "link_s": t_link, "linker": linker}
+            "read_s": t_read, "link_s": t_link, "linker": linker}
 
 
-def collect_events(store: Any, prev_event: dict[str, str], new_ids: set[str]) -> tuple[list[Any], dict[str, str], dict[str, str]]:
-    """The events that gained items in the last clustering batch, as ``EventInput``s,
-    and the events the engine merged away (old event -> new event of the same items)."""
-    from infomachine.cluster.storyline import EventInput
-    from infomachine.cluster.storyline_state import ItemInput
+class EventFeed:
+    """What the store wiring will do: after a clustering run, read back only the
+    events that gained items in it (the new items' events, their states, the
+    items' titles and first 4,000 characters of text, for links and mentions)
+    and the merges the engine made since the last read (new ``story_aliases`` rows).
+    Costs O(items of the batch + events they touch + new merges), not O(store)."""
 
-    rows = store.execute(
-        "SELECT id, story_id, url, substr(text, 1, 4000) FROM items WHERE story_id IS NOT NULL"
-    ).fetchall()
-    merged: dict[str, str] = {}
-    grown: dict[str, list[ItemInput]] = defaultdict(list)
-    now_event: dict[str, str] = {}
-    for item_id, eid, url, text in rows:
-        now_event[item_id] = eid
-        old = prev_event.get(item_id)
-        if old is not None and old != eid:
-            merged[old] = eid
-        if item_id in new_ids:
-            grown[eid].append(ItemInput(id=item_id, text=text if "://" in (text or "") else "",
-                                        url=url))
-    states = {s.id: s for s in store.cluster_load_states(since=float("-inf"))} if grown else {}
-    events = []
-    for eid, items in grown.items():
-        s = states.get(eid)
-        if s is None:
-            continue
-        events.append(EventInput(id=eid, items=items, vector=s.centroid, n_items=s.n,
-                                 first=s.first_ts, last=s.last_ts))
-    return events, merged, now_event
+    CHUNK = 500  # ids per ``IN (...)`` query
+
+    def __init__(self) -> None:
+        self.alias_rowid = 0
+
+    def collect(self, store: Any, new_ids: list[str]) -> tuple[list[Any], dict[str, str]]:
+        from infomachine.cluster.storyline import EventInput
+        from infomachine.cluster.storyline_state import ItemInput
+
+        merged: dict[str, str] = {}
+        rows = store.execute(
+            "SELECT a.rowid, a.alias, a.story_id FROM story_aliases a JOIN stories s ON s.id = a.alias "
+            "WHERE a.rowid > ? ORDER BY a.rowid", (self.alias_rowid,)).fetchall()
+        for rowid, alias, target in rows:
+            merged[alias] = target
+            self.alias_rowid = max(self.alias_rowid, rowid)
+        grown: dict[str, list[tuple[str, ItemInput]]] = defaultdict(list)
+        for k in range(0, len(new_ids), self.CHUNK):
+            chunk = new_ids[k:k + self.CHUNK]
+            for item_id, eid, url, title, text, when in store.execute(
+                "SELECT id, story_id, url, title, substr(text, 1, 4000), COALESCE(published, ingested_at) "
+                f"FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND story_id IS NOT NULL",
+                chunk,
+            ):
+                grown[eid].append((str(when), ItemInput(id=item_id, title=title or "", text=text or "",
+                                                        url=url)))
+        events = []
+        for eid in sorted(grown):
+            st = store.cluster_load_state(eid)
+            if st is None:
+                continue
+            items = [it for _, it in sorted(grown[eid], key=lambda r: (r[0], r[1].id))]  # publication order
+            events.append(EventInput(id=eid, items=items, vector=st.centroid, n_items=st.n,
+                                     first=st.first_ts, last=st.last_ts))
+        return events, merged
 
 
 def bc(gold: list[str], pred: list[str]) -> dict[str, float]:
@@ -203,19 +222,32 @@ def peer(records: list[dict[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------- speed
 
 
-def speed(n: int, overrides: dict[str, Any]) -> dict[str, Any]:
+def speed(n: int, overrides: dict[str, Any], batch: int) -> dict[str, Any]:
+    """One size of the synthetic stream, ingested in chronological batches of ``batch``
+    items (each: ingest, events, read-back of the events it touched, storylines)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from cluster import stream  # the synthetic stream of benchmarks/cluster.py
 
     recs = stream(n)
-    out = run_levels(recs, overrides)
+    out = run_levels(recs, overrides, batches=max(1, -(-n // batch)))
     ev_s = out["ingest_s"] + out["cluster_s"]
-    total = ev_s + out["link_s"]
-    return {"items": n, "events_items_per_s": round(n / ev_s), "both_items_per_s": round(n / total),
-            "link_s": round(out["link_s"], 2), "us_per_item_both": round(total / n * 1e6),
-            "storyline_us_per_item": round(out["link_s"] / n * 1e6),
-            "events": len(set(out["event"])), "storylines": len(set(out["story"])),
+    story_s = out["read_s"] + out["link_s"]
+    total = ev_s + story_s
+    base = [g.split("#")[0] for g in out["gold"]]  # the original story, whatever the copy
+    sizes = Counter(out["story"])
+    big, big_n = sizes.most_common(1)[0]
+    return {"items": n, "batch": batch,
+            "events_items_per_s": round(n / ev_s), "both_items_per_s": round(n / total),
+            "us_per_item_events": round(ev_s / n * 1e6), "us_per_item_both": round(total / n * 1e6),
+            "storyline_us_per_item": round(story_s / n * 1e6),
+            "read_s": round(out["read_s"], 2), "link_s": round(out["link_s"], 2),
+            "events": len(set(out["event"])), "storylines": len(sizes),
+            "event_bcubed_vs_copies": bc(out["gold"], out["event"]),
             "story_bcubed_vs_copies": bc(out["gold"], out["story"]),
+            "story_bcubed_vs_base": bc(base, out["story"]),
+            "largest_storyline": {"items": big_n,
+                                  "base_stories": len({b for b, p in zip(base, out["story"], strict=True)
+                                                       if p == big})},
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
@@ -229,11 +261,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", default="", help="subset: tls-all,tls-tune,tls-held,realnews,batched")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--sizes", default="2000,10000", help="speed sizes ('' for none)")
+    ap.add_argument("--batch", type=int, default=2000, help="speed: items per ingest+cluster+link run")
     ap.add_argument("--one-speed", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
     if args.one_speed:  # child process: clean peak memory
-        print(json.dumps(speed(args.one_speed, overrides)))
+        print(json.dumps(speed(args.one_speed, overrides, args.batch)))
         return 0
     sets = {"tls-all": lambda: tls(TLS), "tls-tune": lambda: tls(TUNE), "tls-held": lambda: tls(HELD),
             "realnews": lambda: load(DATA / "realnews-dev.jsonl")}
@@ -266,10 +299,20 @@ def main(argv: list[str] | None = None) -> int:
                           "event_agreement_bcubed": bc(one["event"], three["event"]),
                           "story_bcubed_1": bc(one["gold"], one["story"]),
                           "story_bcubed_3": bc(three["gold"], three["story"])}), flush=True)
+    speeds: list[dict[str, Any]] = []
     for s in [s for s in args.sizes.split(",") if s]:
-        res = subprocess.run([sys.executable, __file__, "--one-speed", s, *(f"--set={x}" for x in args.set)],
+        res = subprocess.run([sys.executable, __file__, "--one-speed", s, f"--batch={args.batch}",
+                              *(f"--set={x}" for x in args.set)],
                              capture_output=True, text=True, check=True).stdout
-        print(json.dumps({"data": "speed", **json.loads(res.strip().splitlines()[-1])}), flush=True)
+        row = json.loads(res.strip().splitlines()[-1])
+        speeds.append(row)
+        print(json.dumps({"data": "speed", **row}), flush=True)
+    if len(speeds) > 1:
+        first, last = speeds[0], speeds[-1]
+        print(json.dumps({"data": "per-item cost ratio", "sizes": [first["items"], last["items"]],
+                          "events": round(last["us_per_item_events"] / first["us_per_item_events"], 2),
+                          "both": round(last["us_per_item_both"] / first["us_per_item_both"], 2)}),
+              flush=True)
     return 0
 
 

@@ -163,5 +163,63 @@ def test_realnews_dev_has_no_cross_domain_story(shared_data: Path) -> None:
     assert not [m for m in mixes(out["gold"], out["story"]) if m["cross_domain"]]
 
 
+# The synthetic stream of benchmarks/cluster.py: headline-only events whose
+# vectors are a few subject words, generic tag words every headline carries
+# ("latest", "analysis", ...) and, for many of them, one prominent name.
+TAGS = ["latest", "analysis", "breaking", "opinion", "explainer", "update"]
+SUBJECTS = [["sbarro", "pizza", "bankruptcy"], ["titanfall", "xbox", "patch"], ["gox", "bitcoin", "vault"],
+            ["taper", "plosser", "weather"], ["lohan", "sober", "rehab"], ["carplay", "dashboard", "ford"],
+            ["cosmos", "tyson", "episode"], ["ethanol", "petrol", "lundberg"], ["copper", "cathode", "shfe"],
+            ["delta", "winter", "profit"], ["snowden", "sxsw", "encryption"], ["ebay", "icahn", "paypal"],
+            ["malaysia", "jetliner", "radar"], ["gm", "ignition", "recall"], ["crimea", "referendum", "troop"],
+            ["nasa", "comet", "probe"], ["ukraine", "gas", "pipeline"], ["fcc", "broadband", "auction"],
+            ["nintendo", "handheld", "console"], ["ipo", "king", "candy"], ["tesla", "dealer", "jersey"],
+            ["sochi", "paralympic", "medal"], ["yen", "export", "deficit"], ["flu", "vaccine", "strain"]]
+
+
+def headline_event(eid: str, day: float, subject: list[str], k: int, name: bool) -> EventInput:
+    vec = {w: 2.0 for w in subject}
+    for j in range(4):
+        vec[TAGS[(k + j) % len(TAGS)]] = 1.5  # a handful of tags per event, as items add theirs
+    if name:
+        vec.update({"e:president marlow": 2.0, "marlow": 1.5})
+    return ev(eid, day, vec)
+
+
+def test_generic_tags_and_one_prominent_name_do_not_make_a_mega_story() -> None:
+    """Unrelated headline events that share only tag words and one prominent
+    name stay apart (on the synthetic stream these chained into one storyline
+    of 3,040 of 10,000 items); the tag words alone are no evidence either."""
+    lk = linker()
+    evs = [headline_event(f"h{k}", k * 0.1, subj, k, name=k >= 6) for k, subj in enumerate(SUBJECTS)]
+    lk.link(evs)
+    stories = {lk.storyline_of(e.id) for e in evs}
+    assert len(stories) == len(evs)
+    # ... while the same subject, tags and name again a week later does join
+    again = headline_event("h-again", 10, SUBJECTS[10], 3, name=True)
+    lk.link([again])
+    assert lk.storyline_of("h-again") == lk.storyline_of("h10")
+
+
+def test_text_mention_of_the_main_name_helps_but_does_not_join_alone() -> None:
+    """An event whose vector misses the storyline's main name but whose text names
+    it joins when the subject overlaps too; naming it is not enough by itself."""
+    lk = linker()
+    lk.link([ev("a", 0, MINE), ev("b", 10, MINE_LATER)])
+    subject = {"kivara": 2.0, "mine": 2.0, "copper": 1.5, "royalty": 1.5, "smelter": 1.0, "tariff": 1.0}
+    body = ("The smelter deal follows months of dispute over the export tariff and the royalty "
+            "regime, which the government says must change before the next licence round opens, "
+            "and which Zorvex Mining has fought in court since the strike began last year.")
+    head = linker()
+    head.link([ev("a", 0, MINE), ev("b", 10, MINE_LATER)])
+    head.link([ev("m", 20, subject, text="Smelter deal ends Zorvex Mining dispute")])  # a headline only
+    assert head.storyline_of("m") != head.storyline_of("a")
+    lk.link([ev("m", 20, subject, text=body)])
+    assert lk.storyline_of("m") == lk.storyline_of("a")
+    unrelated = {"festival": 2.0, "jazz": 2.0, "stage": 1.5, "ticket": 1.0, "e:port selva": 2.0}
+    lk.link([ev("u", 21, unrelated, text="Zorvex Mining sponsors the Port Selva jazz festival stage. " + body)])
+    assert lk.storyline_of("u") != lk.storyline_of("a")
+
+
 if __name__ == "__main__":
     pytest.main([__file__])

@@ -25,6 +25,20 @@ entities and subject, or because an item of one links to an item of another.
   its words, "e:barack obama" + "barack" + "obama") for more than
   ``max_share`` of the score, or by fewer than ``min_terms`` terms, does not
   count; the subject must overlap beyond one shared prominent name.
+  A name is an entity of more than two letters ("U.S." and "UN" are not),
+  and not one common word set in capitals ("UPDATE", "CEO").
+* Generic words: a word outside any name that is in ``generic_share`` of
+  all storylines (and at least ``generic_min`` of them), such as the tag
+  words headlines carry ("latest", "analysis", "breaking"), is no evidence:
+  it is left out of the score, of ``min_terms`` and of the name share. Not
+  so the words of the storyline's main names ("brown" of "e:chris brown").
+* Mentions: an event's vector is the heaviest terms of its items' first
+  words; an article that names the storyline's main actor further down
+  says more. When half of the event's first ``mention_items`` items name
+  one of a storyline's main names (all its words, in the first
+  ``mention_chars`` characters of title + text), that name counts as shared
+  (event-side weight ``mention_weight``) and anchors the event; the other
+  guards still apply, so naming a president is not enough by itself.
 * Links: an item whose text or links contain the URL of an item already
   placed puts its event in that item's storyline (unless ``link_weight`` 0).
 * Deterministic: events are placed in order of their first item's time
@@ -39,7 +53,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from infomachine.cluster.features import Vector
+from infomachine.cluster.features import CONNECTORS, Vector
 from infomachine.cluster.storyline_state import (
     EventInput,
     ItemInput,
@@ -47,6 +61,8 @@ from infomachine.cluster.storyline_state import (
     Storyline,
     StorylineConfig,
     anchor_names,
+    event_names,
+    event_text,
     event_vector,
     links_in,
     name_groups,
@@ -83,6 +99,11 @@ class StorylineLinker:
         self._background: Callable[[str], float] | None = None
         self._common_cache: dict[str, bool] = {}
         self._anchors: dict[str, list[list[str]]] = {}  # storyline -> its main names (cache)
+        self._anchor_words_cache: dict[str, set[str]] = {}  # storyline -> words of those names
+        self._text: list[str] = []  # the event being placed: its items' texts, lower-cased (mentions)
+        self._text_all = ""
+        self._mention_cache: dict[str, bool] = {}  # name -> does the event's text name it
+        self._names: list[str] | None = None  # the event's names (computed on first use)
 
     # ------------------------------------------------------------ public
 
@@ -114,7 +135,12 @@ class StorylineLinker:
                 continue
             vec = event_vector(ev, self.cfg, st)
             ts = ev.first_ts()
+            self._text = event_text(ev, self.cfg) if self.cfg.mention_weight > 0 else []
+            self._text_all = "".join(self._text)
+            self._mention_cache = {}
+            self._names = None
             sid, how = self._choose(ev, vec, ts)
+            self._text = []
             if sid is None:
                 sid = self._new_id(ev.id)
                 st.storylines[sid] = Storyline(id=sid, first_ts=ts, last_ts=ts)
@@ -226,14 +252,43 @@ class StorylineLinker:
         ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         return [sid for sid, _ in ranked if sid in st.storylines]
 
+    def _mentioned(self, story: Storyline) -> list[str]:
+        """The storyline's main names whose words (all of them) the event's text has."""
+        texts, seen = self._text, self._mention_cache
+        out = []
+        for name in self._anchor_list(story):
+            ent = name[0]
+            hit = seen.get(ent)
+            if hit is None:
+                words = [w for w in ent[2:].split(" ") if len(w) > 2 and w not in CONNECTORS]
+                hit = bool(words) and all(" " + w in self._text_all for w in words)
+                if hit and len(texts) > 1:
+                    need = max(1, math.ceil(self.cfg.mention_share * len(texts)))
+                    hit = sum(all(" " + w in text for w in words) for text in texts) >= need
+                seen[ent] = hit
+            if hit:
+                out.append(ent)
+        return out
+
     def _names_anchor(self, story: Storyline, vec: Vector) -> bool | None:
         """Does the event name one of the storyline's main names? (None: it has none)"""
-        anchors = self._anchors.get(story.id)
-        if anchors is None:
-            anchors = self._anchors[story.id] = anchor_names(story.profile, self.cfg.anchors, self._common)
+        anchors = self._anchor_list(story)
         if not anchors:
             return None
         return any(t in vec for name in anchors for t in name)
+
+    def _anchor_words(self, story: Storyline) -> set[str]:
+        words = self._anchor_words_cache.get(story.id)
+        if words is None:
+            words = self._anchor_words_cache[story.id] = {
+                w for name in self._anchor_list(story) for w in name[0][2:].split(" ") if len(w) > 2}
+        return words
+
+    def _anchor_list(self, story: Storyline) -> list[list[str]]:
+        anchors = self._anchors.get(story.id)
+        if anchors is None:
+            anchors = self._anchors[story.id] = anchor_names(story.profile, self.cfg.anchors, self._common)
+        return anchors
 
     def _common(self, word: str) -> bool:
         """Is ``word`` common in general text (wordfreq), so not a name?"""
@@ -254,6 +309,11 @@ class StorylineLinker:
             return 1.0
         return ((1.0 + math.log((n + 1) / (sdf + 1))) / (1.0 + math.log((n + 1) / 2))) ** self.cfg.sidf_power
 
+    def _generic(self, term: str) -> bool:
+        """A word in many storylines (``generic_share`` of them, at least ``generic_min``)."""
+        sdf = self.state.sdf.get(term, 0)
+        return sdf >= self.cfg.generic_min and sdf >= self.cfg.generic_share * len(self.state.storylines)
+
     def _score(self, story: Storyline, vec: Vector, ts: float) -> float:
         cfg = self.cfg
         prof = story.profile
@@ -267,15 +327,41 @@ class StorylineLinker:
                 c = w * pw * self._sfactor(t)
                 parts[t] = c
                 total += c
+        mentioned = self._mentioned(story) if self._text else []
+        for ent in mentioned:
+            # the event's text names one of the storyline's main names, even if its
+            # vector (the heaviest terms of its first words) does not
+            if ent not in parts:
+                c = cfg.mention_weight * prof[ent] * self._sfactor(ent)
+                parts[ent] = c
+                total += c
         if total <= 0 or len(parts) < cfg.min_terms:
             return 0.0
         # a name is an entity with its words ("e:barack obama", "barack", "obama")
-        groups = name_groups(vec, parts, self._common)
+        if self._names is None:
+            self._names = event_names(vec, self._common)
+        groups = name_groups(vec, parts, self._common, self._names)
+        for ent in mentioned:
+            groups.setdefault(ent, ent)
+        generic = [t for t in parts if t not in groups and self._generic(t)]
+        if generic and cfg.anchors:
+            own = self._anchor_words(story)  # "brown" of the storyline's "e:chris brown"
+            generic = [t for t in generic if t not in own]
+        if generic:
+            # words spread over many unrelated storylines ("latest", "analysis",
+            # "breaking") say nothing about the subject: they neither count as
+            # shared terms nor dilute the share of a single name
+            for t in generic:
+                total -= parts.pop(t)
+            if len(parts) < cfg.min_terms or total <= 0:
+                return 0.0
+            if not cfg.generic_score:
+                total += sum(w * prof[t] * self._sfactor(t) for t in generic for w in (vec[t],))
         by_group: dict[str, float] = {}
         for t, c in parts.items():
             g = groups.get(t, t)
             by_group[g] = by_group.get(g, 0.0) + c
-        anchored = self._names_anchor(story, vec) if cfg.anchors else None
+        anchored = (True if mentioned else self._names_anchor(story, vec)) if cfg.anchors else None
         if anchored is False:
             return 0.0  # the storyline's main actors are not in the event
         if cfg.require_name and not groups:
@@ -304,6 +390,7 @@ class StorylineLinker:
             self._prune(story)
         story.norm = math.sqrt(sum(v * v for v in story.profile.values()))
         self._anchors.pop(story.id, None)
+        self._anchor_words_cache.pop(story.id, None)
         story.n_items += n_total - seen
         story.n_events += 0 if seen else 1
         story.first_ts = min(story.first_ts, ev.first_ts())
@@ -327,8 +414,9 @@ class StorylineLinker:
         if len(prof) > 2 * self.cfg.profile_terms:
             self._prune(dst)
         dst.norm = math.sqrt(sum(v * v for v in dst.profile.values()))
-        self._anchors.pop(dst.id, None)
-        self._anchors.pop(src.id, None)
+        for sid in (dst.id, src.id):
+            self._anchors.pop(sid, None)
+            self._anchor_words_cache.pop(sid, None)
         dst.n_items += src.n_items
         dst.n_events += src.n_events
         dst.first_ts = min(dst.first_ts, src.first_ts)

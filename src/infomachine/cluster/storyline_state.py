@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from infomachine.cluster.features import DocumentFrequencies, Vector, raw_features
+from infomachine.cluster.features import DocumentFrequencies, Vector, body_words_count, raw_features
 
 
 @dataclass
@@ -37,8 +37,16 @@ class StorylineConfig:
     min_terms: int = 3  # a match needs at least N shared terms ...
     max_share: float = 0.9  # ... and no single name carrying more than this share of it
     require_name: bool = True  # ... and at least one shared name (entity)
+    generic_share: float = 0.15  # a word (not of a name) in this share of storylines ...
+    generic_min: int = 5  # ... and in at least N of them is generic: no evidence of a subject
+    generic_score: bool = True  # generic words are left out of the score too (else only of the guards)
     common_share: float = 0.005  # words in this share of background documents are not names
     anchors: int = 5  # the event must name one of the storyline's N heaviest names (0: off)
+    mention_weight: float = 0.3  # an item text naming a storyline's main name: this much evidence (0: off)
+    mention_chars: int = 4000  # ... read in the first N characters of each item's title + text
+    mention_items: int = 20  # ... of the event's first N items, ...
+    mention_share: float = 0.5  # ... and in at least this share of them
+    mention_body_words: int = 25  # items with fewer body words are headlines: not read for mentions
     link_weight: float = 1.0  # item->item URL links place an event (0: off)
     # used only when an event comes without a vector (items' texts are read):
     title_weight: float = 2.0
@@ -161,6 +169,22 @@ def event_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> Ve
     return {t: w / norm for t, w in vec.items()} if norm else {}
 
 
+def event_text(ev: EventInput, cfg: StorylineConfig) -> list[str]:
+    """The titles + texts of the event's first ``mention_items`` items (first
+    ``mention_chars`` characters each) that have a body (``mention_body_words``
+    words beyond the title), lower-cased, each word after a space."""
+    out = []
+    for it in ev.items[: cfg.mention_items]:
+        if body_words_count(it.title, it.text or "", cfg.mention_body_words) < cfg.mention_body_words:
+            continue  # a headline: its words are all in the event's vector already
+        text = (it.title + " " + (it.text or ""))[: cfg.mention_chars]
+        out.append(" " + _NON_WORD.sub(" ", text.lower()))
+    return out
+
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
 def _items_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> Vector:
     """Sum of the items' TF-IDF vectors (document frequencies kept in ``state``)."""
     df = DocumentFrequencies(state.df, state.n_docs)
@@ -177,31 +201,43 @@ def _items_vector(ev: EventInput, cfg: StorylineConfig, state: LinkerState) -> V
     return out
 
 
-def is_name(term: str) -> bool:
+def is_name(term: str, common: Callable[[str], bool] | None = None) -> bool:
     """An entity-like feature that can name an actor: not a two-letter acronym
-    ("US", "UN", "AI", "EU" are in every other story) nor a bare number."""
-    return term.startswith("e:") and len(term) > 4 and not term[2:].replace(".", "").isdigit()
+    ("US", "U.S.", "UN", "AI", "EU" are in every other story), nor a bare
+    number, nor (given ``common``) one common word set in capitals ("UPDATE",
+    "CEO", "LIVE" open headlines of every subject)."""
+    if not term.startswith("e:"):
+        return False
+    body = term[2:].replace(".", "")
+    if len(body) <= 2 or body.isdigit():
+        return False
+    return common is None or " " in body or not common(body)
 
 
-def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool]) -> dict[str, str]:
+def event_names(vec: Vector, common: Callable[[str], bool]) -> list[str]:
+    """The names of an event vector, heaviest first (see ``is_name``)."""
+    return [t for t in sorted(vec, key=lambda t: (-vec[t], t)) if is_name(t, common)]
+
+
+def name_groups(vec: Vector, shared: Vector, common: Callable[[str], bool],
+                names: list[str] | None = None) -> dict[str, str]:
     """Shared term -> the name it belongs to. A name is an entity of the event
     (``vec``) with its uncommon words: "e:president dilma rousseff", "rousseff",
     "dilma" are one name; a shared word of it ("rousseff") is evidence of that
     name even when the other side spells the entity differently ("e:ms rousseff")."""
     groups: dict[str, str] = {}
-    for t in sorted(vec, key=lambda t: (-vec[t], t)):
-        if is_name(t):
-            if t in shared:
-                groups.setdefault(t, t)
-            for word in t[2:].split(" "):
-                if len(word) > 2 and word in shared and not common(word):
-                    groups.setdefault(word, t)
+    for t in event_names(vec, common) if names is None else names:
+        if t in shared:
+            groups.setdefault(t, t)
+        for word in t[2:].split(" "):
+            if len(word) > 2 and word in shared and not common(word):
+                groups.setdefault(word, t)
     return groups
 
 
 def anchor_names(profile: Vector, n: int, common: Callable[[str], bool]) -> list[list[str]]:
     """The ``n`` heaviest names of a profile, each as [entity, its uncommon words...]."""
-    names = heapq.nlargest(n, ((w, t) for t, w in profile.items() if is_name(t)))
+    names = heapq.nlargest(n, ((w, t) for t, w in profile.items() if is_name(t, common)))
     return [[t] + [w for w in t[2:].split(" ") if len(w) > 2 and not common(w) and w != t[2:]]
             for _, t in names]
 
