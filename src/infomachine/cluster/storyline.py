@@ -53,24 +53,21 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from infomachine.cluster.features import CONNECTORS, Vector
+from infomachine.cluster.features import Vector
+from infomachine.cluster.storyline_score import StorylineEvidence
 from infomachine.cluster.storyline_state import (
     EventInput,
     ItemInput,
     LinkerState,
     Storyline,
     StorylineConfig,
-    anchor_names,
-    event_names,
     event_text,
     event_vector,
     links_in,
-    name_groups,
     normalise_url,
     storyline_id_for,
 )
 
-DAY = 86400.0
 __all__ = ["EventInput", "ItemInput", "LinkResult", "LinkerState", "Storyline", "StorylineConfig",
            "StorylineLinker", "storyline_id_for"]
 
@@ -88,7 +85,7 @@ class LinkResult:
     merged: list[tuple[str, str]] = field(default_factory=list)  # (storyline merged away, into)
 
 
-class StorylineLinker:
+class StorylineLinker(StorylineEvidence):
     """Online storyline linking over a ``LinkerState`` (see module docstring)."""
 
     def __init__(self, config: StorylineConfig | None = None, state: LinkerState | None = None) -> None:
@@ -252,126 +249,13 @@ class StorylineLinker:
         ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         return [sid for sid, _ in ranked if sid in st.storylines]
 
-    def _mentioned(self, story: Storyline) -> list[str]:
-        """The storyline's main names whose words (all of them) the event's text has."""
-        texts, seen = self._text, self._mention_cache
-        out = []
-        for name in self._anchor_list(story):
-            ent = name[0]
-            hit = seen.get(ent)
-            if hit is None:
-                words = [w for w in ent[2:].split(" ") if len(w) > 2 and w not in CONNECTORS]
-                hit = bool(words) and all(" " + w in self._text_all for w in words)
-                if hit and len(texts) > 1:
-                    need = max(1, math.ceil(self.cfg.mention_share * len(texts)))
-                    hit = sum(all(" " + w in text for w in words) for text in texts) >= need
-                seen[ent] = hit
-            if hit:
-                out.append(ent)
-        return out
 
-    def _names_anchor(self, story: Storyline, vec: Vector) -> bool | None:
-        """Does the event name one of the storyline's main names? (None: it has none)"""
-        anchors = self._anchor_list(story)
-        if not anchors:
-            return None
-        return any(t in vec for name in anchors for t in name)
 
-    def _anchor_words(self, story: Storyline) -> set[str]:
-        words = self._anchor_words_cache.get(story.id)
-        if words is None:
-            words = self._anchor_words_cache[story.id] = {
-                w for name in self._anchor_list(story) for w in name[0][2:].split(" ") if len(w) > 2}
-        return words
 
-    def _anchor_list(self, story: Storyline) -> list[list[str]]:
-        anchors = self._anchors.get(story.id)
-        if anchors is None:
-            anchors = self._anchors[story.id] = anchor_names(story.profile, self.cfg.anchors, self._common)
-        return anchors
 
-    def _common(self, word: str) -> bool:
-        """Is ``word`` common in general text (wordfreq), so not a name?"""
-        hit = self._common_cache.get(word)
-        if hit is None:
-            if self._background is None:
-                from infomachine.cluster.prior import background_df
 
-                self._background = background_df(100.0)
-            hit = self._common_cache[word] = self._background(word) >= self.cfg.common_share
-        return hit
 
-    def _sfactor(self, term: str) -> float:
-        """Storyline-level IDF factor in (0, 1]: 1 for a term in one storyline."""
-        n = len(self.state.storylines)
-        sdf = self.state.sdf.get(term, 0)
-        if n <= 1 or sdf <= 1:
-            return 1.0
-        return ((1.0 + math.log((n + 1) / (sdf + 1))) / (1.0 + math.log((n + 1) / 2))) ** self.cfg.sidf_power
 
-    def _generic(self, term: str) -> bool:
-        """A word in many storylines (``generic_share`` of them, at least ``generic_min``)."""
-        sdf = self.state.sdf.get(term, 0)
-        return sdf >= self.cfg.generic_min and sdf >= self.cfg.generic_share * len(self.state.storylines)
-
-    def _score(self, story: Storyline, vec: Vector, ts: float) -> float:
-        cfg = self.cfg
-        prof = story.profile
-        if not story.norm:
-            return 0.0
-        parts: dict[str, float] = {}
-        total = 0.0
-        for t, w in vec.items():
-            pw = prof.get(t)
-            if pw is not None:
-                c = w * pw * self._sfactor(t)
-                parts[t] = c
-                total += c
-        mentioned = self._mentioned(story) if self._text else []
-        for ent in mentioned:
-            # the event's text names one of the storyline's main names, even if its
-            # vector (the heaviest terms of its first words) does not
-            if ent not in parts:
-                c = cfg.mention_weight * prof[ent] * self._sfactor(ent)
-                parts[ent] = c
-                total += c
-        if total <= 0 or len(parts) < cfg.min_terms:
-            return 0.0
-        # a name is an entity with its words ("e:barack obama", "barack", "obama")
-        if self._names is None:
-            self._names = event_names(vec, self._common)
-        groups = name_groups(vec, parts, self._common, self._names)
-        for ent in mentioned:
-            groups.setdefault(ent, ent)
-        generic = [t for t in parts if t not in groups and self._generic(t)]
-        if generic and cfg.anchors:
-            own = self._anchor_words(story)  # "brown" of the storyline's "e:chris brown"
-            generic = [t for t in generic if t not in own]
-        if generic:
-            # words spread over many unrelated storylines ("latest", "analysis",
-            # "breaking") say nothing about the subject: they neither count as
-            # shared terms nor dilute the share of a single name
-            for t in generic:
-                total -= parts.pop(t)
-            if len(parts) < cfg.min_terms or total <= 0:
-                return 0.0
-            if not cfg.generic_score:
-                total += sum(w * prof[t] * self._sfactor(t) for t in generic for w in (vec[t],))
-        by_group: dict[str, float] = {}
-        for t, c in parts.items():
-            g = groups.get(t, t)
-            by_group[g] = by_group.get(g, 0.0) + c
-        anchored = (True if mentioned else self._names_anchor(story, vec)) if cfg.anchors else None
-        if anchored is False:
-            return 0.0  # the storyline's main actors are not in the event
-        if cfg.require_name and not groups:
-            return 0.0  # subject words alone ("model", "release") do not make a storyline
-        if max(by_group.values()) > cfg.max_share * total:
-            return 0.0  # one name alone does not either
-        sim = total / story.norm
-        gap = max(0.0, (ts - story.last_ts) / DAY)
-        fl = cfg.decay_floor
-        return sim * (fl + (1.0 - fl) * 0.5 ** (gap / cfg.half_life_days))
 
     # ------------------------------------------------------------ updates
 
