@@ -19,7 +19,7 @@ from httpserver import LocalServer, server_fixture
 
 from infomachine.cli import cli
 from infomachine.sources.feeds import feed_source
-from infomachine.store import SQLiteStore
+from infomachine.store import SQLiteStore, open_store
 
 local_server = server_fixture()
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,19 +73,20 @@ def webhook() -> Iterator[tuple[str, list[dict[str, object]]]]:
 
 
 def test_run_once_polls_clusters_synthesizes_publishes_and_posts(
-    tmp_path: Path, local_server: LocalServer, webhook: tuple[str, list[dict[str, object]]]
+    tmp_path: Path, local_server: LocalServer, webhook: tuple[str, list[dict[str, object]]],
+    db_url: str,
 ) -> None:
     hook_url, received = webhook
     local_server.route("/news.xml", body=feed(TOPIC), headers={"Content-Type": "application/rss+xml"})
-    db = tmp_path / "run.db"
-    with SQLiteStore(db) as store:
+    db = db_url
+    with open_store(db) as store:
         src = store.upsert_source(feed_source(local_server.url("/news.xml")))
     site = tmp_path / "site"
     result = CliRunner().invoke(cli, ["--db", str(db), "run", "--once", "--allow-private",
                                       "--webhook", hook_url, "--site-dir", str(site)])
     assert result.exit_code == 0, result.output
     assert "3 new items" in result.output
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         items = store.list_items()
         assert len(items) == 3 and {i.source for i in items} == {src.id}
         assert all(i.story_id for i in items)

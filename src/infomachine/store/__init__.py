@@ -57,6 +57,15 @@ def db_exists(ref: DbRef) -> bool:
     return Path(ref).exists()
 
 
+def display_db(ref: DbRef) -> str:
+    """``ref`` as messages show it (a URL without its password)."""
+    if is_postgres(ref):
+        from infomachine.store.postgres.core import redact
+
+        return redact(str(ref))
+    return str(ref)
+
+
 def open_store(ref: DbRef | None = None, *, migrate: bool = True) -> Store:
     """Open (and migrate) the store at ``ref``: a ``postgresql://`` URL, a SQLite
     file path, else ``$INFOMACHINE_DB`` or ./infomachine.db."""
@@ -86,6 +95,7 @@ __all__ = [
     "StoryStore",
     "DbRef",
     "db_exists",
+    "display_db",
     "db_ref",
     "default_db",
     "default_db_path",
