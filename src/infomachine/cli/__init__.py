@@ -75,6 +75,7 @@ def main() -> None:
 def _register() -> None:
     from infomachine.cli import (
         brief_cmds,
+        copy_cmds,
         demo_cmds,
         items_cmds,
         run_cmds,
@@ -83,7 +84,9 @@ def _register() -> None:
         web_cmds,
     )
 
-    for module in (items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds):
+    for module in (
+        items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds, copy_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 
