@@ -82,10 +82,12 @@ def _register() -> None:
         sources_cmds,
         story_cmds,
         web_cmds,
+        worker_cmds,
     )
 
     for module in (
         items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds, copy_cmds,
+        worker_cmds,
     ):
         for command in module.COMMANDS:
             cli.add_command(command)

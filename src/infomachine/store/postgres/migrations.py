@@ -201,4 +201,41 @@ MIGRATIONS: list[tuple[str, str | Callable[[psycopg.Connection[Any]], None]]] = 
         """,
     ),
     ("0032_item_lsh_backfill", backfill_item_lsh),
+    (
+        # Workers (``infomachine worker``): leases with deadlines (a source polled,
+        # a story synthesized, an outbox row published), who is alive, and the
+        # outbox of brief versions to publish, written with the version itself.
+        "0040_workers",
+        """
+        CREATE TABLE work_leases (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            worker TEXT NOT NULL,
+            deadline TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (kind, key)
+        );
+        CREATE TABLE workers (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TIMESTAMPTZ NOT NULL,
+            heartbeat TIMESTAMPTZ NOT NULL,
+            doing TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE publish_outbox (
+            id BIGSERIAL PRIMARY KEY,
+            story_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL,
+            webhook_sent_at TIMESTAMPTZ,
+            site_done_at TIMESTAMPTZ,
+            UNIQUE (story_id, version)
+        );
+        CREATE TABLE story_synced (
+            story_id TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            synced_at TIMESTAMPTZ NOT NULL
+        );
+        """,
+    ),
 ]
