@@ -20,8 +20,9 @@ run loop (``run/runner.py``):
    stories with new versions.
 
 A worker killed at any point loses nothing: what it had not committed is
-redone by another once its leases expire (``lease_seconds``), and what it
-had committed is never done twice.  The one exception is a webhook whose
+redone by another once its leases expire (``lease_seconds`` after its last
+renewal: a live worker's keeper thread renews them), and what it had
+committed is never done twice.  The one exception is a webhook whose
 POST succeeded just before the kill, before the commit that records it: it
 is sent again (at least once; the payload's story id and version identify it).
 """
@@ -288,6 +289,7 @@ class Worker:
         """Steps until stopped; with ``once``, until a step finds nothing to do."""
         total = StepReport()
         self.queue.register()
+        self.queue.start_keeper()
         steps = 0
         try:
             with stop_on_signals(self.stop):
@@ -307,6 +309,7 @@ class Worker:
                         break
                     self.stop.wait(idle)
         finally:
+            self.queue.stop_keeper()
             try:
                 self.queue.unregister()
             except Exception:  # noqa: BLE001 - the database may be what failed

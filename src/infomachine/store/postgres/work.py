@@ -19,6 +19,11 @@ machines take work from one database.  Everything here is rows and locks:
 * ``story_synced``: the set of items (a fingerprint) each story was last
   synthesized from, so only stories whose items changed are synthesized.
 * ``workers``: who is alive (a heartbeat) and what each is doing.
+
+While a worker lives, a keeper thread (its own connection) pushes the
+deadlines of all its leases forward every third of ``lease_seconds``, so a
+long task (a slow feed, a synthesis of many LLM calls) keeps its lease; a
+killed worker's keeper dies with it and its leases run out.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import threading
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,9 +65,42 @@ class WorkQueue:
         self.conn = store.conn
         self.id = worker_id or new_worker_id()
         self.lease = timedelta(seconds=lease_seconds)
+        self._keeper: threading.Thread | None = None
+        self._stop_keeper = threading.Event()
         self.conn.execute("SELECT set_config('application_name', %s, false)", (f"infomachine worker {self.id}"[:63],))
 
     # ------------------------------------------------------------------ workers
+
+    def start_keeper(self) -> None:
+        """Renew this worker's leases (and heartbeat) in the background."""
+        self._stop_keeper = threading.Event()
+        self._keeper = threading.Thread(target=self._keep, name="lease-keeper", daemon=True)
+        self._keeper.start()
+
+    def stop_keeper(self) -> None:
+        if self._keeper is not None:
+            self._stop_keeper.set()
+            self._keeper.join(timeout=10)
+            self._keeper = None
+
+    def _keep(self) -> None:
+        import psycopg
+
+        every = max(0.2, self.lease.total_seconds() / 3)
+        try:
+            conn = psycopg.connect(self.store.url, autocommit=True)
+        except psycopg.Error:
+            return
+        with conn:
+            while not self._stop_keeper.wait(every):
+                now = utcnow()
+                try:
+                    conn.execute("UPDATE work_leases SET deadline = %s WHERE worker = %s AND deadline > %s",
+                                 (self._deadline(now), self.id, to_pg_time(now)))
+                    conn.execute("UPDATE workers SET heartbeat = %s WHERE id = %s",
+                                 (to_pg_time(now), self.id))
+                except psycopg.Error:
+                    continue  # the next round tries again; leases run out if it keeps failing
 
     def register(self) -> None:
         now = to_pg_time(utcnow())
