@@ -103,7 +103,7 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 # Variables that change behaviour and are kept for the test run (where the shared data is).
-KEEP_ENV = {"INFOMACHINE_SHARED_DATA"}
+KEEP_ENV = {"INFOMACHINE_SHARED_DATA", "INFOMACHINE_TEST_PG_BIN", "INFOMACHINE_TEST_PG_URL"}
 
 
 @pytest.fixture(autouse=True)

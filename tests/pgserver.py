@@ -31,8 +31,8 @@ TEMPLATE = "im_template"
 
 def find_bin() -> Path | None:
     env = os.environ.get("INFOMACHINE_TEST_PG_BIN")
-    candidates = [env] if env else []
-    for pattern in PG_BIN_GLOBS:
+    candidates: list[str] = [env] if env else []
+    for pattern in PG_BIN_GLOBS if not env else ():
         candidates += sorted(glob.glob(pattern), reverse=True)
     for c in candidates:
         if c and (Path(c) / "initdb").exists() and (Path(c) / "pg_ctl").exists():
