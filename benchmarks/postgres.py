@@ -6,10 +6,10 @@ and synthesis with 1, 2 and 4 workers against a scripted LLM taking 1 s a call.
   SQLite file and a fresh PostgreSQL database; wall time of each stage.
 * search: ``--queries`` (default 300) one- and two-word queries drawn from
   the items' titles, run against both; p50 and p95 latency.
-* workers: ``--stories`` (default 16) stories, one item each, already
-  clustered; then 1, 2 and 4 ``infomachine worker --once`` processes drain
-  the synthesis against an OpenAI-compatible server on 127.0.0.1 answering
-  every call after 1 s; wall time until every story has its brief.
+* workers: 1, 2 and 4 ``infomachine worker`` processes are started and left
+  idle, then ``--stories`` (default 16) new stories of one item each arrive;
+  wall time until every story has its brief, synthesized through an
+  OpenAI-compatible server on 127.0.0.1 that answers every call after 1 s.
 
 PostgreSQL is a throwaway local server (``tests/pgserver.py``: initdb into a
 temporary folder, fsync off) unless ``--pg-url`` names one whose user may
@@ -104,6 +104,11 @@ class SlowLLM(BaseHTTPRequestHandler):
 
 
 def synthesis_with_workers(server: Any, n_stories: int, counts: list[int]) -> dict[str, Any]:
+    """Steady state: ``workers`` long-running workers, started and idle first (so
+    process start-up is not measured), then ``n_stories`` new stories arrive;
+    wall time until every one has its brief."""
+    import signal
+
     from infomachine.ingest.batch import ingest_records
     from infomachine.models import Record
     from infomachine.store import open_store
@@ -118,24 +123,30 @@ def synthesis_with_workers(server: Any, n_stories: int, counts: list[int]) -> di
     try:
         for workers in counts:
             url = server.new_database()
-            with open_store(url) as store:
-                for s in range(n_stories):
-                    ingest_records(store, [Record(origin=f"w{s}", url=f"https://w.example/{s}",
-                                                  title=f"Story {s} headline", text=f"Story {s} body text. " * 20,
-                                                  published="2025-03-03T09:00:00Z")], story=f"story-{s}")
-                store.cluster_mark_seen([i.id for i in store.list_items()])
-            cmd = [sys.executable, "-m", "infomachine", "--db", url, "worker", "--once", "-q",
+            cmd = [sys.executable, "-m", "infomachine", "--db", url, "worker", "-q", "--idle", "0.5",
                    "--site-dir", "", "--format", "json"]
-            t0 = time.perf_counter()
             procs = [subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                      for _ in range(workers)]
-            reports = [json.loads(p.communicate(timeout=600)[0] or "{}") for p in procs]
-            wall = time.perf_counter() - t0
             with open_store(url) as store:
-                briefs = sum(1 for s in store.list_stories() if store.latest_brief(s.id))
+                conn: Any = store.conn  # type: ignore[attr-defined]
+                while conn.execute("SELECT COUNT(*) FROM workers WHERE doing = 'idle'").fetchone()[0] < workers:
+                    time.sleep(0.1)
+                t0 = time.perf_counter()
+                for s in range(n_stories):
+                    ingest_records(store, [Record(
+                        origin=f"w{s}", url=f"https://w.example/{s}", title=f"Story {s} headline",
+                        text=f"Story {s} body text. " * 20, published="2025-03-03T09:00:00Z")],
+                        story=f"story-{s}")
+                while sum(1 for st in store.list_stories() if store.latest_brief(st.id)) < n_stories:
+                    time.sleep(0.05)
+                wall = time.perf_counter() - t0
                 calls = store.llm_usage()["calls"]
-            out[str(workers)] = {"wall_s": round(wall, 1), "briefs": briefs, "llm_calls": calls,
+            for p in procs:
+                p.send_signal(signal.SIGTERM)
+            reports = [json.loads(p.communicate(timeout=120)[0] or "{}") for p in procs]
+            out[str(workers)] = {"wall_s": round(wall, 1), "briefs": n_stories, "llm_calls": calls,
                                  "per_worker": [len(r.get("new_versions", [])) for r in reports]}
+            print("workers", workers, json.dumps(out[str(workers)]), file=sys.stderr)
     finally:
         llm.shutdown()
         llm.server_close()

@@ -87,6 +87,16 @@ class StepReport:
                 "errors": self.errors}
 
 
+def _load_stages() -> None:
+    """Import every stage up front (seconds of imports), so a worker's first task
+    is as fast as its later ones."""
+    import infomachine.cluster.reactive
+    import infomachine.cluster.stage
+    import infomachine.publish.site
+    import infomachine.synth.llm.synthesizer
+    import infomachine.synth.stage  # noqa: F401
+
+
 class LeaseLost(InfomachineError):
     """The lease expired before the result could be written: another worker redoes it."""
 
@@ -136,6 +146,7 @@ class Worker:
         self.on_event = on_event
         self.stop = stop or StopFlag()
         self._site_exported = False
+        self._expired_at = 0.0
 
     @property
     def id(self) -> str:
@@ -154,7 +165,9 @@ class Worker:
 
     def step(self) -> StepReport:
         report = StepReport()
-        self.queue.expire()
+        if time.monotonic() - self._expired_at > min(5.0, self.queue.lease.total_seconds() / 3):
+            self.queue.expire()
+            self._expired_at = time.monotonic()
         for stage in (self._poll, self._cluster, self._synthesize, self._publish):
             if self.stop.stopped:
                 break
@@ -225,6 +238,8 @@ class Worker:
                         report: StepReport) -> None:
         if self.queue.fingerprint(story.id) != fingerprint:
             return  # its items changed again since the list was made: the next step takes it
+        if self.queue.synced_fingerprint(story.id) == fingerprint:
+            return  # another worker synthesized it since the list was made
         self.queue.heartbeat(f"synthesizing {story.slug}")
         leased = cast(Store, _LeasedStore(self.store, self.queue, fingerprint, bool(self.config.webhook)))
         try:
@@ -288,6 +303,7 @@ class Worker:
     def run(self, *, once: bool = False, idle: float = 5.0, max_steps: int | None = None) -> StepReport:
         """Steps until stopped; with ``once``, until a step finds nothing to do."""
         total = StepReport()
+        _load_stages()
         self.queue.register()
         self.queue.start_keeper()
         steps = 0

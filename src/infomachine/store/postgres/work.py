@@ -218,6 +218,10 @@ class WorkQueue:
         ).fetchone()
         return row[0] if row else None
 
+    def synced_fingerprint(self, story_id: str) -> str | None:
+        row = self.conn.execute("SELECT fingerprint FROM story_synced WHERE story_id = %s", (story_id,)).fetchone()
+        return str(row[0]) if row else None
+
     def mark_synced(self, story_id: str, fingerprint: str) -> None:
         self.conn.execute(
             "INSERT INTO story_synced(story_id, fingerprint, synced_at) VALUES (%s, %s, %s) "
