@@ -250,3 +250,31 @@ def test_a_worker_killed_mid_synthesis_loses_nothing(
     _add_feeds(pg_url, local_server, list(TOPICS))
     _kill_then_recover(pg_url, hook, tmp_path / "site", "story", delay, llm=slow_llm)
     _assert_consistent(pg_url, received, 3 * len(TOPICS))
+
+
+def test_workers_shows_who_holds_what(pg_url: str) -> None:
+    from infomachine.store.postgres.work import CLUSTER_LOCK, WorkQueue
+
+    store = open_store(pg_url)
+    queue = WorkQueue(store, "host-a:1:beef", lease_seconds=60)  # type: ignore[arg-type]
+    try:
+        queue.register()
+        assert queue.try_lock(CLUSTER_LOCK) and queue.claim("story", "s1")
+        with open_store(pg_url) as other:  # another worker cannot take either
+            rival = WorkQueue(other, "host-b:2:cafe")  # type: ignore[arg-type]
+            assert not rival.try_lock(CLUSTER_LOCK) and not rival.claim("story", "s1")
+        out = CliRunner().invoke(cli, ["--db", pg_url, "workers", "--format", "json"])
+        assert out.exit_code == 0, out.output
+        status = json.loads(out.output)
+        assert [w["id"] for w in status["workers"]] == ["host-a:1:beef"]
+        assert status["locks"] == [{"lock": "clustering", "holder": "host-a:1:beef", "pid": status["locks"][0]["pid"]}]
+        assert [(lease["kind"], lease["key"], lease["worker"]) for lease in status["leases"]] == [
+            ("story", "s1", "host-a:1:beef")]
+        text = CliRunner().invoke(cli, ["--db", pg_url, "workers"]).output
+        assert "clustering: held by host-a:1:beef" in text and "story s1  host-a:1:beef" in text
+    finally:
+        queue.unregister()
+        store.close()  # the lock goes with the connection
+    with open_store(pg_url) as s:
+        assert work_status(s) == {"workers": [], "leases": [], "locks": [],  # type: ignore[arg-type]
+                                  "outbox": {"webhooks_pending": 0, "site_pending": 0}}
