@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from infomachine.cli import cli
 from infomachine.ingest.batch import ingest_records
 from infomachine.models import Record
-from infomachine.store import SQLiteStore
+from infomachine.store import open_store
 
 TEXTS = [
     ("2026-03-02", "The regional water board said on March 2, 2026 that the Osk dam gates would open."),
@@ -21,8 +21,8 @@ TEXTS = [
 ]
 
 
-def add(db: Path, texts: list[tuple[str, str]], start: int = 1) -> None:
-    store = SQLiteStore(db)
+def add(db: Path | str, texts: list[tuple[str, str]], start: int = 1) -> None:
+    store = open_store(db)
     try:
         ingest_records(
             store,
@@ -38,10 +38,9 @@ def add(db: Path, texts: list[tuple[str, str]], start: int = 1) -> None:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    path = tmp_path / "cli.db"
-    add(path, TEXTS[:2])
-    return path
+def db(db_url: str) -> str:  # a SQLite path or a postgresql:// URL (conftest)
+    add(db_url, TEXTS[:2])
+    return db_url
 
 
 def run(db: Path, *args: str) -> object:
@@ -95,7 +94,7 @@ def test_verify_reports_support_and_fails_on_unsupported(db: Path) -> None:
     r = run(db, "verify", "osk-dam")
     assert r.exit_code == 0 and "unsupported" in r.output
     # tamper with the stored item text: the stored brief no longer verifies
-    store = SQLiteStore(db)
+    store = open_store(db)
     store.execute("UPDATE items SET text = 'nothing here', title = 'x'")
     store.close()
     r = run(db, "verify", "osk-dam", "--format", "json")

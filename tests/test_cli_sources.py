@@ -10,15 +10,15 @@ from click.testing import CliRunner
 from httpserver import LocalServer, server_fixture
 
 from infomachine.cli import cli
-from infomachine.store import SQLiteStore
+from infomachine.store import open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 local_server = server_fixture()
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return tmp_path / "cli.db"
+def db(db_url: str) -> str:  # a SQLite path or a postgresql:// URL (conftest)
+    return db_url
 
 
 def run(db: Path, *args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
@@ -108,7 +108,7 @@ def test_ingest_feed_url_records_source(db: Path, local_server: LocalServer) -> 
     assert source["name"] == "Riverside Daily"
     assert source["last_status"] == 200 and source["last_fetch"]
     assert source["item_count"] == 3
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         stored = store.get_source(source["id"])
         assert stored.etag == '"abc"'
         items = {i.title: i for i in store.list_items()}

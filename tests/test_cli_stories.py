@@ -22,9 +22,9 @@ def write(tmp_path: Path) -> Path:
     return path
 
 
-def test_cluster_then_stories_json(tmp_path: Path) -> None:
+def test_cluster_then_stories_json(tmp_path: Path, db_url: str) -> None:
     runner = CliRunner()
-    db = str(tmp_path / "x.db")
+    db = db_url
     assert runner.invoke(cli, ["--db", db, "ingest", str(write(tmp_path))]).exit_code == 0
     out = runner.invoke(cli, ["--db", db, "cluster", "--format", "json"])
     assert out.exit_code == 0, out.output

@@ -147,7 +147,7 @@ def test_pinned_story_respected(store: SQLiteStore) -> None:
     assert pinned.pinned
     # the later quake reports join the pinned story; the pinned item never moves
     assert pinned.item_count == 4
-    pinned_item = store.execute("SELECT story_id FROM items WHERE pinned = 1").fetchone()
+    pinned_item = store.execute("SELECT story_id FROM items WHERE pinned").fetchone()
     assert pinned_item[0] == pinned.id
 
 

@@ -84,8 +84,8 @@ def test_bad_lines_are_recorded_and_the_rest_goes_in(store: SQLiteStore, tmp_pat
     assert len(store.list_ingest_errors()) == 3
 
 
-def test_cli_ingest_items_search(tmp_path: Path) -> None:
-    db = tmp_path / "cli.db"
+def test_cli_ingest_items_search(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     path = _write_jsonl(tmp_path / "items.jsonl", _rows())
     runner = CliRunner()
     result = runner.invoke(cli, ["--db", str(db), "ingest", str(path)])

@@ -369,6 +369,7 @@ def test_make_synthesizer_configuration(monkeypatch: pytest.MonkeyPatch, tmp_pat
         LLMConfig(base_url="x", model="y", json_mode="xml")
 
 
+@pytest.mark.sqlite_only
 def test_llm_calls_migration(store: Any) -> None:
     assert "0030_llm_calls" in store.applied_migrations()
     cols = {r[1] for r in store.execute("PRAGMA table_info(llm_calls)")}

@@ -17,7 +17,7 @@ from infomachine.intake.politeness import cache_max_age, feed_refresh_hint
 from infomachine.intake.poll import PollConfig, Poller
 from infomachine.models import Source
 from infomachine.sources.feeds import feed_source
-from infomachine.store import SQLiteStore
+from infomachine.store import SQLiteStore, open_store
 
 local_server = server_fixture()
 T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -364,7 +364,7 @@ def test_source_removed_mid_poll_keeps_its_items_and_the_others(
     store: SQLiteStore, local_server: LocalServer
 ) -> None:
     """A user removes a source while it is being fetched: nothing fetched is lost."""
-    other = SQLiteStore(store.path)  # the user's `infomachine remove`, another connection
+    other = open_store(store.path)  # the user's `infomachine remove`, another connection
     gone: dict[str, str] = {}
 
     def removed_while_fetched(req: BaseHTTPRequestHandler) -> None:

@@ -19,7 +19,7 @@ from httpserver import LocalServer, server_fixture
 
 from infomachine.cli import cli
 from infomachine.sources.feeds import feed_source
-from infomachine.store import SQLiteStore
+from infomachine.store import SQLiteStore, open_store
 
 local_server = server_fixture()
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,19 +73,20 @@ def webhook() -> Iterator[tuple[str, list[dict[str, object]]]]:
 
 
 def test_run_once_polls_clusters_synthesizes_publishes_and_posts(
-    tmp_path: Path, local_server: LocalServer, webhook: tuple[str, list[dict[str, object]]]
+    tmp_path: Path, local_server: LocalServer, webhook: tuple[str, list[dict[str, object]]],
+    db_url: str,
 ) -> None:
     hook_url, received = webhook
     local_server.route("/news.xml", body=feed(TOPIC), headers={"Content-Type": "application/rss+xml"})
-    db = tmp_path / "run.db"
-    with SQLiteStore(db) as store:
+    db = db_url
+    with open_store(db) as store:
         src = store.upsert_source(feed_source(local_server.url("/news.xml")))
     site = tmp_path / "site"
     result = CliRunner().invoke(cli, ["--db", str(db), "run", "--once", "--allow-private",
                                       "--webhook", hook_url, "--site-dir", str(site)])
     assert result.exit_code == 0, result.output
     assert "3 new items" in result.output
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         items = store.list_items()
         assert len(items) == 3 and {i.source for i in items} == {src.id}
         assert all(i.story_id for i in items)
@@ -120,23 +121,23 @@ def test_webhook_to_private_address_refused_without_allow_private(
     assert received == [{"x": 1}]
 
 
-def test_sources_commands_pause_resume_remove_add_query(tmp_path: Path) -> None:
-    db = str(tmp_path / "s.db")
+def test_sources_commands_pause_resume_remove_add_query(tmp_path: Path, db_url: str) -> None:
+    db = db_url
     runner = CliRunner()
     out = runner.invoke(cli, ["--db", db, "add-query", "open weights", "--provider", "arxiv"])
     assert out.exit_code == 0, out.output
     qid = out.output.split()[0]
     assert qid.startswith("query-") and "search_query=all:open+AND+all:weights" in out.output
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         store.update_source(qid, error_count=4, last_error="boom", status="paused",
                             metadata={**store.get_source(qid).metadata, "paused_reason": "x"})
     assert runner.invoke(cli, ["--db", db, "resume", qid]).exit_code == 0
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         s = store.get_source(qid)
         assert (s.status, s.error_count, s.last_error, s.next_poll) == ("active", 0, None, None)
         assert "paused_reason" not in s.metadata
     assert runner.invoke(cli, ["--db", db, "pause", qid]).exit_code == 0
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         assert store.get_source(qid).status == "paused"
     assert runner.invoke(cli, ["--db", db, "remove", qid]).exit_code == 0
     gone = runner.invoke(cli, ["--db", db, "remove", qid])
@@ -145,10 +146,10 @@ def test_sources_commands_pause_resume_remove_add_query(tmp_path: Path) -> None:
     assert bad.exit_code != 0
 
 
-def test_sigterm_stops_the_loop_cleanly(tmp_path: Path, local_server: LocalServer) -> None:
+def test_sigterm_stops_the_loop_cleanly(tmp_path: Path, local_server: LocalServer, db_url: str) -> None:
     local_server.route("/news.xml", body=feed(TOPIC[:1]), headers={"Content-Type": "application/rss+xml"})
-    db = tmp_path / "loop.db"
-    with SQLiteStore(db) as store:
+    db = db_url
+    with open_store(db) as store:
         store.upsert_source(feed_source(local_server.url("/news.xml")))
     env = {**os.environ, "INFOMACHINE_DB": str(db), "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(
@@ -169,21 +170,22 @@ def test_sigterm_stops_the_loop_cleanly(tmp_path: Path, local_server: LocalServe
     rest, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0, rest
     assert "stopped" in rest
-    with SQLiteStore(db) as store:
+    with open_store(db) as store:
         assert store.count_items() == 1
-        assert store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        if isinstance(store, SQLiteStore):
+            assert store.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
 def test_source_removed_while_run_polls_keeps_the_loop_and_the_items(
-    tmp_path: Path, local_server: LocalServer
+    tmp_path: Path, local_server: LocalServer, db_url: str
 ) -> None:
     from http.server import BaseHTTPRequestHandler as Req
 
     from infomachine.intake.poll import PollConfig, Poller
     from infomachine.run.runner import RunConfig, Runner, run_loop
 
-    store = SQLiteStore(tmp_path / "race.db")
-    other = SQLiteStore(tmp_path / "race.db")  # `infomachine remove` in another process
+    store = open_store(db_url)
+    other = open_store(db_url)  # `infomachine remove` in another process
     body = feed(TOPIC[:1])
     gone: dict[str, str] = {}
 
@@ -238,7 +240,7 @@ def test_a_failing_stage_is_reported_and_the_loop_keeps_running(tmp_path: Path) 
 
 
 def test_a_failing_story_is_reported_and_the_others_get_versions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     from infomachine.errors import SynthesisError
     from infomachine.ingest.batch import ingest_records
@@ -255,7 +257,7 @@ def test_a_failing_story_is_reported_and_the_others_get_versions(
         return real(story, items, found_via=found_via, now=now)
 
     monkeypatch.setattr(pipeline, "default_synthesizer", lambda: picky)
-    with SQLiteStore(tmp_path / "s.db") as store, Poller(PollConfig(allow_private=True)) as poller:
+    with open_store(db_url) as store, Poller(PollConfig(allow_private=True)) as poller:
         for n, (slug, (title, text)) in enumerate([("broken", TOPIC[0]), ("fine", TOPIC[1])]):
             ingest_records(store, [Record(origin=f"t{n}", url=f"https://example.org/{n}", title=title,
                                           text=text, published="2025-03-03T09:00:00Z")], story=slug)
@@ -328,7 +330,7 @@ def test_run_reports_a_half_configured_llm(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_publish_re_renders_only_stories_with_new_versions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     from infomachine.ingest.batch import ingest_records
     from infomachine.intake.poll import PollConfig, Poller
@@ -350,7 +352,7 @@ def test_publish_re_renders_only_stories_with_new_versions(
         ingest_records(store, [Record(origin=f"t{n}", url=f"https://example.org/{n}", title=title,
                                       text=text, published=f"2025-03-0{n + 3}T09:00:00Z")], story=slug)
 
-    with SQLiteStore(tmp_path / "p.db") as store, Poller(PollConfig(allow_private=True)) as poller:
+    with open_store(db_url) as store, Poller(PollConfig(allow_private=True)) as poller:
         add(store, 0, "bridge")
         add(store, 1, "budget")
         runner = Runner(store, poller, RunConfig(site_dir=str(tmp_path / "site"), cluster=False))
@@ -366,7 +368,7 @@ def test_publish_re_renders_only_stories_with_new_versions(
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
 def test_run_once_exits_1_when_a_stage_failed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, db_url: str
 ) -> None:
     import infomachine.cluster.stage
     from infomachine.errors import StoreError
@@ -375,7 +377,7 @@ def test_run_once_exits_1_when_a_stage_failed(
         raise StoreError("database is locked")
 
     monkeypatch.chdir(tmp_path)
-    db = str(tmp_path / "once.db")
+    db = db_url
     args = ["--db", db, "run", "--once", "--format", fmt, "--site-dir", str(tmp_path / "site")]
     ok = CliRunner().invoke(cli, args)
     assert ok.exit_code == 0, ok.output

@@ -14,7 +14,7 @@ from infomachine.cli import cli
 from infomachine.models import Brief, BriefStory, Sentence, Story, What
 from infomachine.publish import html, site
 from infomachine.publish.site import export_site
-from infomachine.store import SQLiteStore
+from infomachine.store import open_store
 
 SLUG = "open-model-wave"
 
@@ -25,8 +25,8 @@ def _other_brief(version_word: str, when: datetime) -> Brief:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Any:
-    store = SQLiteStore(tmp_path / "site.db")
+def store(db_url: str) -> Any:  # on SQLite and PostgreSQL (conftest)
+    store = open_store(db_url)
     data = webfixtures.populate(store)
     store.create_story(Story(id="s-other", slug="other-story", title="Other story"))
     store.save_brief("s-other", _other_brief("one", datetime(2026, 5, 25, tzinfo=UTC)))

@@ -53,6 +53,7 @@ def test_locked_database_is_a_store_error(tmp_path: Path) -> None:
     store.close()
 
 
+@pytest.mark.sqlite_only
 def test_read_only_database_is_a_store_error(store: SQLiteStore) -> None:
     store.insert_item(_item(1))
     store.conn.execute("PRAGMA query_only=ON")  # as a read-only file would (tests may run as root)

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from infomachine.cli import cli
 from infomachine.models import Brief, BriefStory, Story
 from infomachine.publish.site import export_site
-from infomachine.store import SQLiteStore
+from infomachine.store import SQLiteStore, open_store
 from infomachine.web.app import CSP, create_app
 
 SLUG = "open-model-wave"
@@ -26,9 +26,9 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> dict[str, Any]:
-    path = tmp_path / "web.db"
-    store = SQLiteStore(path)
+def db(db_url: str) -> dict[str, Any]:
+    path = db_url  # a SQLite path or a postgresql:// URL (conftest)
+    store = open_store(path)
     data = webfixtures.populate(store)
     # A second story with no brief yet, and a third changed more recently.
     store.create_story(Story(id="s-empty", slug="empty-story", title="Empty story",
@@ -269,7 +269,7 @@ def _links(html_text: str) -> list[str]:
 
 
 def test_export_site_links_resolve(db: dict[str, Any], tmp_path: Path) -> None:
-    store = SQLiteStore(db["path"])
+    store = open_store(db["path"])
     out = tmp_path / "site"
     index = export_site(store, out)
     store.close()

@@ -32,7 +32,7 @@ from infomachine.models import Record
 from infomachine.publish.pages import index_rows
 from infomachine.publish.site import export_site, markdown_files, os_reason
 from infomachine.sources.jsonl import record_from_dict
-from infomachine.store import SQLiteStore, Store
+from infomachine.store import Store, open_store
 from infomachine.store.sqlite.peek import peek_contents
 from infomachine.synth.stage import synthesize_all
 
@@ -161,7 +161,7 @@ def _run_demo(directory: Path, force: bool) -> DemoResult:
     db, site = directory / DB_NAME, directory / "site"
     rows = load_corpus()
     written = 0
-    store = SQLiteStore(db)
+    store = open_store(db)
     try:
         start = 1
         groups = batches(rows)

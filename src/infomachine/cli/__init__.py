@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,7 +17,7 @@ import click
 from infomachine import __version__
 from infomachine.cli.context import Context
 from infomachine.errors import BackendError, InfomachineError
-from infomachine.store import default_db_path
+from infomachine.store import db_ref, default_db
 
 
 class Group(click.Group):
@@ -43,14 +42,15 @@ class Group(click.Group):
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=str,
     envvar="INFOMACHINE_DB",
     default=None,
-    help="SQLite database file (default ./infomachine.db, or $INFOMACHINE_DB).",
+    help="SQLite database file, or a postgresql:// URL "
+    "(default ./infomachine.db, or $INFOMACHINE_DB).",
 )
 @click.version_option(__version__, prog_name="infomachine")
 @click.pass_context
-def cli(ctx: click.Context, db: Path | None) -> None:
+def cli(ctx: click.Context, db: str | None) -> None:
     """The Information Machine: watch sources, cluster items into stories and
     keep a living, versioned, cited brief for each.
 
@@ -59,7 +59,7 @@ def cli(ctx: click.Context, db: Path | None) -> None:
       infomachine ingest news.jsonl feeds.opml https://example.org/feed.xml
       infomachine items --format json
     """
-    state = Context(db or default_db_path())
+    state = Context(db_ref(db) if db else default_db())
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -75,15 +75,20 @@ def main() -> None:
 def _register() -> None:
     from infomachine.cli import (
         brief_cmds,
+        copy_cmds,
         demo_cmds,
         items_cmds,
         run_cmds,
         sources_cmds,
         story_cmds,
         web_cmds,
+        worker_cmds,
     )
 
-    for module in (items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds):
+    for module in (
+        items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds, copy_cmds,
+        worker_cmds,
+    ):
         for command in module.COMMANDS:
             cli.add_command(command)
 

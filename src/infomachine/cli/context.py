@@ -9,14 +9,13 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Story
-from infomachine.store import SQLiteStore, Store
+from infomachine.store import DbRef, Store, db_exists, display_db, open_store
 from infomachine.text.words import PLAIN_WORD
 
 P = ParamSpec("P")
@@ -26,21 +25,21 @@ R = TypeVar("R")
 class Context:
     """What every command gets: where the database is, opened on first use."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: DbRef) -> None:
         self.db = db
         self._store: Store | None = None
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = SQLiteStore(self.db)
+            self._store = open_store(self.db)
         return self._store
 
     def require_db(self) -> None:
         """For commands that only read: the database must already exist."""
-        if self._store is None and not self.db.exists():
+        if self._store is None and not db_exists(self.db):
             raise NotFoundError(
-                f"no database at {self.db} (run 'infomachine demo' or 'infomachine ingest' first)"
+                f"no database at {display_db(self.db)} (run 'infomachine demo' or 'infomachine ingest' first)"
             )
 
     def story(self, ref: str) -> Story:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from infomachine.cli.context import Context, pass_existing_db
+from infomachine.store import display_db
 
 
 @click.command("serve")
@@ -26,7 +27,7 @@ def serve_cmd(state: Context, host: str, port: int) -> None:
     """
     from infomachine.web.app import serve
 
-    click.echo(f"serving {state.db} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    click.echo(f"serving {display_db(state.db)} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     serve(state.db, host=host, port=port)
 
 

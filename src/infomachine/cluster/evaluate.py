@@ -104,10 +104,10 @@ def cluster_records(
     from infomachine.ingest.batch import Ingestor
     from infomachine.models import IngestProblem, Record
     from infomachine.sources.jsonl import record_from_dict
-    from infomachine.store import SQLiteStore
+    from infomachine.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="infomachine-eval-") as tmp:
-        store = SQLiteStore(db_path or Path(tmp) / "eval.db")
+        store = open_store(db_path or Path(tmp) / "eval.db")
         try:
             docs: list[Record | IngestProblem] = []
             for i, obj in enumerate(records):

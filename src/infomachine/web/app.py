@@ -25,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from infomachine.errors import InfomachineError
 from infomachine.publish import html
-from infomachine.store import SQLiteStore, Store, default_db_path
+from infomachine.store import DbRef, Store, db_ref, default_db, open_store
 from infomachine.web.handlers import (
     URLS,
     PageCache,
@@ -88,7 +88,7 @@ class SecurityHeaders:
 class StorePool:
     """One read connection per worker thread, all closed at shutdown."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: DbRef) -> None:
         self.path = path
         self._local = threading.local()
         self._all: list[Store] = []
@@ -97,7 +97,7 @@ class StorePool:
     def get(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = SQLiteStore(self.path, migrate=False)
+            store = open_store(self.path, migrate=False)
             self._local.store = store
             with self._lock:
                 self._all.append(store)
@@ -141,8 +141,8 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 
 def create_app(db_path: str | Path | None = None) -> Starlette:
     """The ASGI app over the database at ``db_path`` (default: ``$INFOMACHINE_DB``)."""
-    path = Path(db_path or default_db_path())
-    SQLiteStore(path).close()  # create and migrate once, before any reader
+    path = db_ref(db_path) if db_path else default_db()
+    open_store(path).close()  # create and migrate once, before any reader
     pool = StorePool(path)
 
     def page(fn: Callable[..., Response]) -> Callable[[Request], Response]:

@@ -14,26 +14,21 @@ exceptions, so a method can catch one to say something more specific
 
 from __future__ import annotations
 
-import functools
-import inspect
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from infomachine.errors import BackendError, MigrationError, StoreError
 from infomachine.models import utcnow
+from infomachine.store.guard import make_guard
 from infomachine.store.sqlite.migrations import MIGRATIONS
 
 # What the driver raises: its own errors, and str encoding while binding.
 BACKEND_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, UnicodeEncodeError)
-
-F = TypeVar("F", bound=Callable[..., Any])
-C = TypeVar("C", bound=type)
-
 
 def to_db_time(value: datetime | None) -> str | None:
     """Store times as sortable ISO-8601 UTC text."""
@@ -50,47 +45,9 @@ def from_db_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value)
 
 
-def guarded(fn: F) -> F:
-    """``fn`` with a driver error re-raised as ``BackendError`` (the original as
-    its ``__cause__``); a generator function stays one."""
-    if getattr(fn, "__store_guarded__", False):
-        return fn
-    if inspect.isgeneratorfunction(fn):
-
-        @functools.wraps(fn)
-        def gen_wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return (yield from fn(*args, **kwargs))
-            except BACKEND_ERRORS as exc:
-                raise BackendError(str(exc)) from exc
-
-        wrapper: Callable[..., Any] = gen_wrapper
-    else:
-
-        @functools.wraps(fn)
-        def call_wrapper(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except BACKEND_ERRORS as exc:
-                raise BackendError(str(exc)) from exc
-
-        wrapper = call_wrapper
-    wrapper.__store_guarded__ = True  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
-
-
-def guard_public_methods(cls: C) -> C:
-    """Class decorator: every public method (own or a mixin's) is ``guarded``.
-
-    The wrappers are set on ``cls`` itself; the mixins stay untouched.
-    """
-    for name in dir(cls):
-        if name.startswith("_"):
-            continue
-        attr = inspect.getattr_static(cls, name)
-        if inspect.isfunction(attr):
-            setattr(cls, name, guarded(attr))
-    return cls
+# ``guarded(fn)``: a driver error leaves ``fn`` as ``BackendError`` (see ``store/guard.py``);
+# ``guard_public_methods``: the same for every public method of a class.
+guarded, guard_public_methods = make_guard(BACKEND_ERRORS)
 
 
 class SQLiteCore:

@@ -202,4 +202,40 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
         """,
     ),
     ("0032_item_lsh_backfill", backfill_item_lsh),
+    (
+        # Workers (``infomachine worker``, PostgreSQL only) keep their leases and
+        # outbox here; the same tables exist in SQLite so both schemas match.
+        "0040_workers",
+        """
+        CREATE TABLE work_leases (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            worker TEXT NOT NULL,
+            deadline TEXT NOT NULL,
+            PRIMARY KEY (kind, key)
+        );
+        CREATE TABLE workers (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            heartbeat TEXT NOT NULL,
+            doing TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE publish_outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            story_id TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            webhook_sent_at TEXT,
+            site_done_at TEXT,
+            UNIQUE (story_id, version)
+        );
+        CREATE TABLE story_synced (
+            story_id TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            synced_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
