@@ -142,6 +142,7 @@ def test_a_comments_heading_without_comments_only_drops_itself() -> None:
         "March 14, 2025 9:30 AM EST",
         "SAN JOSE, DEC. 17 \u2014 12 AM EDT",
         "Updated: 12:05 PM EDT, Fri March 14, 2025",
+        "Gwen Hale says: March 31, 2011 at 2:31 pm | Reply I have been following your blog.",
         "Copy the URL and paste into your emails",
         "Share this article",
         "Share on Facebook",
@@ -182,6 +183,9 @@ def test_furniture_line_goes(line: str) -> None:
         "All rights reserved to the union were kept in the new contract, its lawyer said, and the vote is next week.",
         "Reply times from the agency have doubled since January.",
         "Related parties must disclose their holdings.",
+        "Mayor Jones said on March 2, 2026 at 3 pm that the bridge would reopen.",
+        "Novatech said on March 2, 2026 that it recalls Nova phone batteries.",
+        "March 2, 2026 was the wettest day of the year.",
     ],
 )
 def test_content_line_that_mentions_furniture_words_stays(line: str) -> None:

@@ -33,7 +33,8 @@ _DATE = (
     r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
     r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4})"
 )
-_TIME = r"(?:\d{1,2}(?::\d{2}){0,2}\s*(?:[ap]\.?m\.?|AM|PM|h)?(?:\s+[A-Z]{2,4}T?)?|\d{1,2}:\d{2})"
+_TZ = r"(?:\s+(?:[ECMP][SD]T|UTC|GMT|BST|CES?T|IST|JST|AEST|[A-Z]{2,4}T)\b)?"
+_TIME = rf"(?:\d{{1,2}}:\d{{2}}(?::\d{{2}})?\s*(?:[ap]\.?m\.?|AM|PM)?{_TZ}|\d{{1,2}}\s*(?:[ap]\.?m\.?|AM|PM){_TZ})"
 _STAMP_WORDS = (
     r"(?:(?:Published|Updated|Posted|Last\s+updated|Last\s+modified|First\s+published|Modified|"
     r"Date|Time|Created)(?:\s+(?:on|at))?\s*:?)"
@@ -61,8 +62,9 @@ _COMMENT_META = re.compile(
 _COMMENTER = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+(?:says|said|wrote|writes|commented)\s*:?$")
 # A whole comment on one line: "Gwen Hale says: March 31, 2011 at 2:31 pm | Reply I have ...".
 _COMMENT_GLUED = re.compile(
-    rf"^(?:[-*•]\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:says|said|wrote|writes|commented)\s*:?\s+"
-    rf"(?:on\s+)?{_DATE},?\s+(?:at\s+)?{_TIME}",
+    rf"^(?:[-*•]\s+)?[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){{0,3}}\s+(?:says|said|wrote|writes|commented)"
+    rf"(?:\s*:\s*(?:on\s+)?{_DATE},?\s+(?:at\s+)?{_TIME}"
+    rf"|\s+(?:on\s+)?{_DATE},?\s+(?:at\s+)?{_TIME}\s*\|\s*Reply\b)",
 )
 _COMMENT_BODY = re.compile(r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*){0,3}\s+(?:says|wrote|writes)\s*:\s+\S")
 _COMMENT_REMOVED = re.compile(
@@ -223,30 +225,33 @@ def _norm(line: str) -> str:
 
 _LineRule = Callable[[str], bool]
 
-# Single-line rules, in order; the first that matches names the removal.
-_LINE_RULES: tuple[tuple[str, _LineRule], ...] = (
-    ("comment", lambda s: bool(
+# Single-line rules, in order, each for lines of at most so many words; the
+# first that matches names the removal.
+_LINE_RULES: tuple[tuple[str, int, _LineRule], ...] = (
+    ("comment", 60, lambda s: bool(
         _COMMENT_META.match(s) or _COMMENTER.match(s) or _COMMENT_REMOVED.match(s) or _COMMENT_GLUED.match(s)
     )),
-    ("comment-heading", lambda s: bool(_COMMENT_HEADING.match(s))),
-    ("timestamp", lambda s: _words(s) <= 14 and bool(_STAMP_LINE.match(s))),
-    ("byline", lambda s: _words(s) <= 16 and bool(_BYLINE.match(s) or _CREDIT.match(s) or _TWEET_ATTRIBUTION.match(s))),
-    ("caption", lambda s: bool(_CAPTION.search(s) or _CAPTION_LABEL.match(s))),
-    ("widget", lambda s: _words(s) <= 16 and bool(_WIDGET.match(_LIST_MARK.sub("", s)))),
-    ("cookie", lambda s: bool(_COOKIE.match(s))),
-    ("translation", lambda s: bool(_TRANSLATION.search(s)) and _words(s) <= 40),
-    ("ai-disclosure", lambda s: bool(_AI_DISCLOSURE.match(s))),
-    ("source-stamp", lambda s: bool(_SOURCE_STAMP.match(s))),
-    ("copyright", lambda s: _words(s) <= 30 and bool(_COPYRIGHT.match(s))),
-    ("related", lambda s: bool(_INLINE_RELATED.match(s))),
+    ("comment-heading", 30, lambda s: bool(_COMMENT_HEADING.match(s))),
+    ("timestamp", 14, lambda s: bool(_STAMP_LINE.match(s))),
+    ("byline", 16, lambda s: bool(_BYLINE.match(s) or _CREDIT.match(s) or _TWEET_ATTRIBUTION.match(s))),
+    # the credit ends the line: only its last characters are searched
+    ("caption", 70, lambda s: bool(_CAPTION.search(s[-120:]) or _CAPTION_LABEL.match(s))),
+    ("widget", 16, lambda s: bool(_WIDGET.match(_LIST_MARK.sub("", s)))),
+    ("cookie", 70, lambda s: bool(_COOKIE.match(s))),
+    ("translation", 40, lambda s: bool(_TRANSLATION.search(s))),
+    ("ai-disclosure", 30, lambda s: bool(_AI_DISCLOSURE.match(s))),
+    ("source-stamp", 6, lambda s: bool(_SOURCE_STAMP.match(s))),
+    ("copyright", 30, lambda s: bool(_COPYRIGHT.match(s))),
+    ("related", 30, lambda s: bool(_INLINE_RELATED.match(s))),
 )
 
 
 def _line_rule(line: str) -> str | None:
-    if len(line) > 600:
+    words = line.count(" ") + 1
+    if words > 70 or len(line) > 600:
         return None  # furniture is short; a long paragraph is content
-    for name, rule in _LINE_RULES:
-        if rule(line):
+    for name, most, rule in _LINE_RULES:
+        if words <= most and rule(line):
             return name
     return None
 
@@ -303,8 +308,10 @@ def strip_furniture(text: str, *, title: str | None = None) -> tuple[str, list[s
             fired.append(name)
     nonblank = [i for i in range(n) if stripped[i]]
 
+    position = {i: pos for pos, i in enumerate(nonblank)}
+
     def neighbours(i: int, k: int) -> list[int]:
-        pos = nonblank.index(i)
+        pos = position[i]
         return nonblank[max(0, pos - k) : pos] + nonblank[pos + 1 : pos + 1 + k]
 
     meta = [
@@ -337,7 +344,7 @@ def strip_furniture(text: str, *, title: str | None = None) -> tuple[str, list[s
         if not _RELATED_HEADING.match(_LIST_MARK.sub("", stripped[i])):
             continue
         block = []
-        for j in nonblank[nonblank.index(i) + 1 :]:
+        for j in nonblank[position[i] + 1 :]:
             if drop[j] and _STAMP_LINE.match(stripped[j]):
                 block.append(j)
                 continue
