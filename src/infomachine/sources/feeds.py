@@ -23,6 +23,7 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from infomachine.models import IngestProblem, Record, Source
+from infomachine.text.furniture import LITERAL_TAG
 from infomachine.text.html import clean_text, html_to_text
 
 # Record metadata key: later dates of an entry (updated, created), tried in
@@ -232,6 +233,8 @@ def _entry_record(
     if len(dates) > 1:
         metadata[FALLBACK_DATES] = dates[1:]  # tried by extract when the first is unreadable
     text = (html_to_text(body) if body_is_html else clean_text(body)) if body else None
+    if text and body_is_html and LITERAL_TAG.search(text):
+        text = html_to_text(text)  # an HTML body escaped twice: its tags came out as text
     title = _text_construct(entry, "title")
     publisher, title = entry_outlet(entry, title, feed, link)
     if publisher != feed.title and feed.title:

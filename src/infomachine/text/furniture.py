@@ -189,9 +189,12 @@ def _is_link_like(line: str) -> bool:
     return 0 < _words(body) <= 16 and not re.search(r"[.!?]$", body)
 
 
+# Literal tags in text that was HTML already (a feed's double-escaped body).
+LITERAL_TAG = re.compile(r"</(?:p|div|span|a|li|ul|ol|strong|em|b|i|h[1-6]|blockquote|figure|figcaption)>", re.I)
+# Escaped tags: JSON-escaped closing tags, entity-escaped (once or twice) tags.  Literal
+# tags in plain text are text (a text/plain body stays as written).
 _ESCAPED_TAG = re.compile(
-    r"<\\/[a-zA-Z][\w-]*>|&(?:amp;)?lt;/?[a-zA-Z][\w-]*(?:\s[^<>]{0,200})?(?:>|&(?:amp;)?gt;)"
-    r"|</(?:p|div|span|a|li|ul|ol|strong|em|b|i|h[1-6]|blockquote|figure|figcaption)>|<br\s*/?>",
+    r"<\\/[a-zA-Z][\w-]*>|&(?:amp;)?lt;/?[a-zA-Z][\w-]*(?:\s[^<>]{0,200})?(?:>|&(?:amp;)?gt;)",
     re.IGNORECASE,
 )
 
@@ -203,7 +206,7 @@ def unescape_markup(text: str) -> tuple[str, bool]:
     (``\\/``, ``\\n``, ``\\t``, ``\\"``) and entities are decoded, then any
     markup becomes text.  Returns the text and whether it changed.
     """
-    if ("<" not in text and "lt;" not in text) or not _ESCAPED_TAG.search(text):
+    if ("<\\/" not in text and "lt;" not in text) or not _ESCAPED_TAG.search(text):
         return text, False
     fixed = text
     for _ in range(3):  # double-escaped markup: &amp;lt;p&amp;gt;
