@@ -148,3 +148,26 @@ def test_feed_ingest_counts_and_idempotence(store) -> None:  # type: ignore[no-u
 def test_feed_source_id_is_stable() -> None:
     assert feed_source_id("https://a.example/feed") == feed_source_id(" https://a.example/feed ")
     assert feed_source_id("https://a.example/feed") != feed_source_id("https://b.example/feed")
+
+
+def test_aggregator_entry_names_the_outlet_and_keeps_the_aggregator_as_via() -> None:
+    data = (Path(__file__).parent / "fixtures" / "clean" / "feed-aggregator.xml").read_bytes()
+    first, second = parse_feed(data, "gn").records
+    # the <source> element names the outlet; the headline loses its " - Outlet" suffix
+    assert first.publisher == "Lakeside Courier"
+    assert first.title == "Harbor bridge closed after inspectors find cracked girders"
+    assert first.metadata["aggregator"] == '"harbor bridge" - Google News'
+    # no <source>: an aggregator's link, the outlet from the headline suffix
+    assert second.publisher == "Metro Daily Ledger"
+    assert second.title == "Tolls suspended at Northgate tunnel during bridge repairs"
+
+
+def test_a_plain_feed_keeps_its_title_as_publisher_and_its_headlines_whole() -> None:
+    data = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Harbor Gazette</title>'
+        b"<link>https://gazette.example</link><item><title>Bridge closed - what we know</title>"
+        b"<link>https://gazette.example/a</link></item></channel></rss>"
+    )
+    (record,) = parse_feed(data, "f").records
+    assert record.publisher == "Harbor Gazette"
+    assert record.title == "Bridge closed - what we know"

@@ -54,3 +54,13 @@ def test_decode_html_charsets() -> None:
     assert decode_html("café".encode("cp1252")) == "café"
     assert decode_html("café".encode()) == "café"
     assert decode_html("café".encode("latin-1"), "latin-1") == "café"
+
+
+def test_publisher_is_the_pages_own_site_name() -> None:
+    from infomachine.sources.pages import site_name
+
+    assert site_name('<meta property="og:site_name" content="Lakeside Courier">') == "Lakeside Courier"
+    assert site_name('<meta content="X Times" name="og:site_name">') == "X Times"
+    ld = '<script type="application/ld+json">{"publisher": {"@type": "Organization", "name": "Green Row Notes"}}</script>'
+    assert site_name(ld) == "Green Row Notes"
+    assert site_name("<p>no metadata</p>") is None

@@ -15,9 +15,13 @@ from infomachine.ingest.dates import parse_date
 from infomachine.ingest.dedupe import canonical_url, content_hash, item_id
 from infomachine.models import Item, Record, utcnow
 from infomachine.sources.feeds import FALLBACK_DATES
+from infomachine.text.furniture import strip_furniture, unescape_markup
 from infomachine.text.html import clean_text, html_to_text, repair_text
 
 WARNINGS = "ingest_warnings"  # item metadata: what was repaired or dropped, and why
+RAW_TEXT = "raw_text"  # item metadata: the text before furniture was removed (bounded), for audit
+CLEANED = "text_cleaned"  # item metadata: {rule name: lines removed or cut} when cleaning changed the text
+RAW_TEXT_CHARS = 20_000
 _FIELDS = ("url", "guid", "title", "text", "html", "author", "publisher", "language", "source")
 
 MAX_TEXT_CHARS = 1_000_000
@@ -59,6 +63,7 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
     if len(text) > MAX_TEXT_CHARS:
         text = text[:MAX_TEXT_CHARS]
     title = " ".join(clean_text(fields["title"] or "").split())
+    text, raw_text, cleaned = clean_stored_text(text, title)
     if not title and text:
         title = _first_line_title(text)
     if not text and title:
@@ -78,6 +83,9 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
             break
     if record.published and published is None:
         metadata["unparsed_published"] = _repair(str(record.published), "published", warnings)
+    if cleaned:
+        metadata[RAW_TEXT] = raw_text[:RAW_TEXT_CHARS]
+        metadata[CLEANED] = cleaned
     if record.id:
         metadata.setdefault("record_id", _repair(record.id, "id", warnings))
     if warnings:
@@ -98,6 +106,25 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
         content_hash=chash,
         metadata=metadata,
     )
+
+
+def clean_stored_text(text: str, title: str | None = None) -> tuple[str, str, dict[str, int]]:
+    """The text briefs may quote: escaped markup decoded, page furniture removed.
+
+    Returns the clean text, the text as it came (for ``metadata["raw_text"]``)
+    and how many lines each rule removed or cut (empty when nothing changed).
+    """
+    raw = text
+    text, unescaped = unescape_markup(text)
+    fired: list[str] = ["escaped-markup"] if unescaped else []
+    text, rules = strip_furniture(clean_text(text) if unescaped else text, title=title)
+    fired.extend(rules)
+    if not fired:
+        return raw, raw, {}
+    counts: dict[str, int] = {}
+    for name in fired:
+        counts[name] = counts.get(name, 0) + 1
+    return text, raw, counts
 
 
 def _publisher_from_url(canon: str | None) -> str | None:

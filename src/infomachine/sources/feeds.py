@@ -23,6 +23,7 @@ import feedparser
 from defusedxml import DefusedXmlException
 
 from infomachine.models import IngestProblem, Record, Source
+from infomachine.text.furniture import LITERAL_TAG
 from infomachine.text.html import clean_text, html_to_text
 
 # Record metadata key: later dates of an entry (updated, created), tried in
@@ -232,7 +233,12 @@ def _entry_record(
     if len(dates) > 1:
         metadata[FALLBACK_DATES] = dates[1:]  # tried by extract when the first is unreadable
     text = (html_to_text(body) if body_is_html else clean_text(body)) if body else None
+    if text and body_is_html and LITERAL_TAG.search(text):
+        text = html_to_text(text)  # an HTML body escaped twice: its tags came out as text
     title = _text_construct(entry, "title")
+    publisher, title = entry_outlet(entry, title, feed, link)
+    if publisher != feed.title and feed.title:
+        metadata["aggregator"] = feed.title
     if not (title or text or link or guid):
         # Nothing that names the entry: keep what there is (image alt texts and
         # URLs, then every other value feedparser read) rather than lose it.
@@ -245,12 +251,52 @@ def _entry_record(
         title=title,
         text=text,
         author=_line(entry.get("author")),
-        publisher=feed.title,
+        publisher=publisher,
         published=dates[0] if dates else None,
         language=entry.get("language") or feed.language,
         source=source,
         metadata=metadata,
     )
+
+
+AGGREGATOR_HOSTS = ("news.google.com", "news.yahoo.com", "bing.com", "msn.com", "flipboard.com", "newsnow.co.uk")
+_OUTLET_SUFFIX = re.compile(r"^(?P<headline>.{12,}?)\s+[-–—|]\s+(?P<outlet>[^-–—|]{2,60})$")
+
+
+def _host(url: str | None) -> str:
+    if not url or "//" not in url:
+        return ""
+    return url.split("//", 1)[1].split("/", 1)[0].split(":")[0].lower()
+
+
+def is_aggregator(url: str | None) -> bool:
+    """A news aggregator's address (Google News and the like): its entries name another outlet."""
+    host = _host(url)
+    return any(host == h or host.endswith("." + h) for h in AGGREGATOR_HOSTS)
+
+
+def entry_outlet(
+    entry: Any, title: str | None, feed: ParsedFeed, link: str | None
+) -> tuple[str | None, str | None]:
+    """The outlet that published an entry, and its headline without the outlet's name.
+
+    The entry's ``<source>`` element names it (Google News, aggregators,
+    republished items); an aggregator's entry without one names it in a
+    "Headline - Outlet" suffix.  Otherwise the feed's own title is the
+    publisher and the title is left alone.
+    """
+    source = entry.get("source") or {}
+    outlet = _line(source.get("title")) if isinstance(source, dict) else None
+    match = _OUTLET_SUFFIX.match(title) if title else None
+    if outlet:
+        if match and match.group("outlet").strip().lower() == outlet.lower():
+            title = match.group("headline").strip()
+        return outlet, title
+    if match and (is_aggregator(link) or is_aggregator(feed.link)):
+        candidate = match.group("outlet").strip()
+        if len(candidate.split()) <= 6:
+            return candidate, match.group("headline").strip()
+    return feed.title, title
 
 
 def _parse_json_feed(data: bytes, origin: str, source: str | None) -> ParsedFeed:

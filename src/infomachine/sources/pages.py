@@ -1,7 +1,11 @@
 """Web pages and local HTML files: main text and metadata with trafilatura.
 
 Boilerplate (navigation, footers, comments) is dropped; title, author,
-date, site name and language come from the page's metadata.  When
+date, site name and language come from the page's metadata (the publisher
+is the page's own outlet: trafilatura's site name, else ``og:site_name`` or
+JSON-LD ``publisher.name``).  Furniture trafilatura keeps (bylines, share
+and cookie lines, leaked comments) is removed at extraction, for every
+source kind alike (``text/furniture.py``).  When
 trafilatura finds no main text (a very short page), the page's whole
 visible text is used instead, so nothing readable is lost.
 """
@@ -19,6 +23,12 @@ from infomachine.text.html import html_to_text
 
 _LANG = re.compile(rb"<html[^>]*\slang\s*=\s*[\"']?([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)", re.I)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_OG_SITE = re.compile(
+    r"<meta\s[^>]*(?:property|name)\s*=\s*[\"']og:site_name[\"'][^>]*?content\s*=\s*[\"']([^\"']{1,120})"
+    r"|<meta\s[^>]*content\s*=\s*[\"']([^\"']{1,120})[\"'][^>]*(?:property|name)\s*=\s*[\"']og:site_name",
+    re.I,
+)
+_LD_PUBLISHER = re.compile(r"\"publisher\"\s*:\s*\{[^{}]*?\"name\"\s*:\s*\"([^\"]{1,120})\"", re.S)
 MAX_PAGE_BYTES = 20 * 1024 * 1024
 
 
@@ -32,6 +42,16 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("utf-8", errors="replace")
+
+
+def site_name(html: str) -> str | None:
+    """The page's own outlet name: ``og:site_name``, else JSON-LD ``publisher.name``."""
+    head = html[:200_000]
+    match = _OG_SITE.search(head)
+    if match:
+        return html_to_text(match.group(1) or match.group(2)) or None
+    match = _LD_PUBLISHER.search(head)
+    return html_to_text(match.group(1)) or None if match else None
 
 
 def parse_page(
@@ -86,7 +106,7 @@ def parse_page(
         title=title,
         text=text,
         author=getattr(doc, "author", None) if doc is not None else None,
-        publisher=getattr(doc, "sitename", None) if doc is not None else None,
+        publisher=(getattr(doc, "sitename", None) if doc is not None else None) or site_name(html),
         published=getattr(doc, "date", None) if doc is not None else None,
         language=language,
         source=source,
