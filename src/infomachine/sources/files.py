@@ -29,7 +29,6 @@ from infomachine.sources.text import parse_markdown, parse_text
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf"}
-HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 MARKDOWN_SUFFIXES = {".md", ".markdown", ".mdown"}
 TEXT_SUFFIXES = {".txt", ".text"}
 SKIP_NAMES = {".git", "__pycache__", ".DS_Store"}

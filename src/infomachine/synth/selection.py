@@ -27,7 +27,6 @@ MAX_SENTS_PER_ITEM = 60
 SENTENCE_BUDGET = 2400  # sentences analysed per story; per item at least MIN_PER_ITEM
 MIN_PER_ITEM = 8
 SAME_FACT_SHARE = 0.6  # share of the shorter sentence's key words found in the other
-SAME_FACT_COSINE = 0.5
 
 
 class Analysis:

@@ -10,7 +10,7 @@ the source only in such typography still counts; anything else does not.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from infomachine.models import Brief, Evidence, Sentence, TimelineEvent
@@ -191,12 +191,6 @@ def verify_brief(brief: Brief, source_texts: Mapping[int, str]) -> VerificationR
 
 def _event_sentence(event: TimelineEvent) -> Sentence:
     return Sentence(text=event.text, cites=event.cites, evidence=event.evidence)
-
-
-def source_texts_for(brief: Brief, load: Callable[[list[str]], Mapping[str, str]]) -> dict[int, str]:
-    """Map source numbers to stored item text, given a loader of ``item_id -> text``."""
-    by_id = load([s.item_id for s in brief.sources])
-    return {s.n: by_id.get(s.item_id, "") for s in brief.sources}
 
 
 def evidence(n: int, quote: str) -> Evidence:

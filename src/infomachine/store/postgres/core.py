@@ -40,10 +40,6 @@ WRITE_LOCK = 0x696E666F6D616368
 guarded, guard_public_methods = make_guard(BACKEND_ERRORS)
 
 
-def is_postgres_url(ref: object) -> bool:
-    return isinstance(ref, str) and ref.startswith(("postgresql://", "postgres://"))
-
-
 def redact(url: str) -> str:
     """``url`` without its password (for messages)."""
     info = psycopg.conninfo.conninfo_to_dict(url)

@@ -28,7 +28,6 @@ STRONG_UNCERTAINTY = re.compile(
     re.IGNORECASE,
 )
 WEAK_UNCERTAINTY = re.compile(r"\b(could|might|may|whether|possibly|potentially|if)\b")
-QUESTION_WORD = re.compile(r"\b(whether|how|when|why|what|who|which|if)\b", re.IGNORECASE)
 # Statements of consequence or stakes ("has direct consequences for", "raises
 # the stakes", "matters because", "means that") count fully; superlatives and
 # hedges ("could", "first", "major") only add up.
@@ -46,17 +45,6 @@ WEAK_SIGNIFICANCE = re.compile(
     r"\b(could|would|may|might|first|largest|biggest|strongest|major|key|signals?|marks?|because|"
     r"record|boldest|impact|important|if|historic|landmark|pivotal|crucial|critical|significant(?:ly)?|"
     r"unprecedented|influence|affects?|shapes?|risks?|threat)\b",
-    re.IGNORECASE,
-)
-CONTRAST = re.compile(
-    r"(?:,|;|\u2014|-)\s*(?:but|while|whereas|although|though|however)\b|\bhowever\b|"
-    r"\b(?:in contrast|on the other hand|by contrast|instead)\b",
-    re.IGNORECASE,
-)
-NEGATION = re.compile(
-    r"\b(not|no|never|n't|cannot|won't|isn't|aren't|wasn't|doesn't|didn't|denies|denied|"
-    r"rejects?|rejected|disputes?|disputed|wrong|flawed|false|misleading|overstates?|"
-    r"understates?|skeptic\w*|doubts?)\b",
     re.IGNORECASE,
 )
 _SPLIT_CONTRAST = re.compile(
@@ -84,20 +72,6 @@ def significance(text: str) -> float:
     """
     score = 2.0 * len(SIGNIFICANCE.findall(text)) + 0.5 * len(WEAK_SIGNIFICANCE.findall(text))
     return float(min(3.0, score))
-
-
-def question_span(text: str) -> str:
-    """The verbatim part of ``text`` that carries the open question.
-
-    The clause holding the uncertainty cue (split on ; , and dashes) when it
-    is long enough to stand alone, else the whole sentence.
-    """
-    clauses = [c.strip() for c in re.split(r";|\s[\u2014\u2013]\s|,\s(?=but\b|and\b|while\b)", text)]
-    for clause in clauses:
-        clause = re.sub(r"^(?:and|but|while)\s+", "", clause)
-        if (STRONG_UNCERTAINTY.search(clause) or clause.endswith("?")) and len(clause.split()) >= 5:
-            return clause
-    return text.strip()
 
 
 @dataclass(frozen=True)
@@ -168,8 +142,6 @@ def _poles(text: str, advocates: bool = False) -> list[tuple[bool, bool]]:
 
 
 AXIS_WEIGHTS = (1.5, 0.75, 1.0, 1.0)  # a trend reversal is the most specific opposition
-STRICT_NEGATION = re.compile(r"\b(?:not|no|never|cannot|won't|isn't|aren't|doesn't|didn't)\b|n't\b",
-                             re.IGNORECASE)
 
 
 def opposition(a_text: str, b_text: str, a_advocates: bool = False, b_advocates: bool = False,
@@ -232,10 +204,6 @@ def _names(actor: str) -> set[str]:
     """The actor's name and, for a person, the surname ("Moonshot AI" is not "AI")."""
     parts = actor.split()
     return {actor, parts[-1]} if is_person(actor) else {actor}
-
-
-def _mentions(text: str, actor: str) -> bool:
-    return any(re.search(rf"\b{re.escape(n)}\b", text) for n in _names(actor))
 
 
 MAX_TENSION_ATTS = 150  # attributions compared pairwise (the most salient first)
