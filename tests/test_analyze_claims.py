@@ -44,6 +44,8 @@ def test_question_from_uncertain_clause(text: str, question: str) -> None:
         "Forecasts about prices five years from now remain uncertain, she noted.",
         "So what exactly is the new model, and should you be worried?",
         "What if a small model could match the largest ones?",
+        # the clause cut at ", which" has no verb left to ask about
+        "It is still unclear whether the vote on the ferry board, which had been set for May, goes ahead.",
     ],
 )
 def test_no_clean_question_means_none(text: str) -> None:

@@ -95,7 +95,9 @@ def to_question(text: str) -> str | None:
         rest = rest[1:]
     if wh in ("whether", "if"):
         inverted = _invert(rest)
-        body = inverted if inverted else "whether " + " ".join(rest)
+        if not inverted:
+            return None  # no verb to ask about: "Whether the vote on the floor?" is no question
+        body = inverted
     elif rest and rest[0].lower() in _DET:
         inverted = _invert(rest)
         body = f"{wh} {inverted}" if inverted else f"{wh} {' '.join(rest)}"
