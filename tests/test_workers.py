@@ -1,6 +1,7 @@
 """Workers sharing a PostgreSQL database: ``worker --once`` drains what is due
 like ``run --once``; several share the work; a worker killed with ``kill -9``
-mid-poll or mid-synthesis loses nothing and duplicates nothing."""
+mid-poll or mid-synthesis (10 times each) loses nothing and duplicates
+nothing; a worker rides out a restart of the database server."""
 
 from __future__ import annotations
 
@@ -228,8 +229,17 @@ def _kill_then_recover(url: str, hook: str, site: Path, kind: str, delay: float,
     assert rescue.returncode == 0, rescue.stdout + rescue.stderr
 
 
+# How many times each kill test runs (the issue asks for 10); INFOMACHINE_TEST_KILLS
+# lowers it for a quick local run.  The kills are spread evenly over the task.
+KILLS = max(1, int(os.environ.get("INFOMACHINE_TEST_KILLS", "10")))
+
+
+def _spread(first: float, last: float, n: int = KILLS) -> list[float]:
+    return [round(first + (last - first) * i / max(1, n - 1), 2) for i in range(n)]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.0, 0.4, 1.0])
+@pytest.mark.parametrize("delay", _spread(0.0, 1.4))  # the fetch takes 1.5 s
 def test_a_worker_killed_mid_poll_loses_nothing(
     pg_url: str, local_server: LocalServer, webhook: tuple[str, list[dict[str, Any]]],
     tmp_path: Path, delay: float
@@ -241,7 +251,7 @@ def test_a_worker_killed_mid_poll_loses_nothing(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.1, 0.6, 1.5])
+@pytest.mark.parametrize("delay", _spread(0.05, 2.0))  # one LLM call takes 1 s
 def test_a_worker_killed_mid_synthesis_loses_nothing(
     pg_url: str, local_server: LocalServer, webhook: tuple[str, list[dict[str, Any]]],
     tmp_path: Path, slow_llm: str, delay: float

@@ -47,8 +47,9 @@ class Context:
             store = open_store(self.db, migrate=False)
             try:
                 missing = not store.has_schema()  # type: ignore[attr-defined]
-                if not missing:
+                if not missing and store.pending_migrations():  # type: ignore[attr-defined]
                     store.migrate()  # an older schema is brought up to date, as on SQLite
+                # (and an up-to-date one is only read: a read replica serves the web app)
             except BaseException:
                 store.close()
                 raise

@@ -152,6 +152,15 @@ class PostgresCore:
             return False
         return self.conn.execute("SELECT EXISTS (SELECT 1 FROM schema_migrations)").fetchone()[0]  # type: ignore[index]
 
+    def pending_migrations(self) -> list[str]:
+        """Migrations not yet applied, read without writing (a read replica can answer)."""
+        from infomachine.store.postgres.migrations import MIGRATIONS
+
+        if not self.has_schema():
+            return [name for name, _ in MIGRATIONS]
+        done = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
+        return [name for name, _ in MIGRATIONS if name not in done]
+
     def close(self) -> None:
         self._closed = True
         self._conn.close()
