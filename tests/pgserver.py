@@ -7,6 +7,9 @@ dev image) they run as the ``postgres`` system user through ``runuser`` with
 the folder chowned to it.  ``new_database()`` is ``CREATE DATABASE ...
 TEMPLATE`` a migrated template: a fresh, migrated database in milliseconds.
 
+``stop_server()`` / ``start_server()`` take it down and bring it back (same
+port, same data), for tests of what survives a database restart.
+
 ``INFOMACHINE_TEST_PG_URL`` (a server URL whose user may create databases)
 uses that server instead of starting one.  ``unavailable()`` says, in one
 line, why PostgreSQL tests cannot run here (None when they can).
@@ -55,6 +58,7 @@ class PgServer:
         self.runas: list[str] = []
         self._names = itertools.count(1)
         self.error: str | None = None
+        self._opts = ""
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -94,11 +98,28 @@ class PgServer:
             port = _free_port()
             opts = (f"-h 127.0.0.1 -p {port} -k {self.dir} -c fsync=off -c synchronous_commit=off "
                     "-c full_page_writes=off -c max_connections=200 -c shared_buffers=64MB")
-            self._run([str(self.bin / "pg_ctl"), "-D", str(data), "-o", opts,
-                       "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start"])
+            self._opts = opts
+            self.start_server()
             self.url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
         self.base = self.url.rsplit("/", 1)[0]
         self._make_template()
+
+    def start_server(self) -> None:
+        """(Re)start the server this object runs (after ``stop_server``)."""
+        assert self.bin is not None and self.dir is not None
+        self._run([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-o", self._opts,
+                   "-l", str(self.dir / "server.log"), "-w", "-t", "60", "start"])
+
+    def stop_server(self) -> None:
+        """Stop the server (``-m fast``: every session is terminated, as in a
+        restart or failover) but keep its data for ``start_server``."""
+        assert self.bin is not None and self.dir is not None
+        self._run([str(self.bin / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop"])
+
+    @property
+    def restartable(self) -> bool:
+        """Whether this object runs the server (not ``INFOMACHINE_TEST_PG_URL``'s)."""
+        return self.dir is not None
 
     def stop(self) -> None:
         if self.dir is None:

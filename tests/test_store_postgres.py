@@ -81,7 +81,9 @@ def test_implements_the_store_and_every_role(pg: PostgresStore) -> None:
     assert isinstance(pg, Store) and all(isinstance(pg, role) for role in ROLES)
     protocol = {n for n in dir(Store) if not n.startswith("_") and callable(getattr(Store, n))}
     public = {n: f for n, f in inspect.getmembers(PostgresStore, inspect.isfunction) if not n.startswith("_")}
-    assert set(public) - protocol == {"execute"} and protocol <= set(public)
+    # beyond the contract: raw SQL (tests), and what workers and read-only commands need
+    extra = {"execute", "reconnect", "set_session", "has_schema", "pending_migrations"}
+    assert set(public) - protocol == extra and protocol <= set(public)
     assert all(getattr(f, "__store_guarded__", False) for f in public.values())
 
 
@@ -218,3 +220,55 @@ def test_clustering_is_the_same_on_both_backends(pg_url: str, tmp_path: Any, sha
             parts.append(_partition(s))
             assert not s.cluster_pending()
     assert parts[0] == parts[1] and len(parts[0]) > 10
+
+
+READ_ONLY = [["stories"], ["show", "x"], ["items"], ["search", "x"], ["history", "x"], ["timeline", "x"],
+             ["verify", "x"], ["serve", "--port", "0"], ["export", "--site", "SITE"], ["sources"],
+             ["errors"], ["export-opml"]]
+
+
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: a[0])
+def test_read_only_commands_refuse_an_empty_database(
+    pg_server: Any, args: list[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a missing SQLite file is refused, not created: a PostgreSQL database with no
+    infomachine schema is refused, not migrated, and is left empty."""
+    import psycopg
+    from click.testing import CliRunner
+
+    import infomachine.web.app
+    from infomachine.cli import cli
+    from infomachine.store.postgres.core import redact
+
+    def serve(*args: object, **kwargs: object) -> None:
+        raise AssertionError("served an empty database")
+
+    monkeypatch.setattr(infomachine.web.app, "serve", serve)
+    url = pg_server.new_database(migrated=False)
+    try:
+        args = [str(tmp_path / "site") if a == "SITE" else a for a in args]
+        r = CliRunner().invoke(cli, ["--db", url, *args])
+        assert r.exit_code == 1, r.output
+        assert r.output == (f"error: no database at {redact(url)} "
+                            "(run 'infomachine demo' or 'infomachine ingest' first)\n")
+        with psycopg.connect(url) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)
+        assert not (tmp_path / "site").exists()
+    finally:
+        pg_server.drop_database(url)
+
+
+def test_read_only_commands_read_a_migrated_database_and_writers_still_migrate(pg_server: Any) -> None:
+    from click.testing import CliRunner
+
+    from infomachine.cli import cli
+
+    url = pg_server.new_database(migrated=False)
+    try:
+        runner = CliRunner()
+        assert runner.invoke(cli, ["--db", url, "add-feed", "https://example.org/feed.xml"]).exit_code == 0
+        r = runner.invoke(cli, ["--db", url, "sources"])
+        assert r.exit_code == 0 and "example.org" in r.output, r.output
+        assert runner.invoke(cli, ["--db", url, "stories"]).exit_code == 0
+    finally:
+        pg_server.drop_database(url)

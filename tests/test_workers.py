@@ -1,6 +1,7 @@
 """Workers sharing a PostgreSQL database: ``worker --once`` drains what is due
 like ``run --once``; several share the work; a worker killed with ``kill -9``
-mid-poll or mid-synthesis loses nothing and duplicates nothing."""
+mid-poll or mid-synthesis (10 times each) loses nothing and duplicates
+nothing; a worker rides out a restart of the database server."""
 
 from __future__ import annotations
 
@@ -228,8 +229,17 @@ def _kill_then_recover(url: str, hook: str, site: Path, kind: str, delay: float,
     assert rescue.returncode == 0, rescue.stdout + rescue.stderr
 
 
+# How many times each kill test runs (the issue asks for 10); INFOMACHINE_TEST_KILLS
+# lowers it for a quick local run.  The kills are spread evenly over the task.
+KILLS = max(1, int(os.environ.get("INFOMACHINE_TEST_KILLS", "10")))
+
+
+def _spread(first: float, last: float, n: int = KILLS) -> list[float]:
+    return [round(first + (last - first) * i / max(1, n - 1), 2) for i in range(n)]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.0, 0.4, 1.0])
+@pytest.mark.parametrize("delay", _spread(0.0, 1.4))  # the fetch takes 1.5 s
 def test_a_worker_killed_mid_poll_loses_nothing(
     pg_url: str, local_server: LocalServer, webhook: tuple[str, list[dict[str, Any]]],
     tmp_path: Path, delay: float
@@ -241,7 +251,7 @@ def test_a_worker_killed_mid_poll_loses_nothing(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("delay", [0.1, 0.6, 1.5])
+@pytest.mark.parametrize("delay", _spread(0.05, 2.0))  # one LLM call takes 1 s
 def test_a_worker_killed_mid_synthesis_loses_nothing(
     pg_url: str, local_server: LocalServer, webhook: tuple[str, list[dict[str, Any]]],
     tmp_path: Path, slow_llm: str, delay: float
@@ -278,3 +288,53 @@ def test_workers_shows_who_holds_what(pg_url: str) -> None:
     with open_store(pg_url) as s:
         assert work_status(s) == {"workers": [], "leases": [], "locks": [],  # type: ignore[arg-type]
                                   "outbox": {"webhooks_pending": 0, "site_pending": 0}}
+
+
+def _wait_until_done(url: str, n_items: int, timeout: float = 120.0) -> None:
+    """Until every item is in, clustered, every story has its brief and the outbox is empty."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with open_store(url) as store:
+                n = store.count_items()
+                stories = [s for s in store.list_stories() if s.item_count]
+                if (n == n_items and not store.cluster_pending() and stories
+                        and all(store.latest_brief(s.id) for s in stories)
+                        and work_status(store)["outbox"] == {"webhooks_pending": 0, "site_pending": 0}):  # type: ignore[arg-type]
+                    return
+        except Exception:  # noqa: BLE001 - the server may still be coming back
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"work not done within {timeout} s")
+
+
+def test_a_worker_rides_out_a_database_restart(
+    pg_server: Any, pg_url: str, local_server: LocalServer, webhook: tuple[str, list[dict[str, Any]]],
+    tmp_path: Path
+) -> None:
+    """The server stops (every session terminated) while a worker is mid-poll, stays
+    down for 3 s and comes back: the worker says so in one line per attempt, no
+    traceback, reconnects and finishes the work, losing and duplicating nothing."""
+    if not pg_server.restartable:
+        pytest.skip("INFOMACHINE_TEST_PG_URL's server is not ours to restart")
+    hook, received = webhook
+    _add_feeds(pg_url, local_server, list(TOPICS), slow=1.0)
+    proc = subprocess.Popen(_worker_cmd(pg_url, hook, tmp_path / "site", "--batch", "2"), env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(pg_url, "source")
+        pg_server.stop_server()
+        time.sleep(3.0)
+        pg_server.start_server()
+        _wait_until_done(pg_url, 3 * len(TOPICS))
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, out + err
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert any(line.startswith("worker: database unavailable (") and line.endswith("; retrying in 1 s")
+               for line in lines), err
+    assert "worker: database back; carrying on" in lines, err
+    assert all(line.startswith("worker: database ") for line in lines), err  # nothing else on stderr
+    _assert_consistent(pg_url, received, 3 * len(TOPICS))

@@ -1,7 +1,8 @@
 """What every command gets (``Context``), how commands receive it, and story lookup.
 
 Commands that only read (``pass_existing_db``) refuse a database file that
-does not exist instead of creating an empty one.
+does not exist instead of creating an empty one, and a PostgreSQL database
+without an infomachine schema instead of migrating it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import click
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Story
-from infomachine.store import DbRef, Store, db_exists, display_db, open_store
+from infomachine.store import DbRef, Store, db_exists, display_db, is_postgres, open_store
 from infomachine.text.words import PLAIN_WORD
 
 P = ParamSpec("P")
@@ -36,8 +37,27 @@ class Context:
         return self._store
 
     def require_db(self) -> None:
-        """For commands that only read: the database must already exist."""
-        if self._store is None and not db_exists(self.db):
+        """For commands that only read: the database must already exist (for
+        PostgreSQL: hold an infomachine schema; an empty database is refused, not
+        migrated, as a missing SQLite file is refused, not created)."""
+        if self._store is not None:
+            return
+        missing = not db_exists(self.db)
+        if not missing and is_postgres(self.db):
+            store = open_store(self.db, migrate=False)
+            try:
+                missing = not store.has_schema()  # type: ignore[attr-defined]
+                if not missing and store.pending_migrations():  # type: ignore[attr-defined]
+                    store.migrate()  # an older schema is brought up to date, as on SQLite
+                # (and an up-to-date one is only read: a read replica serves the web app)
+            except BaseException:
+                store.close()
+                raise
+            if missing:
+                store.close()
+            else:
+                self._store = store
+        if missing:
             raise NotFoundError(
                 f"no database at {display_db(self.db)} (run 'infomachine demo' or 'infomachine ingest' first)"
             )

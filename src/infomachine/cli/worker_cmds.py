@@ -40,7 +40,9 @@ def worker(state: Context, once: bool, idle: float, lease_seconds: float, batch:
 
     Start any number, on one machine or many, against the same --db.  A
     worker killed mid-task loses nothing: another redoes the task once its
-    lease (--lease seconds) runs out.  With SQLite, run one process instead
+    lease (--lease seconds) runs out.  If the database goes away (a
+    restart), the worker says so in one line on stderr, retries with backoff
+    (1, 2, 4 ... 30 s) and carries on when it is back.  With SQLite, run one process instead
     (infomachine run).
 
     \b
@@ -59,10 +61,13 @@ def worker(state: Context, once: bool, idle: float, lease_seconds: float, batch:
         if not quiet:
             out.print(Text.assemble((f"{stage:>10}", "dim"), " ", message), soft_wrap=True)
 
+    def on_warning(stage: str, message: str) -> None:  # even with -q: the worker is waiting
+        click.echo(f"worker: {message}", err=True)
+
     stop = StopFlag()
     with Poller(poll_cfg) as poller:
         w = Worker(state.store, poller, run_cfg, lease_seconds=lease_seconds, batch=batch,
-                   on_event=on_event, stop=stop)
+                   on_event=on_event, stop=stop, on_warning=on_warning)
         total = w.run(once=once, idle=idle)
     if fmt == "json":
         print_json({"worker": w.id, **total.as_dict()})

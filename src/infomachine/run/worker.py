@@ -25,6 +25,15 @@ renewal: a live worker's keeper thread renews them), and what it had
 committed is never done twice.  The one exception is a webhook whose
 POST succeeded just before the kill, before the commit that records it: it
 is sent again (at least once; the payload's story id and version identify it).
+
+When the database goes away (a restart, a failover, the network), the step
+under way stops at its first failing statement (nothing half-written: every
+write is a transaction), the worker says so in one line (``on_warning``:
+"database unavailable (...); retrying in 2 s"), waits 1, 2, 4 ... up to 30 s
+between attempts to reconnect, and carries on where it was when the server
+answers again.  It lets go of its leases first, since the task it held is
+redone from the start; the session locks (clustering, site) went with the
+old connection.
 """
 
 from __future__ import annotations
@@ -35,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from infomachine.errors import InfomachineError
+from infomachine.errors import BackendError, InfomachineError, StoreError
 from infomachine.intake.poll import Poller
 from infomachine.models import Brief, Story, utcnow
 from infomachine.run.runner import (
@@ -64,6 +73,7 @@ class StepReport:
     webhooks_sent: int = 0
     published: str | None = None
     errors: list[str] = field(default_factory=list)
+    unavailable: str | None = None  # the database went away during this step (why)
 
     @property
     def busy(self) -> bool:
@@ -133,17 +143,22 @@ class Worker:
         on_event: Event | None = None,
         stop: StopFlag | None = None,
         worker_id: str | None = None,
+        on_warning: Event | None = None,
+        max_backoff: float = 30.0,
     ) -> None:
         if not isinstance(store, PostgresStore):
             raise InfomachineError(
                 "workers share a PostgreSQL database: use --db postgresql://... "
                 "(with SQLite, run one process: infomachine run)")
         self.store = store
+        store.reconnect_on_use = False  # session locks die with a connection: reconnect in run()
         self.poller = poller
         self.config = config
         self.batch = batch
         self.queue = WorkQueue(store, worker_id, lease_seconds=lease_seconds)
         self.on_event = on_event
+        self.on_warning = on_warning
+        self.max_backoff = max_backoff
         self.stop = stop or StopFlag()
         self._site_exported = False
         self._expired_at = 0.0
@@ -164,18 +179,61 @@ class Worker:
     # ------------------------------------------------------------------ one step
 
     def step(self) -> StepReport:
+        """One pass over the stages.  If the database goes away meanwhile, the step
+        ends there with ``unavailable`` set; what failed because of it is not an
+        error of the task (it is redone), so it is not in ``errors``."""
         report = StepReport()
-        if time.monotonic() - self._expired_at > min(5.0, self.queue.lease.total_seconds() / 3):
-            self.queue.expire()
-            self._expired_at = time.monotonic()
+        try:
+            if time.monotonic() - self._expired_at > min(5.0, self.queue.lease.total_seconds() / 3):
+                self.queue.expire()
+                self._expired_at = time.monotonic()
+        except BackendError as exc:
+            if not self.store.connection_lost:
+                raise
+            report.unavailable = str(exc)
+            return report
         for stage in (self._poll, self._cluster, self._synthesize, self._publish):
             if self.stop.stopped:
                 break
+            errors = len(report.errors)
+            cause: Exception | None = None
             try:
                 stage(report)
             except STAGE_ERRORS as exc:
-                self._failed(report, stage.__name__.strip("_"), exc)
+                cause = exc
+                if not self.store.connection_lost:
+                    self._failed(report, stage.__name__.strip("_"), exc)
+            if self.store.connection_lost:
+                del report.errors[errors:]
+                report.unavailable = str(cause) if cause else "the connection was lost"
+                break
         return report
+
+    def _warn(self, message: str) -> None:
+        log.info("%s: %s", self.id, message)  # info: the CLI prints on_warning itself
+        if self.on_warning:
+            self.on_warning("database", message)
+
+    def wait_for_database(self, why: str) -> bool:
+        """Reconnect, waiting 1, 2, 4 ... ``max_backoff`` seconds between attempts,
+        one line each; False if stopped first."""
+        delay = 1.0
+        while not self.stop.stopped:
+            self._warn(f"database unavailable ({_one_line(why)}); retrying in {delay:g} s")
+            if self.stop.wait(delay):
+                return False
+            try:
+                self.store.reconnect()
+                self.queue.release_all()
+                self.queue.register()
+            except StoreError as exc:
+                why = str(exc)
+                delay = min(delay * 2, self.max_backoff)
+                continue
+            self._expired_at = 0.0
+            self._warn("database back; carrying on")
+            return True
+        return False
 
     def _poll(self, report: StepReport) -> None:
         now = utcnow()
@@ -313,16 +371,28 @@ class Worker:
                     step = self.step()
                     total.add(step)
                     steps += 1
-                    self.queue.heartbeat("idle")
-                    if max_steps is not None and steps >= max_steps:
+                    done = False
+                    try:
+                        if step.unavailable is None:
+                            self.queue.heartbeat("idle")
+                            done = max_steps is not None and steps >= max_steps
+                            if not done and not step.busy and once:
+                                if self._others_busy():
+                                    time.sleep(0.2)  # e.g. another worker still clustering what is due
+                                    continue
+                                done = True
+                    except BackendError as exc:
+                        if not self.store.connection_lost:
+                            raise
+                        step.unavailable = str(exc)
+                    if step.unavailable is not None:
+                        if not self.wait_for_database(step.unavailable):
+                            break
+                        continue
+                    if done:
                         break
                     if step.busy:
                         continue
-                    if once:
-                        if self._others_busy():
-                            time.sleep(0.2)  # e.g. another worker still clustering what is due
-                            continue
-                        break
                     self.stop.wait(idle)
         finally:
             self.queue.stop_keeper()
@@ -337,3 +407,11 @@ class Worker:
         status = self.queue.status()
         live_leases = [lease for lease in status["leases"] if not lease["expired"]]
         return bool(status["locks"] or live_leases)
+
+
+def _one_line(message: str, most: int = 160) -> str:
+    """The first line of a driver's message, cut to ``most`` characters."""
+    line = next((part.strip() for part in message.splitlines() if part.strip()), "no answer")
+    if line == "the connection is closed":  # psycopg, on a connection the server dropped
+        line = "connection lost"
+    return line if len(line) <= most else line[: most - 1] + "…"

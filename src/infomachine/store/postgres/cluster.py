@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import psycopg
@@ -25,7 +25,10 @@ def centroid_pairs(n_long: int, centroid: dict[str, float]) -> list[list[Any]]:
 
 
 class ClusterMixin:
-    conn: psycopg.Connection[Any]
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> psycopg.Connection[Any]: ...  # PostgresCore's
 
     # Provided by PostgresStore, which mixes this class in.
     transaction: Callable[[], AbstractContextManager[psycopg.Connection[Any]]]

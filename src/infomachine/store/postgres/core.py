@@ -77,21 +77,89 @@ class PostgresCore:
 
     backend = "postgres"
 
+    # A connection found closed (the server restarted, the network dropped) is
+    # replaced on next use, outside a transaction.  A worker turns this off: it
+    # holds session advisory locks, which die with the connection, so it
+    # reconnects itself (``reconnect``) once it has let go of its task.
+    reconnect_on_use = True
+
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
         self.path = url  # what messages and the CLI show for "where the database is"
         self._lock = threading.RLock()
         self._depth = 0
+        self._closed = False
+        self._session: dict[str, str] = {}  # settings every new connection gets (set_session)
         try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-            self.conn.execute("SET TIME ZONE 'UTC'")
+            self._conn = self._connect()
         except psycopg.Error as exc:
             raise StoreError(f"cannot open database {redact(url)}: {exc}".strip()) from exc
         if migrate:
             self.migrate()
 
+    def _connect(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        try:
+            conn.execute("SET TIME ZONE 'UTC'")
+            for name, value in self._session.items():
+                conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @property
+    def conn(self) -> psycopg.Connection[Any]:
+        """The connection (a new one if the last was lost, outside a transaction
+        and unless ``reconnect_on_use`` is off)."""
+        if self._conn.closed and self._depth == 0 and self.reconnect_on_use and not self._closed:
+            with self._lock:
+                if self._conn.closed and self._depth == 0:
+                    self._conn = self._connect()
+        return self._conn
+
+    @property
+    def connection_lost(self) -> bool:
+        """Whether the connection is gone (the server restarted or is unreachable)."""
+        return bool(self._conn.closed) and not self._closed
+
+    def reconnect(self) -> None:
+        """Replace the connection with a new one (``BackendError`` while the
+        server is still unreachable).  Session state (advisory locks) is gone."""
+        with self._lock:
+            if self._depth:
+                raise StoreError("cannot reconnect inside a transaction")
+            old, self._conn = self._conn, self._connect()
+            try:
+                old.close()
+            except psycopg.Error:
+                pass
+
+    def set_session(self, name: str, value: str) -> None:
+        """A session setting (``application_name``) for this and every later connection."""
+        self._session[name] = value
+        self.conn.execute("SELECT set_config(%s, %s, false)", (name, value))
+
+    def has_schema(self) -> bool:
+        """Whether this database holds an infomachine schema (at least one migration
+        recorded): read-only commands refuse an empty database instead of migrating it."""
+        row = self.conn.execute("SELECT to_regclass('schema_migrations') IS NOT NULL").fetchone()
+        if not row or not row[0]:
+            return False
+        return self.conn.execute("SELECT EXISTS (SELECT 1 FROM schema_migrations)").fetchone()[0]  # type: ignore[index]
+
+    def pending_migrations(self) -> list[str]:
+        """Migrations not yet applied, read without writing (a read replica can answer)."""
+        from infomachine.store.postgres.migrations import MIGRATIONS
+
+        if not self.has_schema():
+            return [name for name, _ in MIGRATIONS]
+        done = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
+        return [name for name, _ in MIGRATIONS if name not in done]
+
     def close(self) -> None:
-        self.conn.close()
+        self._closed = True
+        self._conn.close()
 
     def __enter__(self) -> PostgresCore:
         return self
@@ -108,6 +176,8 @@ class PostgresCore:
         or from BEGIN/COMMIT/ROLLBACK, leaves as ``BackendError``.
         """
         with self._lock:
+            if self._depth == 0:
+                self.conn  # noqa: B018 - replaces a lost connection before BEGIN
             self._depth += 1
             name = f"sp{self._depth}"
             outer = self._depth == 1

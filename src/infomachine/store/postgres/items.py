@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -89,7 +89,10 @@ def _plain(value: Any) -> Any:
 
 
 class ItemsMixin:
-    conn: psycopg.Connection[Any]
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> psycopg.Connection[Any]: ...  # PostgresCore's
 
     # Provided by PostgresStore, which mixes this class in.
     transaction: Callable[[], AbstractContextManager[psycopg.Connection[Any]]]

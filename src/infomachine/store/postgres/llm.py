@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -14,7 +14,10 @@ from infomachine.store.postgres.core import jsonb, to_pg_time
 
 
 class LLMCallsMixin:
-    conn: psycopg.Connection[Any]
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> psycopg.Connection[Any]: ...  # PostgresCore's
 
     # Provided by PostgresStore, which mixes this class in.
     transaction: Callable[[], AbstractContextManager[psycopg.Connection[Any]]]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -42,7 +42,10 @@ def row_to_source(row: Sequence[Any]) -> Source:
 
 
 class SourcesMixin:
-    conn: psycopg.Connection[Any]
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> psycopg.Connection[Any]: ...  # PostgresCore's
 
     # Provided by PostgresStore, which mixes this class in.
     transaction: Callable[[], AbstractContextManager[psycopg.Connection[Any]]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 
@@ -18,7 +18,10 @@ STORY_COLUMNS = "id, slug, title, created_at, updated_at, pinned, merged_into, m
 
 
 class StoriesMixin:
-    conn: psycopg.Connection[Any]
+    if TYPE_CHECKING:
+
+        @property
+        def conn(self) -> psycopg.Connection[Any]: ...  # PostgresCore's
 
     # Provided by PostgresStore, which mixes this class in.
     transaction: Callable[[], AbstractContextManager[psycopg.Connection[Any]]]

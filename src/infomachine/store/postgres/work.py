@@ -36,7 +36,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from infomachine.models import Source, Story, utcnow
-from infomachine.store.postgres.core import WRITE_LOCK, iso, to_pg_time
+from infomachine.store.postgres.core import (
+    WRITE_LOCK,
+    guard_public_methods,
+    guarded,
+    iso,
+    to_pg_time,
+)
 from infomachine.store.postgres.sources import SOURCE_COLUMNS, row_to_source
 from infomachine.store.postgres.store import PostgresStore
 
@@ -56,18 +62,24 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(2)}"
 
 
+@guard_public_methods
 class WorkQueue:
-    """One worker's view of the shared work (its own connection: ``store``)."""
+    """One worker's view of the shared work (its own connection: ``store``).
+
+    Every public method leaves a driver error as ``BackendError``, as the store's do."""
 
     def __init__(self, store: PostgresStore, worker_id: str | None = None, *,
                  lease_seconds: float = 300.0) -> None:
         self.store = store
-        self.conn = store.conn
         self.id = worker_id or new_worker_id()
         self.lease = timedelta(seconds=lease_seconds)
         self._keeper: threading.Thread | None = None
         self._stop_keeper = threading.Event()
-        self.conn.execute("SELECT set_config('application_name', %s, false)", (f"infomachine worker {self.id}"[:63],))
+        store.set_session("application_name", f"infomachine worker {self.id}"[:63])
+
+    @property
+    def conn(self) -> Any:
+        return self.store.conn
 
     # ------------------------------------------------------------------ workers
 
@@ -87,20 +99,22 @@ class WorkQueue:
         import psycopg
 
         every = max(0.2, self.lease.total_seconds() / 3)
+        conn: psycopg.Connection[Any] | None = None
         try:
-            conn = psycopg.connect(self.store.url, autocommit=True)
-        except psycopg.Error:
-            return
-        with conn:
             while not self._stop_keeper.wait(every):
                 now = utcnow()
                 try:
+                    if conn is None or conn.closed:  # first round, or the server restarted
+                        conn = psycopg.connect(self.store.url, autocommit=True, connect_timeout=5)
                     conn.execute("UPDATE work_leases SET deadline = %s WHERE worker = %s AND deadline > %s",
                                  (self._deadline(now), self.id, to_pg_time(now)))
                     conn.execute("UPDATE workers SET heartbeat = %s WHERE id = %s",
                                  (to_pg_time(now), self.id))
                 except psycopg.Error:
                     continue  # the next round tries again; leases run out if it keeps failing
+        finally:
+            if conn is not None:
+                conn.close()
 
     def register(self) -> None:
         now = to_pg_time(utcnow())
@@ -110,6 +124,12 @@ class WorkQueue:
                 "VALUES (%s, %s, %s, %s, %s, 'starting') ON CONFLICT (id) DO UPDATE SET heartbeat = excluded.heartbeat",
                 (self.id, socket.gethostname(), os.getpid(), now, now),
             )
+
+    def release_all(self) -> None:
+        """Let go of every lease this worker holds (after a lost connection: it
+        holds no task any more, and need not wait for its own leases to run out)."""
+        with self.store.transaction() as conn:
+            conn.execute("DELETE FROM work_leases WHERE worker = %s", (self.id,))
 
     def heartbeat(self, doing: str) -> None:
         with self.store.transaction() as conn:
@@ -272,6 +292,7 @@ class WorkQueue:
         return work_status(self.store)
 
 
+@guarded
 def work_status(store: PostgresStore) -> dict[str, Any]:
     """Workers, the leases they hold and the advisory locks (who clusters)."""
     conn = store.conn
