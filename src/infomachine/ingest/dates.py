@@ -23,6 +23,7 @@ import email.utils
 import re
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 MAX_DATE_CHARS = 64  # longer strings are not dates (and would cost dateparser most)
 _ISO_START = re.compile(r"^\d{4}-\d{1,2}(?:-\d{1,2})?(?:$|[T\s])")
@@ -99,3 +100,124 @@ def _dateparser(raw: str, languages: tuple[str, ...]) -> datetime | None:
     except (ValueError, LookupError, OverflowError, TypeError):
         return None
 
+
+
+# -- Inferred dates -------------------------------------------------------------
+#
+# An item without a readable published date gets one inferred, in this order:
+# the page's own HTML metadata (htmldate, markup only), a full date in the URL
+# path, a full date stated near the start of the text.  Each answer is a full
+# date (year, month, day) no later than the ingestion time; a year alone, a
+# month and a year or a month and a day is no date.  The item says where the
+# date came from (``metadata["published_inferred"]``).
+
+INFERRED = "published_inferred"  # item metadata: "html" | "url" | "text"
+InferredFrom = str  # "html" | "url" | "text"
+MAX_HTML_CHARS = 1_000_000  # htmldate reads at most this much of a page (bounds its time)
+TEXT_DATE_CHARS = 300  # a dateline is stated near the start
+MIN_YEAR = 1990
+_URL_DATES = (
+    re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})(?=/|$|[?#.\-_])"),  # /2025/07/30/
+    re.compile(r"(?<![\d])((?:19|20)\d{2})-(\d{2})-(\d{2})(?![\d])"),  # /2025-07-30-
+    re.compile(r"(?<=[/\-_])((?:19|20)\d{2})(\d{2})(\d{2})(?=/|$|[?#.\-_])"),  # /20250730/
+)
+_MONTH_WORD = r"[^\W\d_]{3,10}\.?"
+_TEXT_DATES = re.compile(
+    r"(?<![\w\-])(?:"
+    r"\d{4}-\d{2}-\d{2}(?![\w\-])"  # 2025-07-30
+    rf"|{_MONTH_WORD}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}(?!\d)"  # July 30, 2025
+    rf"|\d{{1,2}}(?:st|nd|rd|th)?\.?\s+(?:of\s+)?{_MONTH_WORD},?\s+\d{{4}}(?!\d)"  # 30 July 2025
+    r")"
+)
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)\b|\bof\s+")
+
+
+def _plausible(dt: datetime | None, now: datetime) -> datetime | None:
+    if dt is None:
+        return None
+    dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+    if dt.year < MIN_YEAR or dt > now:
+        return None  # a date after the ingestion time is not the document's
+    return dt.astimezone(UTC)
+
+
+def url_date(url: str | None, now: datetime) -> datetime | None:
+    """A full date in ``url``'s path (``/2025/07/30/``, ``/2025-07-30-``, ``/20250730/``), else None."""
+    if not url:
+        return None
+    path = url.split("://", 1)[-1]
+    path = path[path.find("/") :] if "/" in path else ""
+    path = path.split("#", 1)[0]
+    for pattern in _URL_DATES:
+        for match in pattern.finditer(path):
+            year, month, day = (int(g) for g in match.groups())
+            try:
+                dt = datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                continue  # 2025/13/40: impossible, not swapped
+            found = _plausible(dt, now)
+            if found is not None:
+                return found
+    return None
+
+
+def text_date(text: str | None, now: datetime, language: str | None = None) -> datetime | None:
+    """A full date stated in the first ~300 characters of ``text``, else None.
+
+    Read by ``parse_date``'s rules (day, month and year all stated; never
+    completed from the clock): "July 30, 2025", "30 July 2025", "2025-07-30".
+    """
+    if not text:
+        return None
+    for match in _TEXT_DATES.finditer(text[:TEXT_DATE_CHARS]):
+        found = _plausible(parse_date(_ORDINAL.sub("", match.group(0)), language), now)
+        if found is not None:
+            return found
+    return None
+
+
+def html_date(html: str | None, now: datetime) -> datetime | None:
+    """The page's own publication date from its markup (htmldate, no text search), else None."""
+    if not html or "<" not in html:
+        return None
+    import htmldate  # through trafilatura; only when a record carries HTML
+
+    try:
+        # a leading space: htmldate downloads a string that looks like a URL, never here
+        found = htmldate.find_date(
+            " " + html[:MAX_HTML_CHARS],
+            original_date=True,
+            extensive_search=False,
+            outputformat="%Y-%m-%d",
+            max_date=now.astimezone(UTC).strftime("%Y-%m-%d"),
+        )
+    except Exception:  # htmldate must never lose the item
+        return None
+    return _plausible(_iso(found), now) if found else None
+
+
+def infer_date(
+    *,
+    now: datetime,
+    url: str | None = None,
+    text: str | None = None,
+    html: str | None = None,
+    language: str | None = None,
+) -> tuple[datetime, InferredFrom] | None:
+    """An undated item's date and where it came from: its HTML, its URL, its text; or None."""
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    for source, find in (
+        ("html", lambda: html_date(html, now)),
+        ("url", lambda: url_date(url, now)),
+        ("text", lambda: text_date(text, now, language)),
+    ):
+        found = find()
+        if found is not None:
+            return found, source
+    return None
+
+
+def inferred_from(item: Any) -> str | None:
+    """Where a stored item's date was inferred from ("html" | "url" | "text"); None for its own date."""
+    value = (getattr(item, "metadata", None) or {}).get(INFERRED)
+    return str(value) if value and getattr(item, "published", None) is not None else None

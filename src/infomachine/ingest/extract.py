@@ -7,11 +7,11 @@ and styles are dropped); dates are normalised to UTC; identity fields
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from infomachine.errors import ParseError
-from infomachine.ingest.dates import parse_date
+from infomachine.ingest.dates import INFERRED, infer_date, parse_date
 from infomachine.ingest.dedupe import canonical_url, content_hash, item_id
 from infomachine.models import Item, Record, utcnow
 from infomachine.sources.feeds import FALLBACK_DATES
@@ -83,6 +83,9 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
             break
     if record.published and published is None:
         metadata["unparsed_published"] = _repair(str(record.published), "published", warnings)
+    ingested_at = now or utcnow()
+    # the text as it came: a dateline is furniture the clean text no longer has
+    published = _infer_published(published, metadata, fields, url, raw_text, ingested_at)
     if cleaned:
         metadata[RAW_TEXT] = raw_text[:RAW_TEXT_CHARS]
         metadata[CLEANED] = cleaned
@@ -99,13 +102,41 @@ def extract(record: Record, *, now: datetime | None = None) -> Item:
         author=fields["author"],
         publisher=fields["publisher"] or _publisher_from_url(canon),
         published=published,
-        ingested_at=now or utcnow(),
+        ingested_at=ingested_at,
         language=fields["language"],
         text=text,
         source=fields["source"],
         content_hash=chash,
         metadata=metadata,
     )
+
+
+def _infer_published(
+    published: datetime | None,
+    metadata: dict[str, Any],
+    fields: dict[str, Any],
+    url: str | None,
+    text: str,
+    now: datetime,
+) -> datetime | None:
+    """An undated item's date inferred from its HTML, URL or text, marked ``metadata["published_inferred"]``.
+
+    A real published date is kept as it is.  A date a source parser already
+    inferred (a page's date from its markup, marked by ``sources/pages.py``)
+    is kept only when it is no later than the ingestion time.
+    """
+    now = now if now.tzinfo else now.replace(tzinfo=UTC)
+    marked = metadata.get(INFERRED)
+    if published is not None and marked is None:
+        return published  # a real date: never touched
+    if published is not None and published <= now:
+        return published
+    metadata.pop(INFERRED, None)
+    found = infer_date(now=now, url=url, text=text, html=fields["html"], language=fields["language"])
+    if found is None:
+        return None
+    metadata[INFERRED] = found[1]
+    return found[0]
 
 
 def clean_stored_text(text: str, title: str | None = None) -> tuple[str, str, dict[str, int]]:

@@ -79,6 +79,8 @@ class SourceRef(BaseModel):
     published: str | None = None  # YYYY-MM-DD
     url: str | None = None
     found_via: str | None = None
+    # where an inferred date came from ("html" | "url" | "text"); None: the item's own date
+    published_inferred: str | None = None
 
 
 class Development(BaseModel):

@@ -111,6 +111,8 @@ def source_line(ref: SourceRef) -> str:
         line += f" — {origin_text}"
     # an item without a publication date says so (its ingestion time is no publication date)
     line += f" ({escape(ref.published)})" if ref.published else " (undated)"
+    if ref.published and ref.published_inferred:
+        line += " (date inferred)"  # from the page's HTML, its URL or its text, not a stated date
     return line
 
 

@@ -1,7 +1,9 @@
 """Web pages and local HTML files: main text and metadata with trafilatura.
 
 Boilerplate (navigation, footers, comments) is dropped; title, author,
-date, site name and language come from the page's metadata (the publisher
+date, site name and language come from the page's metadata (the date from
+its markup only -- meta tags, JSON-LD, ``<time>`` -- and marked as inferred,
+``metadata["published_inferred"] = "html"``) (the publisher
 is the page's own outlet: trafilatura's site name, else ``og:site_name`` or
 JSON-LD ``publisher.name``).  Furniture trafilatura keeps (bylines, share
 and cookie lines, leaked comments) is removed at extraction, for every
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import trafilatura
@@ -30,6 +33,7 @@ _OG_SITE = re.compile(
 )
 _LD_PUBLISHER = re.compile(r"\"publisher\"\s*:\s*\{[^{}]*?\"name\"\s*:\s*\"([^\"]{1,120})\"", re.S)
 MAX_PAGE_BYTES = 20 * 1024 * 1024
+INFERRED = "published_inferred"  # item metadata key, as ingest/dates.py names it
 
 
 def decode_html(data: bytes, charset: str | None = None) -> str:
@@ -42,6 +46,15 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
         except (UnicodeDecodeError, LookupError):
             continue
     return data.decode("utf-8", errors="replace")
+
+
+def _date_params() -> dict[str, Any]:
+    """htmldate through trafilatura: the page's markup only (a date in its text is found at extraction)."""
+    return {
+        "original_date": True,
+        "extensive_search": False,
+        "max_date": datetime.now(UTC).strftime("%Y-%m-%d"),
+    }
 
 
 def site_name(html: str) -> str | None:
@@ -75,7 +88,12 @@ def parse_page(
     problem: str | None = None
     try:
         doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+            html,
+            url=url,
+            with_metadata=True,
+            include_comments=False,
+            include_tables=True,
+            date_extraction_params=_date_params(),
         )
     except Exception as exc:  # trafilatura must never lose the batch
         doc = None
@@ -99,6 +117,9 @@ def parse_page(
         value = getattr(doc, key, None) if doc is not None else None
         if value:
             metadata[key] = value
+    published = getattr(doc, "date", None) if doc is not None else None
+    if published:
+        metadata[INFERRED] = "html"  # the page's own markup, not a feed's date
     page_url = url or (getattr(doc, "url", None) if doc is not None else None)
     yield Record(
         origin=origin,
@@ -107,7 +128,7 @@ def parse_page(
         text=text,
         author=getattr(doc, "author", None) if doc is not None else None,
         publisher=(getattr(doc, "sitename", None) if doc is not None else None) or site_name(html),
-        published=getattr(doc, "date", None) if doc is not None else None,
+        published=published,
         language=language,
         source=source,
         metadata=metadata,

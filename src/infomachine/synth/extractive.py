@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from infomachine.ingest.dates import inferred_from
 from infomachine.models import (
     Brief,
     BriefStory,
@@ -157,6 +158,7 @@ def _number_sources(brief: Brief, items: list[Item], found_via: Mapping[str, str
                 published=it.published.date().isoformat() if it.published else None,
                 url=it.url,
                 found_via=found_via.get(it.id) or it.source,
+                published_inferred=inferred_from(it),
             )
         )
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from infomachine.ingest.dates import inferred_from
 from infomachine.models import (
     Brief,
     BriefStory,
@@ -46,6 +47,7 @@ def source_refs(
                 published=item.published.date().isoformat() if item.published else None,
                 url=item.url if item.url and item.url.startswith(("http://", "https://")) else None,
                 found_via=via,
+                published_inferred=inferred_from(item),
             )
         )
     return refs
