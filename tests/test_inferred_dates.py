@@ -28,12 +28,13 @@ def test_a_page_meta_tag_dates_the_item_marked_html() -> None:
     assert item.metadata["published_inferred"] == "html"
 
 
-def test_a_parsed_page_date_is_marked_as_from_its_html() -> None:
+def test_a_pages_own_published_date_is_stated_not_inferred() -> None:
+    """A page's markup (article:published_time, JSON-LD) states its publication date."""
     [record] = list(parse_page(PAGE.format(body=BODY * 3), "quay.html", url="https://port.example/quay"))
     assert isinstance(record, Record)
     item = extract(record, now=NOW)
     assert item.published is not None and item.published.date().isoformat() == "2025-07-29"
-    assert item.metadata["published_inferred"] == "html"
+    assert "published_inferred" not in item.metadata
 
 
 def test_a_url_with_a_date_dates_the_item_marked_url() -> None:

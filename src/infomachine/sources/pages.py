@@ -2,8 +2,9 @@
 
 Boilerplate (navigation, footers, comments) is dropped; title, author,
 date, site name and language come from the page's metadata (the date from
-its markup only -- meta tags, JSON-LD, ``<time>`` -- and marked as inferred,
-``metadata["published_inferred"] = "html"``) (the publisher
+its markup only -- meta tags, JSON-LD, ``<time>`` --, the page's own stated
+publication date; a date merely found in its text is inferred at extraction
+and marked so) (the publisher
 is the page's own outlet: trafilatura's site name, else ``og:site_name`` or
 JSON-LD ``publisher.name``).  Furniture trafilatura keeps (bylines, share
 and cookie lines, leaked comments) is removed at extraction, for every
@@ -33,7 +34,6 @@ _OG_SITE = re.compile(
 )
 _LD_PUBLISHER = re.compile(r"\"publisher\"\s*:\s*\{[^{}]*?\"name\"\s*:\s*\"([^\"]{1,120})\"", re.S)
 MAX_PAGE_BYTES = 20 * 1024 * 1024
-INFERRED = "published_inferred"  # item metadata key, as ingest/dates.py names it
 
 
 def decode_html(data: bytes, charset: str | None = None) -> str:
@@ -118,8 +118,6 @@ def parse_page(
         if value:
             metadata[key] = value
     published = getattr(doc, "date", None) if doc is not None else None
-    if published:
-        metadata[INFERRED] = "html"  # the page's own markup, not a feed's date
     page_url = url or (getattr(doc, "url", None) if doc is not None else None)
     yield Record(
         origin=origin,
