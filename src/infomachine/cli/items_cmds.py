@@ -139,7 +139,7 @@ def _snippet_parts(snippet: str) -> tuple[tuple[str, bool], ...]:
 @FORMAT_OPTION
 @pass_existing_db
 def search(state: Context, query: str, limit: int, fmt: str) -> None:
-    """Full-text search over item titles and text (SQLite FTS5).
+    """Full-text search over item titles and text (FTS5 on SQLite, tsvector on PostgreSQL).
 
     Matched words are bold in the snippet (between « and » when the output
     has no colour, and in JSON).
