@@ -79,6 +79,23 @@ def test_story_merge_keeps_aliases(store: SQLiteStore) -> None:
     assert store.unique_slug("Tsunami warning") == "tsunami-warning-2"
 
 
+def test_story_dates_are_publication_dates_never_ingestion_times(store: SQLiteStore) -> None:
+    """A story's first and last published dates come from its items' publication
+    dates only: an undated item's ingestion time is never shown as one."""
+    from datetime import UTC, datetime
+
+    dated = store.create_story(Story(id="sd", slug="dated", title="Dated"))
+    undated = store.create_story(Story(id="su", slug="undated", title="Undated"))
+    day = datetime(2025, 7, 30, 12, tzinfo=UTC)
+    store.insert_item(_item(1, story_id=dated.id, published=day))
+    store.insert_item(_item(2, story_id=dated.id))  # undated, ingested now
+    store.insert_item(_item(3, story_id=undated.id))
+    got = store.get_story("dated")
+    assert got.item_count == 2 and got.first_published == day and got.last_published == day
+    got = store.get_story("undated")
+    assert got.item_count == 1 and got.first_published is None and got.last_published is None
+
+
 def test_brief_versions_are_appended(store: SQLiteStore) -> None:
     story = BriefStory(id="sa", slug="s", title="S")
     assert store.save_brief("sa", Brief(story=story, change_summary="first")) == 1

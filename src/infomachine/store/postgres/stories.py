@@ -136,8 +136,8 @@ class StoriesMixin:
         by_id = {s.id: s for s in stories}
         one = len(stories) == 1
         rows = self.conn.execute(
-            "SELECT story_id, COUNT(*), MIN(COALESCE(published, ingested_at)), "
-            "MAX(COALESCE(published, ingested_at)) FROM items WHERE story_id IS NOT NULL "
+            "SELECT story_id, COUNT(*), MIN(published), "
+            "MAX(published) FROM items WHERE story_id IS NOT NULL "
             + ("AND story_id = %s " if one else "")
             + "GROUP BY story_id",
             (stories[0].id,) if one else None,

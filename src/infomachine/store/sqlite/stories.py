@@ -133,8 +133,8 @@ class StoriesMixin:
             return
         by_id = {s.id: s for s in stories}
         rows = self.conn.execute(
-            "SELECT story_id, COUNT(*), MIN(COALESCE(published, ingested_at)), "
-            "MAX(COALESCE(published, ingested_at)) FROM items WHERE story_id IS NOT NULL "
+            "SELECT story_id, COUNT(*), MIN(published), "
+            "MAX(published) FROM items WHERE story_id IS NOT NULL "
             + ("AND story_id = ? " if len(stories) == 1 else "")
             + "GROUP BY story_id",
             (stories[0].id,) if len(stories) == 1 else (),
