@@ -183,7 +183,7 @@ def test_idf_prior_makes_common_words_cheaper_than_names() -> None:
 def test_anchor_conflict_blocks_merge_of_two_established_stories() -> None:
     """Two stories of >= conflict_min_n items whose heaviest terms are each
     missing from the other stay apart even when their centroids are close."""
-    from infomachine.cluster.engine import StoryState
+    from infomachine.models import StoryState
 
     eng = Clusterer(ClusterConfig())
     shared = {"file": 2.0, "bankruptcy": 2.0}
@@ -267,7 +267,7 @@ def test_uci_target(shared_data) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_headline_prefers_statements_over_questions_media_labels_and_page_titles() -> None:
-    from infomachine.cluster.engine import StoryState
+    from infomachine.models import StoryState
 
     eng = Clusterer(ClusterConfig())
     titles = ["Will the storm flood Harbourtown harbour again?",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infomachine.models import Item
+from infomachine.models import Item, Source
 
 KEY = "found_via"
 REACTIVE_PREFIX = "reactive:"
@@ -20,6 +20,12 @@ REACTIVE_PREFIX = "reactive:"
 def reactive_label(slug: str) -> str:
     """The label of what a story's reactive search feeds find."""
     return REACTIVE_PREFIX + slug
+
+
+def source_reactive_label(source: Source) -> str | None:
+    """The label of what ``source`` finds when it is a story's reactive search feed."""
+    slug = source.metadata.get("reactive")
+    return reactive_label(str(slug)) if slug else None
 
 
 def found_via_update(*labels: str | None) -> dict[str, Any]:

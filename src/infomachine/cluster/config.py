@@ -1,7 +1,7 @@
 """Cluster settings and the run report (used by ``infomachine.cluster.engine``).
 
 Per-story state (``StoryState``) is plain data the store passes, so it lives in
-``infomachine.models.store``; it is re-exported here for the engine.
+``infomachine.models.store``.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ from typing import Any
 
 from infomachine.config import load_section
 from infomachine.errors import ConfigError
-from infomachine.models import StoryState, derived_story_id
-
-__all__ = ["ClusterConfig", "ClusterReport", "StoryState", "load_config", "story_id_for"]
+from infomachine.models import derived_story_id
 
 
 @dataclass

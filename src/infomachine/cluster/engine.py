@@ -38,13 +38,7 @@ import re
 
 import numpy as np
 
-from infomachine.cluster.config import (
-    ClusterConfig,
-    ClusterReport,
-    StoryState,
-    load_config,
-    story_id_for,
-)
+from infomachine.cluster.config import ClusterConfig, story_id_for
 from infomachine.cluster.dense import DenseIndex, cosine, embedding_text, load_embedder
 from infomachine.cluster.features import (
     DocumentFrequencies,
@@ -54,10 +48,10 @@ from infomachine.cluster.features import (
     normalised,
     raw_features,
 )
+from infomachine.models import StoryState
 
 DAY = 86400.0
 log = logging.getLogger(__name__)
-__all__ = ["ClusterConfig", "ClusterReport", "Clusterer", "StoryState", "load_config", "story_id_for"]
 
 
 class Clusterer:

@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from infomachine.cluster.config import ClusterConfig, ClusterReport, StoryState, load_config
+from infomachine.cluster.config import ClusterConfig, ClusterReport, load_config
 from infomachine.cluster.engine import DAY, Clusterer
 from infomachine.cluster.features import DocumentFrequencies
-from infomachine.models import Story, utcnow
+from infomachine.models import Story, StoryState, utcnow
 from infomachine.store import Store
 
 

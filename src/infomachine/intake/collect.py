@@ -114,11 +114,6 @@ def collect(
         yield from parse_file(file, source, store=store)
 
 
-def reactive_label(source: Source) -> str | None:
-    slug = source.metadata.get("reactive")
-    return provenance.reactive_label(str(slug)) if slug else None
-
-
 def parse_response(source: Source, result: FetchResult) -> list[Record | IngestProblem]:
     """Records from a fetched source, by kind (feed, page, query provider)."""
     origin = source.url
@@ -133,7 +128,7 @@ def parse_response(source: Source, result: FetchResult) -> list[Record | IngestP
                                    origin, source.id))
     else:  # a feed source is read as a feed (RSS, Atom, RDF or JSON Feed)
         records = parse_feed(result.content, origin, source=source.id, base_url=result.final_url).records
-    label = reactive_label(source)
+    label = provenance.source_reactive_label(source)
     for rec in records:
         if isinstance(rec, Record):
             rec.source = source.id

@@ -51,10 +51,11 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from infomachine import provenance
 from infomachine.config import load_section
 from infomachine.errors import FetchError, HTTPStatusError, InfomachineError, NotFoundError
 from infomachine.ingest.batch import Ingestor
-from infomachine.intake.collect import parse_response, reactive_label
+from infomachine.intake.collect import parse_response
 from infomachine.intake.fetch import (
     DEFAULT_MAX_BYTES,
     FEED_ACCEPT,
@@ -303,7 +304,7 @@ class Poller:
             return outcome
         with store.transaction():  # items and the new validators commit together
             sub = ing.ingest(got.records)
-            label = reactive_label(source)
+            label = provenance.source_reactive_label(source)
             if label:
                 for item_id in dict.fromkeys(sub.item_ids):
                     store.merge_item_metadata(item_id, found_via_update(label))
