@@ -30,6 +30,8 @@ def sent(text: str, item: int = 0, index: int = 0) -> Sent:
          "Do these subsidies help small ports or mainly large ones?"),
         ("The vote passed; whether the courts will allow it remains to be seen.", "Will the courts allow it?"),
         ("It is unclear who would fund such a body, and no group has offered.", "Who would fund such a body?"),
+        ("Councillors said they would block the toll, but it was unclear how they could do so.",
+         "How could they do so?"),
     ],
 )
 def test_question_from_uncertain_clause(text: str, question: str) -> None:

@@ -31,6 +31,12 @@ _AUX = {"will", "would", "can", "could", "should", "may", "might", "must", "is",
         "were", "has", "have", "had"}
 
 
+# "how they could do so" -> "how could they do so": an adverbial wh-word before a pronoun
+# subject asks about the clause ("how many farmers" is a subject phrase and stays as it is).
+_ADVERBIAL_WH = {"how", "when", "why", "where"}
+_PRONOUNS = {"they", "he", "she", "it", "we", "i"}
+
+
 _DET = {"the", "a", "an", "its", "this", "these", "those", "their", "his", "her", "either", "any",
         "each", "such", "our", "some"}
 
@@ -98,7 +104,7 @@ def to_question(text: str) -> str | None:
         if not inverted:
             return None  # no verb to ask about: "Whether the vote on the floor?" is no question
         body = inverted
-    elif rest and rest[0].lower() in _DET:
+    elif rest and (rest[0].lower() in _DET or (wh in _ADVERBIAL_WH and rest[0].lower() in _PRONOUNS)):
         inverted = _invert(rest)
         body = f"{wh} {inverted}" if inverted else f"{wh} {' '.join(rest)}"
     else:
