@@ -28,6 +28,7 @@ from infomachine.models.brief import (
     What,
 )
 from infomachine.models.items import (
+    Event,
     IngestProblem,
     IngestReport,
     Item,
@@ -72,6 +73,7 @@ __all__ = [
     "SourceKind",
     "SourceRef",
     "SourceStatus",
+    "Event",
     "Story",
     "StoryState",
     "Tension",

@@ -70,6 +70,7 @@ class Item:
     story_id: str | None = None
     pinned: bool = False
     metadata: dict[str, Any] = field(default_factory=dict)
+    event_id: str | None = None  # the event (one happening) the clusterer put it in
 
     @property
     def when(self) -> datetime:
@@ -145,7 +146,9 @@ class Source:
 
 @dataclass
 class Story:
-    """A cluster of items about one real-world event or development."""
+    """A storyline: events that belong together over weeks or months (the unit a
+    user follows and a brief is written for).  ``item_count`` and ``event_count``
+    and the dates are filled in by the store."""
 
     id: str
     slug: str
@@ -156,5 +159,25 @@ class Story:
     first_published: datetime | None = None
     last_published: datetime | None = None
     pinned: bool = False
+    merged_into: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    event_count: int = 0
+
+
+@dataclass
+class Event:
+    """Items reporting the same happening; every event belongs to one story
+    (``story_id``, None only until the storyline level has placed it)."""
+
+    id: str
+    slug: str
+    title: str
+    story_id: str | None = None
+    created_at: datetime = field(default_factory=utcnow)
+    updated_at: datetime = field(default_factory=utcnow)
+    item_count: int = 0
+    first_published: datetime | None = None
+    last_published: datetime | None = None
+    pinned: bool = False  # holds items pinned to its story (``ingest --story``)
     merged_into: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)

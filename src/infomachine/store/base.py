@@ -11,7 +11,8 @@ type against:
 * ``StoreCore``: transactions, migrations, close;
 * ``ItemStore``: items, near-duplicate lookup, full-text search, ingest errors;
 * ``SourceStore``: feeds, pages, queries and files being watched;
-* ``StoryStore``: stories, their aliases and merges;
+* ``StoryStore``: stories (storylines), their aliases and merges;
+* ``EventStore``: events (items reporting one happening), their story, aliases, merges;
 * ``BriefStore``: brief versions (append-only);
 * ``ClusterStateStore``: what the clusterer remembers between runs;
 * ``LLMCallLog``: the LLM cost log and response cache.
@@ -42,6 +43,7 @@ from typing import Any, Protocol, runtime_checkable
 from infomachine.models import (
     Brief,
     DocumentCounts,
+    Event,
     Item,
     PendingItem,
     Snippet,
@@ -106,6 +108,7 @@ class ItemStore(Protocol):
         self,
         *,
         story_id: str | None = None,
+        event_id: str | None = None,
         unclustered: bool = False,
         limit: int | None = None,
         offset: int = 0,
@@ -115,6 +118,10 @@ class ItemStore(Protocol):
         ...
 
     def count_items(self, story_id: str | None = None) -> int:
+        ...
+
+    def item_events(self) -> dict[str, str | None]:
+        """Every item id with the event it belongs to (None when not yet clustered)."""
         ...
 
     def item_stories(self) -> dict[str, str | None]:
@@ -209,7 +216,63 @@ class StoryStore(Protocol):
         ...
 
     def merge_stories(self, source_id: str, target_id: str) -> None:
-        """Fold ``source_id`` into ``target_id``: items move, old id and slug stay as aliases."""
+        """Fold ``source_id`` into ``target_id``: events and items move, old id and slug stay
+        as aliases."""
+        ...
+
+
+@runtime_checkable
+class EventStore(Protocol):
+    """Events: items reporting one happening, each event in one story.
+
+    Event ids, slugs and aliases are a namespace of their own (``get_event``);
+    an item's ``story_id`` is always its event's ``story_id`` (``link_events``
+    and ``merge_events`` keep them in step), except for an item pinned to a
+    story and not yet clustered."""
+
+    def create_event(self, event: Event) -> Event:
+        ...
+
+    def update_event(self, event_id: str, **fields: Any) -> None:
+        """Set ``slug``, ``title``, ``updated_at``, ``pinned``, ``merged_into``, ``metadata``."""
+        ...
+
+    def get_event(self, ref: str) -> Event:
+        """An event by id, slug or alias (merged: its survivor), with counts and dates."""
+        ...
+
+    def list_events(self, *, story_id: str | None = None, include_merged: bool = False) -> list[Event]:
+        """With ``story_id``: that story's events in the order they happened (first
+        publication, then id); else all events, most recently updated first."""
+        ...
+
+    def unique_event_slug(self, base: str) -> str:
+        ...
+
+    def event_exists(self, event_id: str) -> bool:
+        ...
+
+    def event_aliases(self, event_id: str) -> list[str]:
+        ...
+
+    def set_item_event(self, item_ids: Iterable[str], event_id: str) -> None:
+        """Put items in an event (and in the event's story, when it has one)."""
+        ...
+
+    def cluster_event_of(self, item_id: str) -> str | None:
+        ...
+
+    def link_events(self, event_ids: Iterable[str], story_id: str) -> None:
+        """Put events, and all their items, in a story."""
+        ...
+
+    def merge_events(self, source_id: str, target_id: str) -> None:
+        """Fold ``source_id`` into ``target_id``: items move (to its story too), old id and
+        slug stay as aliases."""
+        ...
+
+    def unlinked_events(self) -> list[str]:
+        """Events not merged away and not yet in a story, oldest first."""
         ...
 
 
@@ -283,6 +346,13 @@ class ClusterStateStore(Protocol):
     def story_is_pinned(self, story_id: str) -> bool:
         ...
 
+    def storyline_load(self) -> dict[str, Any] | None:
+        """The storyline linker's state as saved (``LinkerState.to_plain``), if any."""
+        ...
+
+    def storyline_save(self, state: dict[str, Any]) -> None:
+        ...
+
 
 @runtime_checkable
 class LLMCallLog(Protocol):
@@ -317,6 +387,7 @@ class Store(
     ItemStore,
     SourceStore,
     StoryStore,
+    EventStore,
     BriefStore,
     ClusterStateStore,
     LLMCallLog,
@@ -330,6 +401,7 @@ ROLES: tuple[type, ...] = (
     ItemStore,
     SourceStore,
     StoryStore,
+    EventStore,
     BriefStore,
     ClusterStateStore,
     LLMCallLog,
@@ -339,6 +411,7 @@ __all__ = [
     "ROLES",
     "BriefStore",
     "ClusterStateStore",
+    "EventStore",
     "ItemStore",
     "LLMCallLog",
     "SourceStore",
