@@ -37,6 +37,7 @@ class StorylineConfig:
     min_terms: int = 3  # a match needs at least N shared terms ...
     max_share: float = 0.9  # ... and no single name carrying more than this share of it
     require_name: bool = True  # ... and at least one shared name (entity)
+    specific_terms: int = 1  # ... and, when only one name is shared, N shared uncommon words beside it
     generic_share: float = 0.15  # a word (not of a name) in this share of storylines ...
     generic_min: int = 5  # ... and in at least N of them is generic: no evidence of a subject
     generic_score: bool = True  # generic words are left out of the score too (else only of the guards)
