@@ -112,6 +112,7 @@ class LinkerState:
     df: dict[str, int] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)  # storyline -> "pinned" | "closed"
     apart: list[list[str]] = field(default_factory=list)  # storyline pairs a user split: never merged
+    headline: dict[str, list[Any]] = field(default_factory=dict)  # storyline -> [largest event, its items]
     # derived (rebuilt by from_plain, not persisted):
     postings: dict[str, list[str]] = field(default_factory=dict)
     sdf: dict[str, int] = field(default_factory=dict)
@@ -126,6 +127,7 @@ class LinkerState:
             "item_event": self.item_event,
             "url_event": self.url_event, "pending_links": self.pending_links,
             "n_docs": self.n_docs, "df": self.df, "fixed": self.fixed, "apart": self.apart,
+            "headline": self.headline,
         }
 
     @classmethod
@@ -139,6 +141,7 @@ class LinkerState:
             pending_links={k: list(v) for k, v in data["pending_links"].items()},
             n_docs=int(data["n_docs"]), df=dict(data["df"]),
             fixed=dict(data.get("fixed", {})), apart=[list(p) for p in data.get("apart", [])],
+            headline={k: list(v) for k, v in data.get("headline", {}).items()},
         )
         # storylines in order of last activity, so postings come out as ``link`` builds them
         for s in sorted(data["storylines"].values(), key=lambda s: (s["last_ts"], s["id"])):
