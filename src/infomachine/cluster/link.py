@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 
 from infomachine.cluster.config import ClusterReport
 from infomachine.cluster.storyline import LinkResult, StorylineLinker
-from infomachine.cluster.storyline_state import EventInput, ItemInput, LinkerState, StorylineConfig
+from infomachine.cluster.storyline_state import (
+    EventInput,
+    ItemInput,
+    LinkerState,
+    StorylineConfig,
+    load_storyline_config,
+)
 from infomachine.errors import NotFoundError
 from infomachine.models import Story, StoryState, utcnow
 from infomachine.store import Store
@@ -35,7 +41,7 @@ READ_CHARS = 4000
 
 def load_linker(store: Store, config: StorylineConfig | None = None) -> StorylineLinker:
     plain = store.storyline_load()
-    return StorylineLinker(config, LinkerState.from_plain(plain) if plain else None)
+    return StorylineLinker(config or load_storyline_config(), LinkerState.from_plain(plain) if plain else None)
 
 
 class StorylineStep:
@@ -45,7 +51,8 @@ class StorylineStep:
         self.store = store
         plain = store.storyline_load()
         self.fresh = plain is None
-        self.linker = StorylineLinker(config, LinkerState.from_plain(plain) if plain else None)
+        self.linker = StorylineLinker(config or load_storyline_config(),
+                                      LinkerState.from_plain(plain) if plain else None)
         self.engine: Clusterer | None = None
         self.grown: dict[str, list[ItemInput]] = {}
         self.merged: dict[str, str] = {}

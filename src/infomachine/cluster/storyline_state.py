@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infomachine.cluster.features import DocumentFrequencies, Vector, body_words_count, raw_features
+from infomachine.config import load_section
 
 
 @dataclass
 class StorylineConfig:
-    """Storyline settings (defaults tuned on tls-dev Charles_Taylor, Chris_Brown,
-    Dilma_Rousseff; see benchmarks/storyline_quality.py)."""
+    """Storyline settings: ``[stories]`` in infomachine.toml or ``INFOMACHINE_STORIES_*``
+    (defaults tuned on tls-dev Charles_Taylor, Chris_Brown, Dilma_Rousseff; see
+    benchmarks/storyline_quality.py)."""
 
     threshold: float = 0.03  # min decayed score(event, storyline) to join
     merge_threshold: float = 0.2  # two storylines one event joins merge at this profile cosine
@@ -52,6 +54,10 @@ class StorylineConfig:
     # used only when an event comes without a vector (items' texts are read):
     title_weight: float = 2.0
     body_words: int = 120
+
+
+def load_storyline_config(overrides: dict[str, Any] | None = None) -> StorylineConfig:
+    return load_section("stories", StorylineConfig, overrides)
 
 
 @dataclass
