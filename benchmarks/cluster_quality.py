@@ -1,8 +1,8 @@
 """Clustering quality on the shared dev data: full files, UCI halves, sklearn peer.
 
 UCI stories are split by md5(story id) % 2 into half A (0, used for tuning)
-and half B (1, held out); each half is clustered on its own. realnews is
-small (35 items) and scored whole. Every figure is B-cubed F1 through the
+and half B (1, held out); each half is clustered on its own. realnews (35
+items) is scored whole and in the same two halves (A, B). Every figure is B-cubed F1 through the
 same path as ``infomachine eval clusters`` (ingest into a fresh store,
 cluster, score).
 
@@ -47,11 +47,14 @@ def half(story: str) -> int:
 
 def datasets() -> dict[str, list[dict[str, Any]]]:
     uci = load("uci-news-dev.jsonl")
+    real = load("realnews-dev.jsonl")
     return {
         "uci": uci,
         "uci-A": [r for r in uci if half(str(r["story"])) == 0],
         "uci-B": [r for r in uci if half(str(r["story"])) == 1],
-        "realnews": load("realnews-dev.jsonl"),
+        "realnews": real,
+        "realnews-A": [r for r in real if half(str(r["story"])) == 0],
+        "realnews-B": [r for r in real if half(str(r["story"])) == 1],
         "uci-same-event": [{**r, "story": SAME_EVENT.get(str(r["story"]), r["story"])} for r in uci],
     }
 
@@ -94,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a [cluster] setting (repeatable)")
     ap.add_argument("--only", default="",
-                    help="comma-separated subset: uci,uci-A,uci-B,realnews,uci-same-event")
+                    help="comma-separated subset: uci,uci-A,uci-B,realnews,realnews-A,realnews-B,uci-same-event")
     args = ap.parse_args(argv)
     overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
     sets = datasets()
