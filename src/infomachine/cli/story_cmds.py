@@ -1,13 +1,15 @@
-"""Commands over stories: cluster, stories, eval clusters."""
+"""Commands over stories and events: cluster, stories, events, eval clusters."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from infomachine.cli.context import Context, pass_existing_db, pass_state
 from infomachine.cli.output import FORMAT_OPTION, Col, day, iso, print_json, print_table
+from infomachine.models import Story
 from infomachine.wording import plural
 
 THRESHOLD_HELP = (
@@ -59,12 +61,27 @@ def cluster(
     )
 
 
+def story_row(s: Story) -> dict[str, Any]:
+    """One story as ``stories --format json`` lists it (and split, merge, follow print it)."""
+    return {
+        "id": s.id,
+        "slug": s.slug,
+        "title": s.title,
+        "event_count": s.event_count,
+        "item_count": s.item_count,
+        "first_published": iso(s.first_published),
+        "last_published": iso(s.last_published),
+        "updated_at": iso(s.updated_at),
+        "pinned": s.pinned,
+    }
+
+
 @click.command()
 @click.option("--limit", type=int, default=None, help="At most this many stories.")
 @FORMAT_OPTION
 @pass_existing_db
 def stories(state: Context, limit: int | None, fmt: str) -> None:
-    """List stories, most recently updated first.
+    """List stories, most recently updated first: events, items, first and last dates.
 
     \b
     Example:
@@ -74,30 +91,56 @@ def stories(state: Context, limit: int | None, fmt: str) -> None:
     rows = state.store.list_stories()
     if limit is not None:
         rows = rows[:limit]
-    data = [
-        {
-            "id": s.id,
-            "slug": s.slug,
-            "title": s.title,
-            "item_count": s.item_count,
-            "first_published": iso(s.first_published),
-            "last_published": iso(s.last_published),
-            "updated_at": iso(s.updated_at),
-            "pinned": s.pinned,
-        }
-        for s in rows
-    ]
     if fmt == "json":
-        print_json(data)
+        print_json([story_row(s) for s in rows])
         return
     print_table(
-        plural(len(data), "story", "stories"),
-        [Col("id"), Col("slug"), Col("title", wrap=True), Col("items", justify="right"),
-         Col("first", optional=True), Col("last"), Col("updated", optional=True)],
+        plural(len(rows), "story", "stories"),
+        [Col("id"), Col("slug"), Col("title", wrap=True), Col("events", justify="right"),
+         Col("items", justify="right"), Col("first", optional=True), Col("last"),
+         Col("updated", optional=True)],
         [
-            (s.id, s.slug, s.title, s.item_count, day(s.first_published), day(s.last_published),
-             s.updated_at.strftime("%Y-%m-%d %H:%M"))
+            (s.id, s.slug, s.title, s.event_count, s.item_count, day(s.first_published),
+             day(s.last_published), s.updated_at.strftime("%Y-%m-%d %H:%M"))
             for s in rows
+        ],
+    )
+
+
+@click.command()
+@click.option("--story", default=None, help="Only this story's events, in the order they happened.")
+@click.option("--limit", type=int, default=None, help="At most this many events.")
+@FORMAT_OPTION
+@pass_existing_db
+def events(state: Context, story: str | None, limit: int | None, fmt: str) -> None:
+    """List events (items reporting one happening) with their story.
+
+    Without --story: every event, most recently updated first; with --story
+    (id, slug, alias or slug prefix): that story's events, oldest first.
+
+    \b
+    Example:
+      infomachine events
+      infomachine events --story moonshot-and-minimax --format json
+    """
+    from infomachine.publish.pages import event_rows
+
+    found = state.story(story) if story else None
+    rows = event_rows(state.store, found)
+    if limit is not None:
+        rows = rows[:limit]
+    if fmt == "json":
+        print_json(rows)
+        return
+    title = plural(len(rows), "event") + (f" of {found.slug}" if found else "")
+    print_table(
+        title,
+        [Col("id"), Col("slug", optional=True), Col("title", wrap=True), Col("story"),
+         Col("items", justify="right"), Col("first"), Col("last", optional=True)],
+        [
+            (r["id"], r["slug"], r["title"], r["story_slug"] or r["story_id"] or "", r["item_count"],
+             day(r["first_published"]), day(r["last_published"]))
+            for r in rows
         ],
     )
 
@@ -114,16 +157,22 @@ def eval_group() -> None:
 
 @eval_group.command(name="clusters")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--label-field", default="story", show_default=True, help="The gold story label.")
+@click.option("--label-field", default="story", show_default=True, help="The gold cluster label.")
+@click.option(
+    "--level", type=click.Choice(["story", "event"]), default="story", show_default=True,
+    help="Score the items' stories (storylines) or their events (happenings).",
+)
 @click.option("--threshold", type=float, default=None, help=THRESHOLD_HELP)
 @click.option("--headline-threshold", type=float, default=None, help=HEADLINE_THRESHOLD_HELP)
 def eval_clusters_cmd(
-    file: Path, label_field: str, threshold: float | None, headline_threshold: float | None
+    file: Path, label_field: str, level: str, threshold: float | None, headline_threshold: float | None
 ) -> None:
     """Cluster a labelled JSONL file in a temporary database and print scores.
 
     Prints JSON: B-cubed and pairwise precision/recall/F1, gold and predicted
     cluster counts and seconds taken. Your database is not touched.
+    --level story (the default) scores each item's story, --level event its
+    event, against the gold label of --label-field.
 
     Two thresholds: an item with fewer than headline_words (25) body words
     (a headline, or a headline and a line) is matched with headline_threshold,
@@ -132,14 +181,54 @@ def eval_clusters_cmd(
 
     \b
     Example:
-      infomachine eval clusters ../shared/data/uci-news-dev.jsonl
+      infomachine eval clusters ../shared/data/uci-news-dev.jsonl --level event
       infomachine eval clusters labelled.jsonl --headline-threshold 0.15
     """
     from infomachine.cluster.config import load_config
     from infomachine.cluster.evaluate import eval_clusters
 
     config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
-    print_json(eval_clusters(file, label_field, config))
+    if level == "story":
+        print_json({"level": level, **eval_clusters(file, label_field, config)})
+    else:
+        print_json({"level": level, **_eval_events(file, label_field, config)})
 
 
-COMMANDS: list[click.Command] = [cluster, stories, eval_group]
+def _eval_events(path: Path, label_field: str, config: Any) -> dict[str, Any]:
+    """``evaluate.eval_clusters`` scored on the items' events instead of their stories."""
+    import tempfile
+    import time
+
+    from infomachine.cluster.evaluate import read_labelled, score
+    from infomachine.cluster.stage import cluster_items
+    from infomachine.errors import InputError
+    from infomachine.ingest.batch import Ingestor
+    from infomachine.models import IngestProblem, Record
+    from infomachine.sources.jsonl import record_from_dict
+    from infomachine.store import open_store
+
+    started = time.perf_counter()
+    records = read_labelled(path, label_field)
+    with tempfile.TemporaryDirectory(prefix="infomachine-eval-") as tmp:
+        store = open_store(Path(tmp) / "eval.db")
+        try:
+            docs: list[Record | IngestProblem] = [
+                record_from_dict({k: v for k, v in obj.items() if k != label_field}, f"record:{i}", "eval")
+                for i, obj in enumerate(records)
+            ]
+            report = Ingestor(store).ingest(docs)
+            failed = {p.origin for p in report.problems}
+            kept = [i for i in range(len(records)) if f"record:{i}" not in failed]
+            if len(kept) != len(report.item_ids):
+                raise InputError("ingest report does not line up with the input records")
+            cluster_items(store, config)
+            event_of = store.item_events()
+            gold = [str(records[i][label_field]) for i in kept]
+            pred = [str(event_of.get(item_id) or item_id) for item_id in report.item_ids]
+        finally:
+            store.close()
+    return {"file": str(path), **score(gold, pred), "skipped": len(records) - len(gold),
+            "seconds": round(time.perf_counter() - started, 3)}
+
+
+COMMANDS: list[click.Command] = [cluster, stories, events, eval_group]
