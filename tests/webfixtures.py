@@ -15,6 +15,7 @@ from infomachine.models import (
     Brief,
     BriefStory,
     Claim,
+    Event,
     Evidence,
     Evolution,
     OpenQuestion,
@@ -26,7 +27,6 @@ from infomachine.models import (
     TimelineEvent,
     What,
 )
-from infomachine.models import Event
 from infomachine.models import Source as SourceModel
 from infomachine.store import SQLiteStore, Store
 
