@@ -64,9 +64,9 @@ def cluster_headlines(tmp_path: Path, config: ClusterConfig, batches: list[list[
 
 
 def stories_of(store: SQLiteStore) -> dict[str, str]:
-    """Headline index ("h0", ...) -> story id."""
+    """Headline index ("h0", ...) -> event id (the level the clusterer's state is kept at)."""
     index = {title: f"h{i}" for i, (_, title) in enumerate(HEADLINES)}
-    return {index[title]: sid for title, sid in store.execute("SELECT title, story_id FROM items")}
+    return {index[title]: eid for title, eid in store.execute("SELECT title, event_id FROM items")}
 
 
 def test_dense_index_finds_nearest_active_story() -> None:
@@ -124,7 +124,7 @@ def test_vectors_of_another_model_or_of_no_model_are_forgotten(tmp_path: Path) -
     other = replace(first, embedding_model=str(make_model(tmp_path / "m8", dim=8)))
     add_item(store, "Storm floods harbour town again", 1)  # joins by its words
     cluster_items(store, other)
-    assert {story for (story,) in store.execute("SELECT story_id FROM items")} == {sid}
+    assert {story for (story,) in store.execute("SELECT event_id FROM items")} == {sid}
     assert len(dense_of(store, sid) or []) == 8  # re-accumulated from the new model only
 
     add_item(store, "Harbour town storm floods recede", 2)

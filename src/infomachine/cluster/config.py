@@ -65,11 +65,17 @@ def load_config(overrides: dict[str, Any] | None = None) -> ClusterConfig:
 
 @dataclass
 class ClusterReport:
+    """What one ``cluster_items`` run did, at both levels."""
+
     items: int = 0
-    joined: int = 0
-    new_stories: int = 0
-    merged: int = 0
-    followed: int = 0  # near-duplicates and pinned items placed without scoring
+    joined: int = 0  # items that joined an existing event
+    new_events: int = 0
+    merged: int = 0  # events merged into another
+    followed: int = 0  # near-duplicates placed without scoring
+    events_touched: int = 0
+    new_stories: int = 0  # storylines started
+    events_joined: int = 0  # new events that joined an existing story
+    stories_merged: int = 0
     stories_touched: int = 0
     seconds: float = 0.0
 
@@ -77,6 +83,6 @@ class ClusterReport:
         return dict(self.__dict__)
 
 
-def story_id_for(item_id: str) -> str:
-    """A story's id derives from the item that started it (stable across runs)."""
-    return derived_story_id("story", item_id)
+def event_id_for(item_id: str) -> str:
+    """An event's id derives from the item that started it (stable across runs)."""
+    return "e-" + derived_story_id("event", item_id)[2:]

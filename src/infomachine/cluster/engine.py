@@ -35,10 +35,11 @@ import heapq
 import logging
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 
-from infomachine.cluster.config import ClusterConfig, story_id_for
+from infomachine.cluster.config import ClusterConfig, event_id_for
 from infomachine.cluster.dense import DenseIndex, cosine, embedding_text, load_embedder
 from infomachine.cluster.features import (
     DocumentFrequencies,
@@ -224,16 +225,19 @@ class Clusterer:
         self.touched.add(dst.id)
         self.touched.discard(src.id)
 
-    def assign(self, item_id: str, title: str, text: str, ts: float,
-               dated: bool = True) -> tuple[str, bool, str | None]:
-        """Place one item; returns (story id, is new story, id of a story merged away)."""
+    def assign(self, item_id: str, title: str, text: str, ts: float, dated: bool = True,
+               allow: Callable[[str], bool] | None = None) -> tuple[str, bool, str | None]:
+        """Place one item; returns (event id, is new event, id of an event merged away).
+        ``allow``: only events it accepts are candidates (an item pinned to a story
+        joins only that story's events)."""
         vec = self.vectorise(title, text)
         dense = self._embed(item_id, title, text)
         when = ts if dated else None
         long = self.is_long(title, text)
         threshold = self.cfg.threshold if long else self.cfg.headline_threshold
         scored = sorted(
-            ((self.score(st, vec, when, dense), st.id) for st in self.candidates(vec, when, dense)),
+            ((self.score(st, vec, when, dense), st.id) for st in self.candidates(vec, when, dense)
+             if allow is None or allow(st.id)),
             key=lambda r: (-r[0], r[1]),
         )
         while scored and scored[0][0] >= threshold and self.generic(vec, self.stories[scored[0][1]].centroid):
@@ -337,9 +341,9 @@ class Clusterer:
         return a, b
 
     def _new_id(self, item_id: str) -> str:
-        sid = story_id_for(item_id)
+        sid = event_id_for(item_id)
         while sid in self.stories or sid in self.merged_into:
-            sid = story_id_for(sid)
+            sid = event_id_for(sid)
         return sid
 
     def embed_batch(self, rows: list[tuple[str, str, str]]) -> None:

@@ -1,9 +1,10 @@
 """Clustering evaluation: B-cubed and pairwise precision, recall and F1.
 
 ``eval_clusters`` ingests a labelled JSONL file into a temporary database,
-runs the cluster stage and scores every input record (an exact duplicate
-record that ingest merged into an earlier item is scored with the story of
-the item it became).
+runs the cluster stage and scores every input record at one level: its
+``event`` (the default: items reporting one happening) or its ``story``
+(storyline of events).  An exact duplicate record that ingest merged into an
+earlier item is scored with the event or story of the item it became.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from infomachine.errors import InputError
+
+LEVELS = ("event", "story")
 
 
 def _f1(p: float, r: float) -> float:
@@ -97,9 +100,12 @@ def cluster_records(
     label_field: str = "story",
     config: Any = None,
     db_path: Path | None = None,
+    level: str = "event",
 ) -> tuple[list[str], list[str]]:
     """Ingest ``records`` into a fresh store, cluster, and return (gold, predicted)
-    labels for every record that could be ingested."""
+    labels at ``level`` (``event`` or ``story``) for every record that could be ingested."""
+    if level not in LEVELS:
+        raise InputError(f"unknown level {level!r}: use one of {', '.join(LEVELS)}")
     from infomachine.cluster.stage import cluster_items
     from infomachine.ingest.batch import Ingestor
     from infomachine.models import IngestProblem, Record
@@ -119,7 +125,7 @@ def cluster_records(
             if len(kept) != len(report.item_ids):
                 raise InputError("ingest report does not line up with the input records")
             cluster_items(store, config)
-            story_of = store.item_stories()
+            story_of = store.item_events() if level == "event" else store.item_stories()
             gold = [str(records[i][label_field]) for i in kept]
             pred = [str(story_of.get(item_id) or item_id) for item_id in report.item_ids]
         finally:
@@ -127,12 +133,13 @@ def cluster_records(
     return gold, pred
 
 
-def eval_clusters(path: Path, label_field: str = "story", config: Any = None) -> dict[str, Any]:
+def eval_clusters(path: Path, label_field: str = "story", config: Any = None,
+                  level: str = "event") -> dict[str, Any]:
     """Score the cluster stage on a labelled JSONL file (see module docstring)."""
     started = time.perf_counter()
     records = read_labelled(path, label_field)
-    gold, pred = cluster_records(records, label_field, config)
-    result = {"file": str(path), **score(gold, pred)}
+    gold, pred = cluster_records(records, label_field, config, level=level)
+    result = {"file": str(path), "level": level, **score(gold, pred)}
     result["skipped"] = len(records) - len(gold)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result

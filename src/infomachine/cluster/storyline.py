@@ -119,6 +119,11 @@ class StorylineLinker(StorylineEvidence):
             new_items = [it for it in ev.items if it.id not in st.item_event] if ev.items else []
             n_total = max(ev.n_items, len(ev.items))
             known = st.event_story.get(ev.id)
+            if ev.story is not None and (known is None or self.resolve(known) != self.resolve(ev.story)):
+                placed = self._place_fixed(ev, known, n_total, res)
+                self._index_items(ev.id, new_items)
+                touched.add(placed)
+                continue
             if known is not None:
                 known = self.resolve(known)
                 seen = st.event_items.get(ev.id, 0)
@@ -155,6 +160,18 @@ class StorylineLinker(StorylineEvidence):
         res.touched = sorted({self.resolve(s) for s in touched} | {d for _, d in self.merges})
         return res
 
+    def _place_fixed(self, ev: EventInput, known: str | None, n_total: int, res: LinkResult) -> str:
+        """An event whose storyline is decided (it holds items pinned to a story)."""
+        st = self.state
+        sid = self.resolve(str(ev.story))
+        if sid not in st.storylines:
+            st.storylines[sid] = Storyline(id=sid, first_ts=ev.first_ts(), last_ts=ev.last_ts())
+        st.event_story[ev.id] = sid
+        self._absorb(st.storylines[sid], ev, event_vector(ev, self.cfg, st), 0 if known is None else
+                     st.event_items.get(ev.id, 0), n_total)
+        res.assigned[ev.id] = sid
+        return sid
+
     def storyline_of(self, event_id: str) -> str | None:
         st = self.state
         while event_id in st.event_alias:
@@ -186,6 +203,8 @@ class StorylineLinker(StorylineEvidence):
             return None, ""
         passed: list[tuple[float, str]] = []
         for sid in self._candidates(vec):
+            if st.fixed.get(sid) == "closed":
+                continue  # unfollowed: keeps its events, takes no new ones
             self.scored.add(sid)
             score = self._score(st.storylines[sid], vec, ts)
             if score >= cfg.threshold:
@@ -203,7 +222,7 @@ class StorylineLinker(StorylineEvidence):
         have converged (cosine >= ``merge_threshold``); returns the survivor."""
         st = self.state
         sa, sb = st.storylines[a], st.storylines[b]
-        if not sa.norm or not sb.norm or self.cfg.merge_threshold > 1.0:
+        if not sa.norm or not sb.norm or self.cfg.merge_threshold > 1.0 or self._kept_apart(a, b):
             return a
         small, big = (sa, sb) if len(sa.profile) < len(sb.profile) else (sb, sa)
         get = big.profile.get
@@ -211,8 +230,17 @@ class StorylineLinker(StorylineEvidence):
         if cos < self.cfg.merge_threshold:
             return a
         src, dst = (sb, sa) if (sa.n_items, -sa.first_ts, sb.id) > (sb.n_items, -sb.first_ts, sa.id) else (sa, sb)
+        if src.id in st.fixed:  # a pinned or unfollowed storyline is never merged away
+            if dst.id in st.fixed:
+                return a
+            src, dst = dst, src
         self._merge(src, dst)
         return dst.id
+
+    def _kept_apart(self, a: str, b: str) -> bool:
+        """Did a user split these two storylines (``infomachine split``)?"""
+        pair = {self.resolve(a), self.resolve(b)}
+        return any({self.resolve(x), self.resolve(y)} == pair for x, y in self.state.apart)
 
     def _linked_storyline(self, ev: EventInput) -> str | None:
         st = self.state

@@ -73,6 +73,7 @@ class EventInput:
     n_items: int = 0  # items in the event now (0: len(items))
     first: float | None = None  # first/last item time if items are not all given
     last: float | None = None
+    story: str | None = None  # placed in this storyline whatever the evidence (pinned items)
 
     def first_ts(self) -> float:
         if self.first is not None:
@@ -108,6 +109,8 @@ class LinkerState:
     pending_links: dict[str, list[str]] = field(default_factory=dict)  # URL not seen yet -> events
     n_docs: int = 0  # item document frequencies (only for events without a vector)
     df: dict[str, int] = field(default_factory=dict)
+    fixed: dict[str, str] = field(default_factory=dict)  # storyline -> "pinned" | "closed"
+    apart: list[list[str]] = field(default_factory=list)  # storyline pairs a user split: never merged
     # derived (rebuilt by from_plain, not persisted):
     postings: dict[str, list[str]] = field(default_factory=dict)
     sdf: dict[str, int] = field(default_factory=dict)
@@ -121,7 +124,7 @@ class LinkerState:
             "event_alias": self.event_alias, "merged_into": self.merged_into,
             "item_event": self.item_event,
             "url_event": self.url_event, "pending_links": self.pending_links,
-            "n_docs": self.n_docs, "df": self.df,
+            "n_docs": self.n_docs, "df": self.df, "fixed": self.fixed, "apart": self.apart,
         }
 
     @classmethod
@@ -134,6 +137,7 @@ class LinkerState:
             url_event=dict(data["url_event"]),
             pending_links={k: list(v) for k, v in data["pending_links"].items()},
             n_docs=int(data["n_docs"]), df=dict(data["df"]),
+            fixed=dict(data.get("fixed", {})), apart=[list(p) for p in data.get("apart", [])],
         )
         # storylines in order of last activity, so postings come out as ``link`` builds them
         for s in sorted(data["storylines"].values(), key=lambda s: (s["last_ts"], s["id"])):

@@ -70,6 +70,7 @@ class PendingItem:
     story_id: str | None
     pinned: bool
     dated: bool = True  # False: ts is only the ingestion time, so no time decay
+    url: str | None = None  # canonical URL, else URL (item-to-item links between stories)
 
 
 @dataclass(eq=False)

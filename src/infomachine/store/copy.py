@@ -3,7 +3,7 @@
 ``copy_database(source, target)`` copies every table the engine keeps:
 items (in insertion order, so ``list_items`` and ``recent_item_titles`` keep
 theirs), their MinHash signatures and LSH band keys, ingest errors, sources,
-stories, aliases, brief versions, the clustering state and the LLM call log,
+stories, events, aliases, brief versions, the clustering and storyline state and the LLM call log,
 in one transaction of the target.  Then it reads both databases again and
 compares, per table, the row count and a checksum of the rows in a canonical
 form that does not depend on the backend: times as ISO-8601 UTC text to the
@@ -31,7 +31,7 @@ from infomachine.store.base import Store
 TABLES: list[tuple[str, tuple[str, ...], str]] = [
     ("items", ("id", "url", "canonical_url", "guid", "title", "author", "publisher", "published",
                "ingested_at", "language", "text", "source", "content_hash", "duplicate_of",
-               "story_id", "pinned", "metadata"), "{order}"),
+               "story_id", "pinned", "metadata", "event_id"), "{order}"),
     ("item_signatures", ("item_id", "minhash"), "item_id"),
     ("item_lsh", ("band_key", "item_id"), "item_id, band_key"),
     ("ingest_errors", ("id", "origin", "message", "source", "created_at"), "id"),
@@ -41,6 +41,10 @@ TABLES: list[tuple[str, tuple[str, ...], str]] = [
     ("stories", ("id", "slug", "title", "created_at", "updated_at", "pinned", "merged_into",
                  "metadata"), "id"),
     ("story_aliases", ("alias", "story_id"), "alias"),
+    ("events", ("id", "slug", "title", "story_id", "created_at", "updated_at", "pinned", "merged_into",
+                "metadata"), "id"),
+    ("event_aliases", ("alias", "event_id"), "alias"),
+    ("storyline_state", ("key", "value"), "key"),
     ("brief_versions", ("story_id", "version", "generated_at", "item_count", "change_summary",
                         "brief"), "story_id, version"),
     ("cluster_df", ("term", "df"), "term"),

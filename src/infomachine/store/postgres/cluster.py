@@ -36,7 +36,8 @@ class ClusterMixin:
     def cluster_pending(self, max_text: int = 4000) -> list[PendingItem]:
         rows = self.conn.execute(
             "SELECT i.id, i.title, substr(i.text, 1, %s), COALESCE(i.published, i.ingested_at), "
-            "i.duplicate_of, i.story_id, i.pinned, i.published IS NOT NULL FROM items i "
+            "i.duplicate_of, i.story_id, i.pinned, i.published IS NOT NULL, "
+            "COALESCE(i.canonical_url, i.url) FROM items i "
             "WHERE NOT EXISTS (SELECT 1 FROM cluster_seen s WHERE s.item_id = i.id) "
             "ORDER BY COALESCE(i.published, i.ingested_at), i.seq",
             (max_text,),
@@ -44,7 +45,7 @@ class ClusterMixin:
         return [
             PendingItem(
                 r[0], r[1] or "", r[2] or "", r[3].timestamp() if r[3] else 0.0,
-                r[4], r[5], bool(r[6]), bool(r[7]),
+                r[4], r[5], bool(r[6]), bool(r[7]), r[8],
             )
             for r in rows
         ]
@@ -108,7 +109,7 @@ class ClusterMixin:
 
     _STATE_SQL = (
         "SELECT c.story_id, c.n, c.first_ts, c.last_ts, c.centroid, c.titles, c.dense, s.pinned "
-        "FROM cluster_stories c JOIN stories s ON s.id = c.story_id WHERE s.merged_into IS NULL "
+        "FROM cluster_stories c JOIN events s ON s.id = c.story_id WHERE s.merged_into IS NULL "
     )
 
     def cluster_load_states(self, since: float) -> list[StoryState]:

@@ -25,7 +25,7 @@ from infomachine.store.postgres.core import from_pg_time, iso, jsonb, to_pg_time
 
 ITEM_COLUMNS = (
     "id, url, canonical_url, guid, title, author, publisher, published, ingested_at, "
-    "language, text, source, content_hash, duplicate_of, story_id, pinned, metadata"
+    "language, text, source, content_hash, duplicate_of, story_id, pinned, metadata, event_id"
 )
 _ITEM_COLUMNS_I = ", ".join("i." + c.strip() for c in ITEM_COLUMNS.split(","))
 
@@ -56,6 +56,7 @@ def row_to_item(row: Sequence[Any]) -> Item:
         story_id=row[14],
         pinned=bool(row[15]),
         metadata=row[16] or {},
+        event_id=row[17],
     )
 
 
@@ -78,6 +79,7 @@ def item_to_row(item: Item) -> tuple[Any, ...]:
         item.story_id,
         bool(item.pinned),
         jsonb(_plain(item.metadata)),
+        item.event_id,
     )
 
 
@@ -124,7 +126,7 @@ class ItemsMixin:
     ) -> None:
         with self.transaction() as conn:
             conn.execute(
-                f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({','.join(['%s'] * 17)})",
+                f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({','.join(['%s'] * 18)})",
                 item_to_row(item),
             )
             if signature is not None:
@@ -161,6 +163,7 @@ class ItemsMixin:
         self,
         *,
         story_id: str | None = None,
+        event_id: str | None = None,
         unclustered: bool = False,
         limit: int | None = None,
         offset: int = 0,
@@ -171,6 +174,9 @@ class ItemsMixin:
         if story_id is not None:
             where.append("story_id = %s")
             params.append(story_id)
+        if event_id is not None:
+            where.append("event_id = %s")
+            params.append(event_id)
         if unclustered:
             where.append("story_id IS NULL")
         sql = f"SELECT {ITEM_COLUMNS} FROM items"
@@ -194,6 +200,9 @@ class ItemsMixin:
 
     def item_stories(self) -> dict[str, str | None]:
         return dict(self.conn.execute("SELECT id, story_id FROM items").fetchall())
+
+    def item_events(self) -> dict[str, str | None]:
+        return dict(self.conn.execute("SELECT id, event_id FROM items").fetchall())
 
     def pin_item(self, item_id: str, story_id: str) -> None:
         with self.transaction() as conn:
@@ -252,7 +261,7 @@ class ItemsMixin:
             ).fetchall()
         except psycopg.errors.SyntaxError as exc:
             raise StoreError(f"search failed: {exc}") from exc
-        return [(row_to_item(r[:17]), Snippet.parse(_ellipsis(r[10], r[17] or ""))) for r in rows]
+        return [(row_to_item(r[:18]), Snippet.parse(_ellipsis(r[10], r[18] or ""))) for r in rows]
 
     def recent_item_titles(self, limit: int) -> list[str]:
         rows = self.conn.execute(

@@ -238,4 +238,43 @@ MIGRATIONS: list[tuple[str, str | Callable[[psycopg.Connection[Any]], None]]] = 
         );
         """,
     ),
+    (
+        # Two levels: what the clusterer makes are events; stories are storylines of
+        # events.  A story of an older database was one event: it becomes an event
+        # (same id, slug and aliases) of its own story.
+        "0060_events",
+        """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,
+            slug TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            story_id TEXT,
+            created_at TIMESTAMPTZ NOT NULL,
+            updated_at TIMESTAMPTZ NOT NULL,
+            pinned BOOLEAN NOT NULL DEFAULT FALSE,
+            merged_into TEXT,
+            metadata JSONB NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_story ON events(story_id);
+        CREATE TABLE event_aliases (
+            alias TEXT PRIMARY KEY,
+            event_id TEXT NOT NULL
+        );
+        CREATE INDEX event_aliases_event ON event_aliases(event_id);
+        CREATE TABLE storyline_state (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        ALTER TABLE items ADD COLUMN event_id TEXT;
+        CREATE INDEX items_event ON items(event_id);
+        INSERT INTO events (id, slug, title, story_id, created_at, updated_at, pinned, merged_into, metadata)
+            SELECT id, slug, title, id, created_at, updated_at, pinned, NULL, '{}'
+            FROM stories WHERE merged_into IS NULL
+            AND id IN (SELECT story_id FROM cluster_stories);
+        INSERT INTO event_aliases (alias, event_id)
+            SELECT a.alias, a.story_id FROM story_aliases a JOIN events e ON e.id = a.story_id;
+        UPDATE items SET event_id = story_id
+            WHERE story_id IN (SELECT id FROM events) AND id IN (SELECT item_id FROM cluster_seen);
+        """,
+    ),
 ]

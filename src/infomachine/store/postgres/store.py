@@ -17,6 +17,7 @@ from __future__ import annotations
 from infomachine.store.postgres.briefs import BriefsMixin
 from infomachine.store.postgres.cluster import ClusterMixin
 from infomachine.store.postgres.core import PostgresCore, guard_public_methods
+from infomachine.store.postgres.events import EventsMixin
 from infomachine.store.postgres.items import ItemsMixin
 from infomachine.store.postgres.llm import LLMCallsMixin
 from infomachine.store.postgres.sources import SourcesMixin
@@ -25,7 +26,8 @@ from infomachine.store.postgres.stories import StoriesMixin
 
 @guard_public_methods
 class PostgresStore(
-    PostgresCore, ItemsMixin, SourcesMixin, StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin
+    PostgresCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsMixin, BriefsMixin, LLMCallsMixin,
+    ClusterMixin,
 ):
     """All persistent state in one PostgreSQL database (``postgresql://`` URL)."""
 

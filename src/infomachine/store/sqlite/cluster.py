@@ -39,13 +39,14 @@ class ClusterMixin:
         """Items not yet absorbed by the clusterer, in publication order."""
         rows = self.conn.execute(
             "SELECT i.id, i.title, substr(i.text, 1, ?), COALESCE(i.published, i.ingested_at), "
-            "i.duplicate_of, i.story_id, i.pinned, i.published IS NOT NULL FROM items i "
+            "i.duplicate_of, i.story_id, i.pinned, i.published IS NOT NULL, "
+            "COALESCE(i.canonical_url, i.url) FROM items i "
             "LEFT JOIN cluster_seen s ON s.item_id = i.id WHERE s.item_id IS NULL "
             "ORDER BY COALESCE(i.published, i.ingested_at), i.rowid",
             (max_text,),
         ).fetchall()
         return [
-            PendingItem(r[0], r[1] or "", r[2] or "", _epoch(r[3]), r[4], r[5], bool(r[6]), bool(r[7]))
+            PendingItem(r[0], r[1] or "", r[2] or "", _epoch(r[3]), r[4], r[5], bool(r[6]), bool(r[7]), r[8])
             for r in rows
         ]
 
@@ -96,7 +97,7 @@ class ClusterMixin:
 
     _STATE_SQL = (
         "SELECT c.story_id, c.n, c.first_ts, c.last_ts, c.centroid, c.titles, c.dense, s.pinned "
-        "FROM cluster_stories c JOIN stories s ON s.id = c.story_id WHERE s.merged_into IS NULL "
+        "FROM cluster_stories c JOIN events s ON s.id = c.story_id WHERE s.merged_into IS NULL "
     )
 
     def cluster_load_states(self, since: float) -> list[StoryState]:

@@ -21,7 +21,7 @@ from infomachine.store.sqlite.core import from_db_time, to_db_time
 
 ITEM_COLUMNS = (
     "id, url, canonical_url, guid, title, author, publisher, published, ingested_at, "
-    "language, text, source, content_hash, duplicate_of, story_id, pinned, metadata"
+    "language, text, source, content_hash, duplicate_of, story_id, pinned, metadata, event_id"
 )
 
 
@@ -44,6 +44,7 @@ def row_to_item(row: Sequence[Any]) -> Item:
         story_id=row[14],
         pinned=bool(row[15]),
         metadata=json.loads(row[16] or "{}"),
+        event_id=row[17],
     )
 
 
@@ -66,6 +67,7 @@ def item_to_row(item: Item) -> tuple[Any, ...]:
         item.story_id,
         int(item.pinned),
         json.dumps(item.metadata, ensure_ascii=False, default=str),
+        item.event_id,
     )
 
 
@@ -105,7 +107,7 @@ class ItemsMixin:
         """Store a new item, with its MinHash signature and LSH band keys if any."""
         with self.transaction() as conn:
             conn.execute(
-                f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({','.join('?' * 17)})",
+                f"INSERT INTO items ({ITEM_COLUMNS}) VALUES ({','.join('?' * 18)})",
                 item_to_row(item),
             )
             if signature is not None:
@@ -141,6 +143,7 @@ class ItemsMixin:
         self,
         *,
         story_id: str | None = None,
+        event_id: str | None = None,
         unclustered: bool = False,
         limit: int | None = None,
         offset: int = 0,
@@ -152,6 +155,9 @@ class ItemsMixin:
         if story_id is not None:
             where.append("story_id = ?")
             params.append(story_id)
+        if event_id is not None:
+            where.append("event_id = ?")
+            params.append(event_id)
         if unclustered:
             where.append("story_id IS NULL")
         sql = f"SELECT {ITEM_COLUMNS} FROM items"
@@ -176,6 +182,10 @@ class ItemsMixin:
     def item_stories(self) -> dict[str, str | None]:
         """Every item id with the story it belongs to (None when unclustered)."""
         return dict(self.conn.execute("SELECT id, story_id FROM items").fetchall())
+
+    def item_events(self) -> dict[str, str | None]:
+        """Every item id with the event it belongs to (None when not yet clustered)."""
+        return dict(self.conn.execute("SELECT id, event_id FROM items").fetchall())
 
     def pin_item(self, item_id: str, story_id: str) -> None:
         """Pin an item, and the near-duplicates that follow it, into a story."""
@@ -237,7 +247,7 @@ class ItemsMixin:
             ).fetchall()
         except sqlite3.OperationalError as exc:
             raise StoreError(f"search failed: {exc}") from exc
-        return [(row_to_item(r[:17]), Snippet.parse(r[17] or "")) for r in rows]
+        return [(row_to_item(r[:18]), Snippet.parse(r[18] or "")) for r in rows]
 
     def recent_item_titles(self, limit: int) -> list[str]:
         """Titles of the ``limit`` most recently stored items, newest first (none empty).

@@ -7,6 +7,7 @@ contract (``store/base.py``) on top of ``SQLiteCore``:
 * ``items.py``: items, signatures, full-text search, ingest errors;
 * ``sources.py``: sources;
 * ``stories.py``: stories, aliases and merges;
+* ``events.py``: events, their story, aliases and merges; the storyline linker's state;
 * ``briefs.py``: brief versions;
 * ``cluster.py``: clustering state;
 * ``llm.py``: the LLM call log and cache.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from infomachine.store.sqlite.briefs import BriefsMixin
 from infomachine.store.sqlite.cluster import ClusterMixin
 from infomachine.store.sqlite.core import SQLiteCore, guard_public_methods
+from infomachine.store.sqlite.events import EventsMixin
 from infomachine.store.sqlite.items import ItemsMixin
 from infomachine.store.sqlite.llm import LLMCallsMixin
 from infomachine.store.sqlite.sources import SourcesMixin
@@ -28,7 +30,8 @@ from infomachine.store.sqlite.stories import StoriesMixin
 
 @guard_public_methods
 class SQLiteStore(
-    SQLiteCore, ItemsMixin, SourcesMixin, StoriesMixin, BriefsMixin, LLMCallsMixin, ClusterMixin
+    SQLiteCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsMixin, BriefsMixin, LLMCallsMixin,
+    ClusterMixin,
 ):
     """All persistent state in one SQLite file (WAL, one writer)."""
 

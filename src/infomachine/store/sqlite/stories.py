@@ -144,6 +144,15 @@ class StoriesMixin:
                 by_id[sid].item_count = int(count)
                 by_id[sid].first_published = from_db_time(first)
                 by_id[sid].last_published = from_db_time(last)
+        rows = self.conn.execute(
+            "SELECT story_id, COUNT(*) FROM events WHERE merged_into IS NULL AND story_id IS NOT NULL "
+            + ("AND story_id = ? " if len(stories) == 1 else "")
+            + "GROUP BY story_id",
+            (stories[0].id,) if len(stories) == 1 else (),
+        )
+        for sid, count in rows:
+            if sid in by_id:
+                by_id[sid].event_count = int(count)
 
     def add_story_alias(self, alias: str, story_id: str) -> None:
         with self.transaction() as conn:
@@ -168,6 +177,7 @@ class StoriesMixin:
             if row is None:
                 raise NotFoundError(f"no story {source_id!r}")
             conn.execute("UPDATE items SET story_id = ? WHERE story_id = ?", (target_id, source_id))
+            conn.execute("UPDATE events SET story_id = ? WHERE story_id = ?", (target_id, source_id))
             conn.execute(
                 "UPDATE story_aliases SET story_id = ? WHERE story_id = ?", (target_id, source_id)
             )

@@ -1,0 +1,161 @@
+"""The storyline step of the cluster stage: link the events a run touched into stories.
+
+``cluster.stage`` tells a ``StorylineStep`` which events grew (with their new
+items), which events the engine merged, and which events hold items pinned to
+a story; ``run`` then reads each touched event's state, links the events
+(``StorylineLinker``) and writes the result: new stories titled by their
+largest event, events and their items put in their story, storyline merges
+through ``store.merge_stories`` (old ids and slugs stay aliases), and the
+linker's state.
+
+Events no storyline holds yet (a run that died between its event chunks and
+this step) are picked up from the store on the next run.  A database made
+before there were two levels has one event per story: on the first run its
+events are given to the linker as they are (each in its story), so new events
+can join them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from infomachine.cluster.config import ClusterReport
+from infomachine.cluster.storyline import LinkResult, StorylineLinker
+from infomachine.cluster.storyline_state import EventInput, ItemInput, LinkerState, StorylineConfig
+from infomachine.models import Story, StoryState, utcnow
+from infomachine.store import Store
+
+if TYPE_CHECKING:
+    from infomachine.cluster.engine import Clusterer
+
+READ_ITEMS = 20  # items read back from the store for an event the run did not see grow
+READ_CHARS = 4000
+
+
+def load_linker(store: Store, config: StorylineConfig | None = None) -> StorylineLinker:
+    plain = store.storyline_load()
+    return StorylineLinker(config, LinkerState.from_plain(plain) if plain else None)
+
+
+class StorylineStep:
+    """Collects what a clustering run did to events; links them into stories at the end."""
+
+    def __init__(self, store: Store, config: StorylineConfig | None = None) -> None:
+        self.store = store
+        plain = store.storyline_load()
+        self.fresh = plain is None
+        self.linker = StorylineLinker(config, LinkerState.from_plain(plain) if plain else None)
+        self.engine: Clusterer | None = None
+        self.grown: dict[str, list[ItemInput]] = {}
+        self.merged: dict[str, str] = {}
+        self.pinned: dict[str, str] = {}  # event -> the story its pinned items belong to
+
+    # ------------------------------------------------------------ during the run
+
+    def story_of(self, event_id: str) -> str | None:
+        return self.pinned.get(event_id) or self.linker.storyline_of(event_id)
+
+    def grew(self, event_id: str, item: ItemInput) -> None:
+        self.grown.setdefault(event_id, []).append(item)
+
+    def merged_event(self, src: str, dst: str) -> None:
+        self.merged[src] = dst
+
+    def pin(self, event_id: str, story_id: str) -> None:
+        self.pinned.setdefault(event_id, story_id)
+
+    # ------------------------------------------------------------ at the end
+
+    def _resolve(self, event_id: str) -> str:
+        return self.engine.resolve(event_id) if self.engine is not None else event_id
+
+    def _state(self, event_id: str) -> StoryState | None:
+        if self.engine is not None and event_id in self.engine.stories:
+            return self.engine.stories[event_id]
+        return self.store.cluster_load_state(event_id)
+
+    def _read_items(self, event_id: str) -> list[ItemInput]:
+        items = self.store.list_items(event_id=event_id, limit=READ_ITEMS)
+        return [ItemInput(id=it.id, title=it.title, text=it.text[:READ_CHARS], ts=it.when.timestamp(),
+                          url=it.canonical_url or it.url) for it in items]
+
+    def _inputs(self) -> list[EventInput]:
+        items: dict[str, list[ItemInput]] = {}
+        for eid, new in self.grown.items():
+            items.setdefault(self._resolve(eid), []).extend(new)
+        pinned = {self._resolve(e): s for e, s in self.pinned.items()}
+        for eid in self.store.unlinked_events():
+            if eid not in items:
+                items[eid] = self._read_items(eid)
+        if self.fresh:  # a database from before two levels: its events, each in its own story
+            for ev in self.store.list_events():
+                if ev.story_id and ev.id not in items:
+                    items[ev.id] = self._read_items(ev.id)
+                    pinned[ev.id] = ev.story_id
+        out: list[EventInput] = []
+        for eid in sorted(items):
+            st = self._state(eid)
+            if st is None or not self.store.event_exists(eid):
+                continue  # merged away
+            rows = sorted(items[eid], key=lambda it: (it.ts, it.id))
+            out.append(EventInput(id=eid, items=rows, vector=dict(st.centroid), n_items=max(st.n, len(rows)),
+                                  first=st.first_ts, last=st.last_ts, story=pinned.get(eid)))
+        for story in set(pinned.values()):
+            self.linker.state.fixed.setdefault(story, "pinned")
+        return out
+
+    def run(self, report: ClusterReport) -> LinkResult:
+        events = self._inputs()
+        merged = {src: self._resolve(dst) for src, dst in sorted(self.merged.items())}
+        res = self.linker.link(events, merged)
+        self._write(res, {ev.id: ev for ev in events})
+        report.new_stories += sum(1 for s in res.new_storylines if self.linker.resolve(s) == s)
+        report.events_joined += res.joined
+        report.stories_merged += len(res.merged)
+        report.stories_touched += len(res.touched)
+        self.store.storyline_save(self.linker.state.to_plain())
+        return res
+
+    def _write(self, res: LinkResult, events: dict[str, EventInput]) -> None:
+        store, now = self.store, utcnow()
+        by_story: dict[str, list[str]] = {}
+        for eid, sid in sorted(res.assigned.items()):
+            by_story.setdefault(sid, []).append(eid)
+        for sid in res.new_storylines:
+            if self.linker.resolve(sid) != sid or store.story_exists(sid):
+                continue
+            title = self._title(by_story.get(sid, []), events)
+            store.create_story(Story(id=sid, slug=store.unique_slug(title), title=title,
+                                     created_at=now, updated_at=now))
+        for src, dst in res.merged:
+            src_r, dst_r = src, self.linker.resolve(dst)
+            if store.story_exists(src_r) and store.story_exists(dst_r):
+                store.merge_stories(src_r, dst_r)
+        for sid, eids in sorted(by_story.items()):
+            store.link_events(eids, sid)
+        for sid in res.touched:
+            if not store.story_exists(sid):
+                continue
+            fields: dict[str, object] = {"updated_at": now}
+            if self.linker.state.fixed.get(sid) is None:  # a pinned or followed story keeps its title
+                title = self._title([e.id for e in store.list_events(story_id=sid)], events)
+                if title:
+                    fields["title"] = title
+            store.update_story(sid, **fields)
+
+    def _title(self, event_ids: list[str], events: dict[str, EventInput]) -> str:
+        """The title of the story's largest event (ties: the earliest)."""
+        best: tuple[int, float, str] | None = None
+        for eid in event_ids:
+            ev = events.get(eid)
+            n = ev.n_items if ev is not None else (st.n if (st := self._state(eid)) else 0)
+            first = ev.first_ts() if ev is not None else 0.0
+            key = (-n, first, eid)
+            if best is None or key < best:
+                best = key
+        if best is None:
+            return ""
+        try:
+            return self.store.get_event(best[2]).title
+        except Exception:  # noqa: BLE001 - an event merged away meanwhile: no title from it
+            return ""
