@@ -252,7 +252,7 @@ def test_eval_clusters_levels(tmp_path: Path) -> None:
         assert data["level"] == level and data["items"] == len(ROWS)
         assert data["predicted_clusters"] == expected and data["gold_clusters"] == 3
     bad = CliRunner().invoke(cli, ["eval", "clusters", str(path), "--level", "topic"])
-    assert bad.exit_code == 2 and "'topic' is not one of 'story', 'event'" in bad.output
+    assert bad.exit_code == 2 and "'topic' is not one of 'event', 'story'" in bad.output
 
 
 def test_help_has_examples() -> None:

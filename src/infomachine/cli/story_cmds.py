@@ -73,6 +73,7 @@ def story_row(s: Story) -> dict[str, Any]:
         "last_published": iso(s.last_published),
         "updated_at": iso(s.updated_at),
         "pinned": s.pinned,
+        "followed": bool(s.metadata.get("followed")),
     }
 
 
@@ -159,8 +160,8 @@ def eval_group() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--label-field", default="story", show_default=True, help="The gold cluster label.")
 @click.option(
-    "--level", type=click.Choice(["story", "event"]), default="story", show_default=True,
-    help="Score the items' stories (storylines) or their events (happenings).",
+    "--level", type=click.Choice(["event", "story"]), default="event", show_default=True,
+    help="Score the items' events (happenings) or their stories (storylines of events).",
 )
 @click.option("--threshold", type=float, default=None, help=THRESHOLD_HELP)
 @click.option("--headline-threshold", type=float, default=None, help=HEADLINE_THRESHOLD_HELP)
@@ -171,8 +172,8 @@ def eval_clusters_cmd(
 
     Prints JSON: B-cubed and pairwise precision/recall/F1, gold and predicted
     cluster counts and seconds taken. Your database is not touched.
-    --level story (the default) scores each item's story, --level event its
-    event, against the gold label of --label-field.
+    --level event (the default) scores each item's event, --level story its
+    story, against the gold label of --label-field.
 
     Two thresholds: an item with fewer than headline_words (25) body words
     (a headline, or a headline and a line) is matched with headline_threshold,
@@ -181,54 +182,15 @@ def eval_clusters_cmd(
 
     \b
     Example:
-      infomachine eval clusters ../shared/data/uci-news-dev.jsonl --level event
+      infomachine eval clusters ../shared/data/uci-news-dev.jsonl
+      infomachine eval clusters labelled.jsonl --label-field storyline --level story
       infomachine eval clusters labelled.jsonl --headline-threshold 0.15
     """
     from infomachine.cluster.config import load_config
     from infomachine.cluster.evaluate import eval_clusters
 
     config = load_config({"threshold": threshold, "headline_threshold": headline_threshold})
-    if level == "story":
-        print_json({"level": level, **eval_clusters(file, label_field, config)})
-    else:
-        print_json({"level": level, **_eval_events(file, label_field, config)})
-
-
-def _eval_events(path: Path, label_field: str, config: Any) -> dict[str, Any]:
-    """``evaluate.eval_clusters`` scored on the items' events instead of their stories."""
-    import tempfile
-    import time
-
-    from infomachine.cluster.evaluate import read_labelled, score
-    from infomachine.cluster.stage import cluster_items
-    from infomachine.errors import InputError
-    from infomachine.ingest.batch import Ingestor
-    from infomachine.models import IngestProblem, Record
-    from infomachine.sources.jsonl import record_from_dict
-    from infomachine.store import open_store
-
-    started = time.perf_counter()
-    records = read_labelled(path, label_field)
-    with tempfile.TemporaryDirectory(prefix="infomachine-eval-") as tmp:
-        store = open_store(Path(tmp) / "eval.db")
-        try:
-            docs: list[Record | IngestProblem] = [
-                record_from_dict({k: v for k, v in obj.items() if k != label_field}, f"record:{i}", "eval")
-                for i, obj in enumerate(records)
-            ]
-            report = Ingestor(store).ingest(docs)
-            failed = {p.origin for p in report.problems}
-            kept = [i for i in range(len(records)) if f"record:{i}" not in failed]
-            if len(kept) != len(report.item_ids):
-                raise InputError("ingest report does not line up with the input records")
-            cluster_items(store, config)
-            event_of = store.item_events()
-            gold = [str(records[i][label_field]) for i in kept]
-            pred = [str(event_of.get(item_id) or item_id) for item_id in report.item_ids]
-        finally:
-            store.close()
-    return {"file": str(path), **score(gold, pred), "skipped": len(records) - len(gold),
-            "seconds": round(time.perf_counter() - started, 3)}
+    print_json(eval_clusters(file, label_field, config, level=level))
 
 
 COMMANDS: list[click.Command] = [cluster, stories, events, eval_group]
