@@ -39,8 +39,7 @@ def as_json(result: Result) -> Any:
     return json.loads(result.output)
 
 
-@pytest.fixture
-def built(db_url: str) -> dict[str, Any]:
+def build(db_url: str) -> dict[str, Any]:
     """Items in two stories and three events, made by hand (not by the clusterer)."""
     store = open_store(db_url)
     try:
@@ -60,6 +59,11 @@ def built(db_url: str) -> dict[str, Any]:
     finally:
         store.close()
     return {"db": db_url, "ids": ids}
+
+
+@pytest.fixture
+def built(db_url: str) -> dict[str, Any]:
+    return build(db_url)
 
 
 def test_stories_show_events_items_and_dates(built: dict[str, Any]) -> None:

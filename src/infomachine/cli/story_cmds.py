@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from infomachine.cli.context import Context, pass_existing_db, pass_state
-from infomachine.cli.output import FORMAT_OPTION, Col, day, iso, print_json, print_table
+from infomachine.cli.output import FORMAT_OPTION, Col, day, print_json, print_table
 from infomachine.models import Story
+from infomachine.publish.times import rfc3339
 from infomachine.wording import plural
 
 THRESHOLD_HELP = (
@@ -69,9 +70,10 @@ def story_row(s: Story) -> dict[str, Any]:
         "title": s.title,
         "event_count": s.event_count,
         "item_count": s.item_count,
-        "first_published": iso(s.first_published),
-        "last_published": iso(s.last_published),
-        "updated_at": iso(s.updated_at),
+        # RFC 3339 UTC, as items, events and the JSON API give times
+        "first_published": rfc3339(s.first_published),
+        "last_published": rfc3339(s.last_published),
+        "updated_at": rfc3339(s.updated_at),
         "pinned": s.pinned,
         "followed": bool(s.metadata.get("followed")),
     }
