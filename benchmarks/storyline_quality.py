@@ -1,10 +1,11 @@
-"""Storyline quality and speed: events (cluster engine) + storylines (StorylineLinker).
+"""Storyline quality and speed: events and stories as the product makes them.
 
 Every set is ingested into a fresh temporary SQLite store as the product
-does (``Ingestor``), clustered into events by ``cluster_items``, and the
-resulting events (the engine's centroids, first/last times, the items' URLs
-and texts for links) are handed to ``StorylineLinker.link`` in publication
-order. Scores are story-level B-cubed over every ingested record.
+does (``Ingestor``) and run through ``cluster_items``, which makes events
+(the cluster engine) and links the events it touched into stories
+(``cluster.link``: ``StorylineLinker`` with ``--set`` overrides); labels are
+read back from the store (``item_events``, ``item_stories``). Scores are
+story-level B-cubed over every ingested record.
 
 Tuning topics (chosen up front, alphabetical first three of tls-dev):
 Charles_Taylor, Chris_Brown, Dilma_Rousseff. Held out: Dmitry_Medvedev,
@@ -20,7 +21,7 @@ Rows:
 * ``batched``: tls-all ingested and linked in 3 chronological batches vs all
   at once (B-cubed F1 between the two assignments, and each against gold);
 * ``speed``: items/s of ingest + events and of ingest + events + storylines
-  (read-back of the touched events + linking) on the synthetic stream of
+  (the storyline step of ``cluster_items``, with the linker state saved) on the synthetic stream of
   benchmarks/cluster.py (``--sizes``), in runs of ``--batch`` items, with
   peak memory and story-level B-cubed against the (story, copy) labels and
   against the original stories (copies are the same subject 40 days on:
@@ -88,95 +89,48 @@ def parse_value(text: str) -> Any:
 
 def run_levels(records: list[dict[str, Any]], overrides: dict[str, Any], batches: int = 1,
                label: str = "story") -> dict[str, Any]:
-    """Ingest ``records`` (in ``batches`` chronological slices), cluster and link after
-    each; return gold, event and storyline labels per ingested record, and timings."""
+    """Ingest ``records`` (in ``batches`` chronological slices) and run the cluster stage
+    (events, then storylines) after each, as ``infomachine run`` does; return gold, event
+    and story labels per ingested record as the store holds them, and timings."""
     from infomachine.cluster.config import load_config
     from infomachine.cluster.stage import cluster_items
-    from infomachine.cluster.storyline import StorylineConfig, StorylineLinker
+    from infomachine.cluster.storyline import StorylineConfig
     from infomachine.ingest.batch import Ingestor
     from infomachine.sources.jsonl import record_from_dict
     from infomachine.store import SQLiteStore
 
     order = sorted(range(len(records)), key=lambda i: (str(records[i].get("published") or ""), i))
     slices = [order[k * len(order) // batches:(k + 1) * len(order) // batches] for k in range(batches)]
-    linker = StorylineLinker(StorylineConfig(**overrides))
-    t_ingest = t_cluster = t_read = t_link = 0.0
+    story_cfg = StorylineConfig(**overrides)
+    t_ingest = t_cluster = t_link = 0.0
     kept: list[tuple[int, str]] = []  # (record index, item id)
     with tempfile.TemporaryDirectory(prefix="infomachine-storyline-") as tmp:
         store = SQLiteStore(Path(tmp) / "bench.db")
         try:
-            feed = EventFeed()
             for sl in slices:
                 docs = [record_from_dict({k: v for k, v in records[i].items() if k != label},
                                          f"record:{i}", "bench") for i in sl]
                 t0 = time.perf_counter()
                 report = Ingestor(store).ingest(docs)
                 t1 = time.perf_counter()
-                cluster_items(store, load_config())
+                rep = cluster_items(store, load_config(), storyline=story_cfg)
                 t2 = time.perf_counter()
                 failed = {p.origin for p in report.problems}
                 kept.extend(zip([i for i in sl if f"record:{i}" not in failed], report.item_ids,
                                 strict=True))
-                events, merged = feed.collect(store, list(report.item_ids))
-                t3 = time.perf_counter()
-                linker.link(events, merged)
-                t4 = time.perf_counter()
                 t_ingest += t1 - t0
-                t_cluster += t2 - t1
-                t_read += t3 - t2
-                t_link += t4 - t3
-            event_of = dict(store.execute("SELECT id, story_id FROM items").fetchall())
+                t_cluster += t2 - t1 - rep.storyline_seconds
+                t_link += rep.storyline_seconds
+            event_of = store.item_events()
+            story_of = store.item_stories()
+            state_bytes = len(json.dumps(store.storyline_load() or {}))
         finally:
             store.close()
     gold = [str(records[i][label]) for i, _ in kept]
     ev = [str(event_of.get(item) or item) for _, item in kept]
-    story = [str(linker.storyline_of(e) or e) for e in ev]
+    story = [str(story_of.get(item) or item) for _, item in kept]
     return {"gold": gold, "event": ev, "story": story, "ingest_s": t_ingest, "cluster_s": t_cluster,
-            "read_s": t_read, "link_s": t_link, "linker": linker}
-
-
-class EventFeed:
-    """What the store wiring will do: after a clustering run, read back only the
-    events that gained items in it (the new items' events, their states, the
-    items' titles and first 4,000 characters of text, for links and mentions)
-    and the merges the engine made since the last read (new ``story_aliases`` rows).
-    Costs O(items of the batch + events they touch + new merges), not O(store)."""
-
-    CHUNK = 500  # ids per ``IN (...)`` query
-
-    def __init__(self) -> None:
-        self.alias_rowid = 0
-
-    def collect(self, store: Any, new_ids: list[str]) -> tuple[list[Any], dict[str, str]]:
-        from infomachine.cluster.storyline import EventInput
-        from infomachine.cluster.storyline_state import ItemInput
-
-        merged: dict[str, str] = {}
-        rows = store.execute(
-            "SELECT a.rowid, a.alias, a.story_id FROM story_aliases a JOIN stories s ON s.id = a.alias "
-            "WHERE a.rowid > ? ORDER BY a.rowid", (self.alias_rowid,)).fetchall()
-        for rowid, alias, target in rows:
-            merged[alias] = target
-            self.alias_rowid = max(self.alias_rowid, rowid)
-        grown: dict[str, list[tuple[str, ItemInput]]] = defaultdict(list)
-        for k in range(0, len(new_ids), self.CHUNK):
-            chunk = new_ids[k:k + self.CHUNK]
-            for item_id, eid, url, title, text, when in store.execute(
-                "SELECT id, story_id, url, title, substr(text, 1, 4000), COALESCE(published, ingested_at) "
-                f"FROM items WHERE id IN ({','.join('?' * len(chunk))}) AND story_id IS NOT NULL",
-                chunk,
-            ):
-                grown[eid].append((str(when), ItemInput(id=item_id, title=title or "", text=text or "",
-                                                        url=url)))
-        events = []
-        for eid in sorted(grown):
-            st = store.cluster_load_state(eid)
-            if st is None:
-                continue
-            items = [it for _, it in sorted(grown[eid], key=lambda r: (r[0], r[1].id))]  # publication order
-            events.append(EventInput(id=eid, items=items, vector=st.centroid, n_items=st.n,
-                                     first=st.first_ts, last=st.last_ts))
-        return events, merged
+            "link_s": t_link, "state_bytes": state_bytes}
 
 
 def bc(gold: list[str], pred: list[str]) -> dict[str, float]:
@@ -231,7 +185,7 @@ def speed(n: int, overrides: dict[str, Any], batch: int) -> dict[str, Any]:
     recs = stream(n)
     out = run_levels(recs, overrides, batches=max(1, -(-n // batch)))
     ev_s = out["ingest_s"] + out["cluster_s"]
-    story_s = out["read_s"] + out["link_s"]
+    story_s = out["link_s"]
     total = ev_s + story_s
     base = [g.split("#")[0] for g in out["gold"]]  # the original story, whatever the copy
     sizes = Counter(out["story"])
@@ -240,7 +194,7 @@ def speed(n: int, overrides: dict[str, Any], batch: int) -> dict[str, Any]:
             "events_items_per_s": round(n / ev_s), "both_items_per_s": round(n / total),
             "us_per_item_events": round(ev_s / n * 1e6), "us_per_item_both": round(total / n * 1e6),
             "storyline_us_per_item": round(story_s / n * 1e6),
-            "read_s": round(out["read_s"], 2), "link_s": round(out["link_s"], 2),
+            "link_s": round(out["link_s"], 2), "linker_state_mb": round(out["state_bytes"] / 1e6, 1),
             "events": len(set(out["event"])), "storylines": len(sizes),
             "event_bcubed_vs_copies": bc(out["gold"], out["event"]),
             "story_bcubed_vs_copies": bc(out["gold"], out["story"]),

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from infomachine.errors import BackendError, MigrationError, StoreError
-from infomachine.models import Brief, BriefStory, Item, Story, StoryState
+from infomachine.models import Brief, BriefStory, Event, Item, StoryState
 from infomachine.store import open_store
 from infomachine.store.base import ROLES, Store
 from infomachine.store.postgres.migrations import MIGRATIONS as PG_MIGRATIONS
@@ -166,7 +166,7 @@ def test_search_folds_accents_marks_matches_and_cuts_with_ellipses(pg: PostgresS
 
 
 def test_centroid_terms_keep_their_order(pg: PostgresStore) -> None:
-    pg.create_story(Story(id="s1", slug="s1", title="S"))
+    pg.create_event(Event(id="s1", slug="s1", title="S"))
     centroid = {"zeta": 0.5, "alpha": 0.25, "mid": 2e-06}
     pg.cluster_save_state(StoryState(id="s1", centroid=centroid, n=3, n_long=2, titles=[["i1", "T", 0.5]]))
     st = pg.cluster_load_state("s1")

@@ -78,6 +78,7 @@ class ClusterReport:
     stories_merged: int = 0
     stories_touched: int = 0
     seconds: float = 0.0
+    storyline_seconds: float = 0.0  # of ``seconds``: linking events into stories
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

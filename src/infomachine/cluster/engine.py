@@ -273,8 +273,7 @@ class Clusterer:
             for other in self.candidates(normalised(st.centroid), st.last_ts, st.dense):
                 if other.id == sid or not other.norm:
                     continue
-                sim = self.story_similarity(st, other)
-                sim *= self.decay(other, st.first_ts) if other.last_ts < st.first_ts else 1.0
+                sim = self.story_similarity(st, other) * self.gap_decay(st, other)
                 if sim >= self.merge_threshold(st, other) and sim >= best_sim:
                     best, best_sim = other, sim
             if best is not None:
@@ -283,6 +282,15 @@ class Clusterer:
                     self.merge(*pair)
                     merged.append(pair[0].id)
         return merged
+
+    def gap_decay(self, a: StoryState, b: StoryState) -> float:
+        """Time decay between two events, whichever came first (1 when they overlap):
+        two events weeks apart are two happenings, however alike their words."""
+        if b.last_ts < a.first_ts:
+            return self.decay(b, a.first_ts)
+        if a.last_ts < b.first_ts:
+            return self.decay(a, b.first_ts)
+        return 1.0
 
     def is_long(self, title: str, text: str) -> bool:
         """Does the item have a body (else it is headline-only)?"""

@@ -22,7 +22,7 @@ from infomachine.cluster.config import ClusterConfig, ClusterReport, load_config
 from infomachine.cluster.engine import DAY, Clusterer
 from infomachine.cluster.features import DocumentFrequencies
 from infomachine.cluster.link import StorylineStep
-from infomachine.cluster.storyline_state import ItemInput
+from infomachine.cluster.storyline_state import ItemInput, StorylineConfig
 from infomachine.models import Event, PendingItem, StoryState, utcnow
 from infomachine.store import Store
 
@@ -32,13 +32,14 @@ def cluster_items(
     config: ClusterConfig | None = None,
     *,
     on_progress: Callable[[int], None] | None = None,
+    storyline: StorylineConfig | None = None,
 ) -> ClusterReport:
     """Cluster every item the clusterer has not seen yet; commit in batches; link storylines."""
     cfg = config or load_config()
     started = time.perf_counter()
     report = ClusterReport()
     pending = store.cluster_pending()
-    step = StorylineStep(store)
+    step = StorylineStep(store, storyline)
     if pending:
         n_docs, df = store.cluster_load_df()
         engine = Clusterer(cfg, DocumentFrequencies(df, n_docs))
@@ -52,8 +53,10 @@ def cluster_items(
             if on_progress:
                 on_progress(len(chunk))
         step.engine = engine
+    linking = time.perf_counter()
     with store.transaction():
         step.run(report)
+    report.storyline_seconds = round(time.perf_counter() - linking, 3)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
 
