@@ -136,13 +136,16 @@ def events(state: Context, story: str | None, limit: int | None, fmt: str) -> No
         print_json(rows)
         return
     title = plural(len(rows), "event") + (f" of {found.slug}" if found else "")
+    # with --story every row has the same story: the title names it
+    story_col = [] if found else [Col("story")]
     print_table(
         title,
-        [Col("id"), Col("slug", optional=True), Col("title", wrap=True), Col("story"),
+        [Col("id"), Col("slug", optional=True), Col("title", wrap=True), *story_col,
          Col("items", justify="right"), Col("first"), Col("last", optional=True)],
         [
-            (r["id"], r["slug"], r["title"], r["story_slug"] or r["story_id"] or "", r["item_count"],
-             day(r["first_published"]), day(r["last_published"]))
+            (r["id"], r["slug"], r["title"],
+             *([] if found else [r["story_slug"] or r["story_id"] or ""]),
+             r["item_count"], day(r["first_published"]), day(r["last_published"]))
             for r in rows
         ],
     )
