@@ -185,10 +185,12 @@ def test_split_refuses_bad_input_in_one_line(built: dict[str, Any]) -> None:
     db = built["db"]
     other = run(db, "split", "osk-dam", "zentrix-q9-chip-unveiled")
     assert other.exit_code == 2
-    assert other.output.strip() == "error: event 'zentrix-q9-chip-unveiled' is not in story 'osk-dam'"
+    assert other.output.strip() == "error: not events of story 'osk-dam': zentrix-q9-chip-unveiled"
     missing = run(db, "split", "osk-dam", "no-such-event")
     assert missing.exit_code == 1 and missing.output.strip() == "error: no event 'no-such-event'"
     assert run(db, "split", "osk-dam").exit_code == 2  # EVENT... is required
+    last = run(db, "split", "osk-dam", "osk-dam-crack-found", "osk-dam-review-ordered")
+    assert last.exit_code == 2 and last.output.strip() == "error: a split must leave at least one event in the story"
     rows = as_json(run(db, "stories", "--format", "json"))
     assert len(rows) == 2  # nothing changed
 
@@ -224,7 +226,7 @@ def test_follow_and_unfollow(db_url: str) -> None:
     assert not ({s["id"] for s in sources} & left)
     assert story["slug"] in {s["slug"] for s in as_json(run(db_url, "stories", "--format", "json"))}
     empty = run(db_url, "follow", "  ")
-    assert empty.exit_code == 2 and empty.output.strip() == "error: DESCRIPTION must not be empty"
+    assert empty.exit_code == 2 and empty.output.strip() == "error: describe the topic to follow"
 
 
 # --------------------------------------------------------------------------- eval

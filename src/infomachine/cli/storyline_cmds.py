@@ -43,12 +43,7 @@ def split(state: Context, story: str, events: tuple[str, ...], title: str | None
     from infomachine.cluster.storylines import split_story
 
     found = state.story(story)
-    event_ids = []
-    for ref in events:
-        event = state.event(ref)
-        if event.story_id != found.id:
-            raise InputError(f"event {event.slug!r} is not in story {found.slug!r}")
-        event_ids.append(event.id)
+    event_ids = [state.event(ref).id for ref in events]  # prefixes and "did you mean" here
     new = split_story(state.store, found.id, list(dict.fromkeys(event_ids)), title=title)
     old, new = state.store.get_story(found.id), state.store.get_story(new.id)
     if fmt == "json":
@@ -114,8 +109,6 @@ def follow(
     """
     from infomachine.cluster.storylines import follow_topic
 
-    if not description.strip():
-        raise InputError("DESCRIPTION must not be empty")
     story, sources = follow_topic(state.store, description, terms=terms, entities=entities)
     if fmt == "json":
         print_json({"story": story_row(state.store.get_story(story.id)),
