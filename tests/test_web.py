@@ -521,3 +521,17 @@ def test_event_pages_over_real_http(db: dict[str, Any]) -> None:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def test_site_and_api_share_one_event_view(app: Any, db: dict[str, Any]) -> None:
+    """The static site builds a story's event pages from two queries; they hold
+    exactly what ``/api/events/<slug>`` (one event at a time) gives."""
+    from infomachine.publish import pages
+
+    store = open_store(db["path"])
+    try:
+        views = pages.story_event_views(store, store.get_story(SLUG))
+    finally:
+        store.close()
+    assert [v["slug"] for v in views] == [webfixtures.EVENT_A, webfixtures.EVENT_B]
+    assert views == [get(app, f"/api/events/{v['slug']}").json() for v in views]

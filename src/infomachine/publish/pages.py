@@ -204,6 +204,13 @@ def story_events(store: Store, story: Story, *, with_items: bool = True) -> list
     return [{**row, "items": by_event.get(row["id"], [])} for row in rows]
 
 
+def story_event_views(store: Store, story: Story) -> list[dict[str, Any]]:
+    """``event_view`` of each of a story's events, in order, from two queries
+    (the static site writes every event page of a story at once)."""
+    ref = story_ref(story)
+    return [{**row, "story": ref} for row in story_events(store, story)]
+
+
 def event_view(store: Store, event: Event) -> dict[str, Any]:
     """One event with its story and its items (event page, ``/api/events/<ref>``, ``show EVENT``)."""
     story = _stories_of(store, [event.story_id]).get(event.story_id or "")

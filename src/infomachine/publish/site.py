@@ -148,17 +148,16 @@ def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -
 
     briefs = pages.load_briefs(store, story.id, [v["version"] for v in versions])
     story_urls = STATIC.at_depth(2)
-    events = [e for e in pages.event_rows(store, story) if _safe(e["slug"])]
+    events = [e for e in pages.story_event_views(store, story) if _safe(e["slug"])]
     if latest is not None:
         brief = briefs[latest] if latest in briefs else store.get_brief(story.id)
         item_ids.update(s.item_id for s in brief.sources)
         _write(base / "index.html", html.render_brief(brief, versions=versions, urls=story_urls, events=events))
     else:
         _write(base / "index.html", html.render_history(ref, versions, urls=story_urls, events=events))
-    for row in events:
-        view = pages.event_view(store, store.get_event(row["id"]))
+    for view in events:
         item_ids.update(i["id"] for i in view["items"])
-        _write(out / "events" / row["slug"] / "index.html", html.render_event(view, urls=story_urls))
+        _write(out / "events" / view["slug"] / "index.html", html.render_event(view, urls=story_urls))
     _write(base / "history" / "index.html", html.render_history(ref, versions, urls=STATIC.at_depth(3)))
     _write(
         base / "feed.atom",
