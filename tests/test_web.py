@@ -425,6 +425,11 @@ def test_story_page_lists_its_events_in_order(app: Any) -> None:
                      (webfixtures.EVENT_B, "Lambert&#39;s consortium essay")]
     assert _event_entries(text) == [(webfixtures.EVENT_A, 2), (webfixtures.EVENT_B, 1)]
     assert '<time datetime="2026-05-10T10:00:00Z">2026-05-10</time> – ' in section
+    index = get(app, "/").text
+    entry = index[index.index(f'href="/stories/{SLUG}"'):]
+    assert re.match(r'[^<]*</a></h2>\s*<p class="meta">2 events <span aria-hidden="true">·</span> 3 items',
+                    entry[entry.index(">") + 1:]), entry[:300]
+    assert "Empty story" in index and "0 events" not in index  # a story without events says nothing of them
 
 
 def test_event_page_lists_items_and_links_back(app: Any, db: dict[str, Any]) -> None:
