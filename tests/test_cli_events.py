@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from infomachine.cli import cli
 from infomachine.ingest.batch import ingest_records
-from infomachine.models import Event, Record, Story
+from infomachine.models import Brief, Event, Record, Story
 from infomachine.store import open_store
 
 # (event, day, title, text): two events of the Osk dam story, one of the chip story
@@ -148,6 +148,11 @@ def test_show_story_json_has_its_events(built: dict[str, Any]) -> None:
     assert run(built["db"], "synthesize", "osk-dam").exit_code == 0
     data = as_json(run(built["db"], "show", "osk-dam", "--format", "json"))
     assert data["story"]["slug"] == "osk-dam" and data["version"] == 1  # the Brief, as before
+    store = open_store(built["db"])
+    try:
+        assert Brief.model_validate(data) == store.get_brief("s-dam")  # still reads as a Brief
+    finally:
+        store.close()
     assert [e["id"] for e in data["events"]] == ["e-crack", "e-review"]
     crack = data["events"][0]
     assert crack["title"] == "Crack found in Osk dam wall" and crack["item_count"] == 2
