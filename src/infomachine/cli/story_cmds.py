@@ -31,11 +31,13 @@ HEADLINE_THRESHOLD_HELP = (
 def cluster(
     state: Context, threshold: float | None, headline_threshold: float | None, fmt: str
 ) -> None:
-    """Cluster every item not clustered yet into stories.
+    """Cluster every item not clustered yet into events, and events into stories.
 
-    Items are taken in publication order; each joins the best matching story
-    or starts a new one. Settings come from [cluster] in infomachine.toml or
-    INFOMACHINE_CLUSTER_* (see docs/clustering.md).
+    Items are taken in publication order; each joins the best matching event
+    (items reporting one happening) or starts a new one, and each new event
+    joins the story (storyline) it belongs to or starts one. Settings come
+    from [cluster] in infomachine.toml or INFOMACHINE_CLUSTER_* (see
+    docs/clustering.md).
 
     Two thresholds: an item with fewer than headline_words (25) body words
     (a headline, or a headline and a line) is matched with headline_threshold,
@@ -57,8 +59,9 @@ def cluster(
         print_json(report.as_dict())
         return
     click.echo(
-        f"items {report.items} · joined {report.joined} · new stories {report.new_stories} · "
-        f"merged {report.merged} · followed {report.followed} · {report.seconds}s"
+        f"items {report.items} · events: {report.new_events} new, {report.joined} items joined, "
+        f"{report.merged} merged · stories: {report.new_stories} new, {report.events_joined} "
+        f"events joined, {report.stories_merged} merged · followed {report.followed} · {report.seconds}s"
     )
 
 
