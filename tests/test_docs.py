@@ -39,6 +39,7 @@ def test_every_setting_is_in_the_configuration_reference() -> None:
     import dataclasses
 
     from infomachine.cluster.config import ClusterConfig
+    from infomachine.cluster.storyline_state import StorylineConfig
     from infomachine.intake.poll import PollConfig
     from infomachine.run.runner import RunConfig
     from infomachine.sources.search import QueriesConfig
@@ -46,7 +47,7 @@ def test_every_setting_is_in_the_configuration_reference() -> None:
 
     text = (DOCS.parent / "configuration.md").read_text(encoding="utf-8")
     missing = []
-    for section, cls in [("cluster", ClusterConfig), ("poll", PollConfig), ("queries", QueriesConfig),
+    for section, cls in [("cluster", ClusterConfig), ("stories", StorylineConfig), ("poll", PollConfig), ("queries", QueriesConfig),
                          ("run", RunConfig), ("llm", LLMConfig)]:
         part = text.split(f"## [{section}]", 1)
         if len(part) < 2:

@@ -22,7 +22,7 @@ from infomachine.errors import ConfigError
 
 T = TypeVar("T")
 # The [section] tables a config file may have (one per stage that reads settings).
-SECTIONS = ("cluster", "poll", "queries", "run", "llm")
+SECTIONS = ("cluster", "stories", "poll", "queries", "run", "llm")
 
 
 def config_path() -> Path:

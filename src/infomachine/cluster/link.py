@@ -21,7 +21,14 @@ from typing import TYPE_CHECKING
 
 from infomachine.cluster.config import ClusterReport
 from infomachine.cluster.storyline import LinkResult, StorylineLinker
-from infomachine.cluster.storyline_state import EventInput, ItemInput, LinkerState, StorylineConfig
+from infomachine.cluster.storyline_state import (
+    EventInput,
+    ItemInput,
+    LinkerState,
+    StorylineConfig,
+    load_storyline_config,
+)
+from infomachine.errors import NotFoundError
 from infomachine.models import Story, StoryState, utcnow
 from infomachine.store import Store
 
@@ -34,7 +41,7 @@ READ_CHARS = 4000
 
 def load_linker(store: Store, config: StorylineConfig | None = None) -> StorylineLinker:
     plain = store.storyline_load()
-    return StorylineLinker(config, LinkerState.from_plain(plain) if plain else None)
+    return StorylineLinker(config or load_storyline_config(), LinkerState.from_plain(plain) if plain else None)
 
 
 class StorylineStep:
@@ -44,7 +51,8 @@ class StorylineStep:
         self.store = store
         plain = store.storyline_load()
         self.fresh = plain is None
-        self.linker = StorylineLinker(config, LinkerState.from_plain(plain) if plain else None)
+        self.linker = StorylineLinker(config or load_storyline_config(),
+                                      LinkerState.from_plain(plain) if plain else None)
         self.engine: Clusterer | None = None
         self.grown: dict[str, list[ItemInput]] = {}
         self.merged: dict[str, str] = {}
@@ -106,9 +114,10 @@ class StorylineStep:
 
     def run(self, report: ClusterReport) -> LinkResult:
         events = self._inputs()
+        before = {ev.id: self.linker.storyline_of(ev.id) for ev in events}
         merged = {src: self._resolve(dst) for src, dst in sorted(self.merged.items())}
         res = self.linker.link(events, merged)
-        self._write(res, {ev.id: ev for ev in events})
+        self._write(res, {ev.id: ev for ev in events}, before)
         report.new_stories += sum(1 for s in res.new_storylines if self.linker.resolve(s) == s)
         report.events_joined += res.joined
         report.stories_merged += len(res.merged)
@@ -116,46 +125,58 @@ class StorylineStep:
         self.store.storyline_save(self.linker.state.to_plain())
         return res
 
-    def _write(self, res: LinkResult, events: dict[str, EventInput]) -> None:
-        store, now = self.store, utcnow()
-        by_story: dict[str, list[str]] = {}
+    def _write(self, res: LinkResult, events: dict[str, EventInput], before: dict[str, str | None]) -> None:
+        store, now, st = self.store, utcnow(), self.linker.state
+        moved: dict[str, list[str]] = {}  # story -> events new to it (their items follow)
         for eid, sid in sorted(res.assigned.items()):
-            by_story.setdefault(sid, []).append(eid)
+            if before.get(eid) != sid:
+                moved.setdefault(sid, []).append(eid)
+        retitled = self._headlines(res, events)
         for sid in res.new_storylines:
             if self.linker.resolve(sid) != sid or store.story_exists(sid):
                 continue
-            title = self._title(by_story.get(sid, []), events)
+            title = self._event_title(st.headline.get(sid, [""])[0])
             store.create_story(Story(id=sid, slug=store.unique_slug(title), title=title,
                                      created_at=now, updated_at=now))
+            retitled.discard(sid)
         for src, dst in res.merged:
-            src_r, dst_r = src, self.linker.resolve(dst)
-            if store.story_exists(src_r) and store.story_exists(dst_r):
-                store.merge_stories(src_r, dst_r)
-        for sid, eids in sorted(by_story.items()):
+            dst_r = self.linker.resolve(dst)
+            if store.story_exists(src) and store.story_exists(dst_r):
+                store.merge_stories(src, dst_r)
+        for sid, eids in sorted(moved.items()):
             store.link_events(eids, sid)
         for sid in res.touched:
             if not store.story_exists(sid):
                 continue
             fields: dict[str, object] = {"updated_at": now}
-            if self.linker.state.fixed.get(sid) is None:  # a pinned or followed story keeps its title
-                title = self._title([e.id for e in store.list_events(story_id=sid)], events)
+            if sid in retitled and st.fixed.get(sid) is None:  # pinned, followed: the user's title
+                title = self._event_title(st.headline[sid][0])
                 if title:
                     fields["title"] = title
             store.update_story(sid, **fields)
 
-    def _title(self, event_ids: list[str], events: dict[str, EventInput]) -> str:
-        """The title of the story's largest event (ties: the earliest)."""
-        best: tuple[int, float, str] | None = None
-        for eid in event_ids:
+    def _headlines(self, res: LinkResult, events: dict[str, EventInput]) -> set[str]:
+        """Keep each story's largest event (ties: the earliest) as its headline event;
+        return the stories whose headline event changed."""
+        st = self.linker.state
+        for src, dst in res.merged:
+            old = st.headline.pop(src, None)
+            if old is not None and old[1] > st.headline.get(self.linker.resolve(dst), ["", 0])[1]:
+                st.headline[self.linker.resolve(dst)] = old
+        changed: set[str] = set()
+        for eid, sid in sorted(res.assigned.items(), key=lambda kv: (events[kv[0]].first_ts(), kv[0])
+                               if kv[0] in events else (0.0, kv[0])):
             ev = events.get(eid)
-            n = ev.n_items if ev is not None else (st.n if (st := self._state(eid)) else 0)
-            first = ev.first_ts() if ev is not None else 0.0
-            key = (-n, first, eid)
-            if best is None or key < best:
-                best = key
-        if best is None:
-            return ""
+            n = ev.n_items if ev is not None else 0
+            cur = st.headline.get(sid)
+            if cur is None or n > cur[1] or (cur[0] == eid and n != cur[1]):
+                if cur is None or cur[0] != eid:
+                    changed.add(sid)
+                st.headline[sid] = [eid, n]
+        return changed
+
+    def _event_title(self, event_id: str) -> str:
         try:
-            return self.store.get_event(best[2]).title
-        except Exception:  # noqa: BLE001 - an event merged away meanwhile: no title from it
+            return self.store.get_event(event_id).title if event_id else ""
+        except NotFoundError:  # merged away meanwhile: its survivor's title
             return ""

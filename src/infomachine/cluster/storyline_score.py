@@ -86,6 +86,10 @@ class StorylineEvidence:
             hit = self._common_cache[word] = self._background(word) >= self.cfg.common_share
         return hit
 
+    def _specific(self, term: str) -> bool:
+        """Has ``term`` a word that is not common in general text ("tsunami", "gpt-5")?"""
+        return any(len(w) > 2 and not self._common(w) for w in term.removeprefix("e:").split(" "))
+
     def _sfactor(self, term: str) -> float:
         """Storyline-level IDF factor in (0, 1]: 1 for a term in one storyline."""
         n = len(self.state.storylines)
@@ -153,6 +157,9 @@ class StorylineEvidence:
             return 0.0  # subject words alone ("model", "release") do not make a storyline
         if max(by_group.values()) > cfg.max_share * total:
             return 0.0  # one name alone does not either
+        if cfg.specific_terms and len(set(groups.values())) < 2 and sum(
+                1 for t in parts if t not in groups and self._specific(t)) < cfg.specific_terms:
+            return 0.0  # one shared name plus common words ("model", "release"): a passing mention
         sim = total / story.norm
         gap = max(0.0, (ts - story.last_ts) / DAY)
         fl = cfg.decay_floor

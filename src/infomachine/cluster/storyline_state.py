@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infomachine.cluster.features import DocumentFrequencies, Vector, body_words_count, raw_features
+from infomachine.config import load_section
 
 
 @dataclass
 class StorylineConfig:
-    """Storyline settings (defaults tuned on tls-dev Charles_Taylor, Chris_Brown,
-    Dilma_Rousseff; see benchmarks/storyline_quality.py)."""
+    """Storyline settings: ``[stories]`` in infomachine.toml or ``INFOMACHINE_STORIES_*``
+    (defaults tuned on tls-dev Charles_Taylor, Chris_Brown, Dilma_Rousseff; see
+    benchmarks/storyline_quality.py)."""
 
     threshold: float = 0.03  # min decayed score(event, storyline) to join
     merge_threshold: float = 0.2  # two storylines one event joins merge at this profile cosine
@@ -37,6 +39,7 @@ class StorylineConfig:
     min_terms: int = 3  # a match needs at least N shared terms ...
     max_share: float = 0.9  # ... and no single name carrying more than this share of it
     require_name: bool = True  # ... and at least one shared name (entity)
+    specific_terms: int = 1  # ... and, when only one name is shared, N shared uncommon words beside it
     generic_share: float = 0.15  # a word (not of a name) in this share of storylines ...
     generic_min: int = 5  # ... and in at least N of them is generic: no evidence of a subject
     generic_score: bool = True  # generic words are left out of the score too (else only of the guards)
@@ -51,6 +54,10 @@ class StorylineConfig:
     # used only when an event comes without a vector (items' texts are read):
     title_weight: float = 2.0
     body_words: int = 120
+
+
+def load_storyline_config(overrides: dict[str, Any] | None = None) -> StorylineConfig:
+    return load_section("stories", StorylineConfig, overrides)
 
 
 @dataclass
@@ -111,6 +118,7 @@ class LinkerState:
     df: dict[str, int] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)  # storyline -> "pinned" | "closed"
     apart: list[list[str]] = field(default_factory=list)  # storyline pairs a user split: never merged
+    headline: dict[str, list[Any]] = field(default_factory=dict)  # storyline -> [largest event, its items]
     # derived (rebuilt by from_plain, not persisted):
     postings: dict[str, list[str]] = field(default_factory=dict)
     sdf: dict[str, int] = field(default_factory=dict)
@@ -125,6 +133,7 @@ class LinkerState:
             "item_event": self.item_event,
             "url_event": self.url_event, "pending_links": self.pending_links,
             "n_docs": self.n_docs, "df": self.df, "fixed": self.fixed, "apart": self.apart,
+            "headline": self.headline,
         }
 
     @classmethod
@@ -138,6 +147,7 @@ class LinkerState:
             pending_links={k: list(v) for k, v in data["pending_links"].items()},
             n_docs=int(data["n_docs"]), df=dict(data["df"]),
             fixed=dict(data.get("fixed", {})), apart=[list(p) for p in data.get("apart", [])],
+            headline={k: list(v) for k, v in data.get("headline", {}).items()},
         )
         # storylines in order of last activity, so postings come out as ``link`` builds them
         for s in sorted(data["storylines"].values(), key=lambda s: (s["last_ts"], s["id"])):

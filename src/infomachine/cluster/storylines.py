@@ -38,6 +38,7 @@ def _rebuild(store: Store, linker: StorylineLinker, story_id: str, event_ids: Se
     """Recompute a storyline's profile from its events' stored centroids."""
     st = linker.state
     story = Storyline(id=story_id)
+    st.headline.pop(story_id, None)
     for eid in event_ids:
         state = store.cluster_load_state(eid)
         if state is None:
@@ -53,6 +54,8 @@ def _rebuild(store: Store, linker: StorylineLinker, story_id: str, event_ids: Se
         story.last_ts = max(story.last_ts, state.last_ts)
         st.event_story[eid] = story_id
         st.event_items[eid] = state.n
+        if state.n > st.headline.get(story_id, ["", 0])[1]:
+            st.headline[story_id] = [eid, state.n]
     if len(story.profile) > linker.cfg.profile_terms:
         keep = sorted(story.profile.items(), key=lambda kv: (-kv[1], kv[0]))[: linker.cfg.profile_terms]
         story.profile = dict(keep)

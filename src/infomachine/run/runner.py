@@ -75,6 +75,7 @@ class CycleReport:
 
     poll: PollReport = field(default_factory=PollReport)
     clustered: int = 0
+    events_created: int = 0
     stories_created: int = 0
     reactive_sources: list[str] = field(default_factory=list)  # created this cycle
     reactive_adopted: list[str] = field(default_factory=list)  # a user's search, now labelled
@@ -87,7 +88,7 @@ class CycleReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "poll": self.poll.as_dict(), "clustered": self.clustered,
-            "stories_created": self.stories_created, "reactive_sources": self.reactive_sources,
+            "events_created": self.events_created, "stories_created": self.stories_created, "reactive_sources": self.reactive_sources,
             "reactive_adopted": self.reactive_adopted,
             "new_versions": self.new_versions, "published": self.published,
             "webhooks_sent": self.webhooks_sent, "errors": self.errors, "seconds": self.seconds,
@@ -228,9 +229,12 @@ class Runner:
             self._failed(report, "cluster", exc)
             return
         report.clustered = res.items
+        report.events_created = res.new_events
         report.stories_created = res.new_stories
         if report.clustered:
-            self.emit("cluster", f"{plural(report.clustered, 'item')} clustered, {plural(report.stories_created, 'new story', 'new stories')}")
+            self.emit("cluster", f"{plural(report.clustered, 'item')} clustered, "
+                      f"{plural(report.events_created, 'new event')}, "
+                      f"{plural(report.stories_created, 'new story', 'new stories')}")
 
     def _reactive(self, report: CycleReport) -> None:
         try:

@@ -263,7 +263,7 @@ class Worker:
             res = cluster_items(self.store)
             report.clustered += res.items
             if res.items:
-                self.emit("cluster", f"{res.items} items clustered, {res.new_stories} new stories")
+                self.emit("cluster", f"{res.items} items clustered, {res.new_events} new events, {res.new_stories} new stories")
             spawn_reactive(self.store, load_queries_config())
         finally:
             self.queue.unlock(CLUSTER_LOCK)

@@ -228,6 +228,25 @@ class PostgresCore:
             sql = sql.replace("%", "%%").replace("?", "%s")
         return self.conn.execute(sql, tuple(params) if params else None)
 
+    # The hooks of the SQL both backends share (``store/events_sql.py``): ``?`` placeholders.
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        return self.conn.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(params) if params else None)
+
+    def _time_in(self, value: datetime | None) -> datetime | None:
+        return to_pg_time(value)
+
+    def _time_out(self, value: datetime | None) -> datetime | None:
+        return from_pg_time(value)
+
+    def _json_in(self, value: Any) -> Jsonb:
+        return jsonb(value)
+
+    def _json_out(self, value: Any) -> dict[str, Any]:
+        return dict(value or {})
+
+    def _flag(self, value: bool) -> bool:
+        return bool(value)
+
     def applied_migrations(self) -> list[str]:
         return self._applied_migrations()
 

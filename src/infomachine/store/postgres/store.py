@@ -14,10 +14,10 @@ leaves the store as ``BackendError`` (a ``StoreError``), never ``psycopg.Error``
 
 from __future__ import annotations
 
+from infomachine.store.events_sql import EventsSQL
 from infomachine.store.postgres.briefs import BriefsMixin
 from infomachine.store.postgres.cluster import ClusterMixin
 from infomachine.store.postgres.core import PostgresCore, guard_public_methods
-from infomachine.store.postgres.events import EventsMixin
 from infomachine.store.postgres.items import ItemsMixin
 from infomachine.store.postgres.llm import LLMCallsMixin
 from infomachine.store.postgres.sources import SourcesMixin
@@ -26,7 +26,7 @@ from infomachine.store.postgres.stories import StoriesMixin
 
 @guard_public_methods
 class PostgresStore(
-    PostgresCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsMixin, BriefsMixin, LLMCallsMixin,
+    PostgresCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsSQL, BriefsMixin, LLMCallsMixin,
     ClusterMixin,
 ):
     """All persistent state in one PostgreSQL database (``postgresql://`` URL)."""

@@ -14,6 +14,7 @@ exceptions, so a method can catch one to say something more specific
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -120,6 +121,26 @@ class SQLiteCore:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         """Raw SQL (SQLite only, not in the ``Store`` contract: tests and benchmarks)."""
         return self.conn.execute(sql, params)
+
+    # The hooks of the SQL both backends share (``store/events_sql.py``).
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def _time_in(self, value: datetime | None) -> str | None:
+        return to_db_time(value)
+
+    def _time_out(self, value: str | None) -> datetime | None:
+        return from_db_time(value)
+
+    def _json_in(self, value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def _json_out(self, value: str | None) -> dict[str, Any]:
+        out: dict[str, Any] = json.loads(value or "{}")
+        return out
+
+    def _flag(self, value: bool) -> int:
+        return int(bool(value))
 
     def applied_migrations(self) -> list[str]:
         return self._applied_migrations()

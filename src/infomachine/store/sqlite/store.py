@@ -7,7 +7,8 @@ contract (``store/base.py``) on top of ``SQLiteCore``:
 * ``items.py``: items, signatures, full-text search, ingest errors;
 * ``sources.py``: sources;
 * ``stories.py``: stories, aliases and merges;
-* ``events.py``: events, their story, aliases and merges; the storyline linker's state;
+* ``store/events_sql.py`` (shared with PostgreSQL): events, their story, aliases, merges;
+  the storyline linker's state;
 * ``briefs.py``: brief versions;
 * ``cluster.py``: clustering state;
 * ``llm.py``: the LLM call log and cache.
@@ -18,10 +19,10 @@ leaves the store as ``BackendError`` (a ``StoreError``), never ``sqlite3.Error``
 
 from __future__ import annotations
 
+from infomachine.store.events_sql import EventsSQL
 from infomachine.store.sqlite.briefs import BriefsMixin
 from infomachine.store.sqlite.cluster import ClusterMixin
 from infomachine.store.sqlite.core import SQLiteCore, guard_public_methods
-from infomachine.store.sqlite.events import EventsMixin
 from infomachine.store.sqlite.items import ItemsMixin
 from infomachine.store.sqlite.llm import LLMCallsMixin
 from infomachine.store.sqlite.sources import SourcesMixin
@@ -30,7 +31,7 @@ from infomachine.store.sqlite.stories import StoriesMixin
 
 @guard_public_methods
 class SQLiteStore(
-    SQLiteCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsMixin, BriefsMixin, LLMCallsMixin,
+    SQLiteCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsSQL, BriefsMixin, LLMCallsMixin,
     ClusterMixin,
 ):
     """All persistent state in one SQLite file (WAL, one writer)."""
