@@ -86,6 +86,7 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     store = SQLiteStore(tmp_path / "browser.db")
     data = webfixtures.populate(store, texts=[" ".join(payloads)] * 3)
     story = data["story"]
+    webfixtures.add_events(store, story, data["item_ids"], marker=payloads[0])
     brief = webfixtures.make_brief(story, data["item_ids"], marker=payloads[0],
                                    change="Added " + payloads[1])
     brief.sources = [
@@ -135,12 +136,14 @@ def test_detection_works_on_control_page(server: dict[str, Any], tmp_path: Path)
 
 def test_story_page_runs_no_item_script(server: dict[str, Any], tmp_path: Path) -> None:
     base, slug = server["base"], server["slug"]
-    for path in (f"/stories/{slug}", f"/items/{server['item']}", f"/stories/{slug}/history", "/"):
+    for path in (f"/stories/{slug}", f"/items/{server['item']}", f"/stories/{slug}/history", "/",
+                 f"/events/{webfixtures.EVENT_A}"):
         dom = _chromium(tmp_path, "--dump-dom", base + path)
         assert EXECUTED not in dom, path
         assert "&lt;script&gt;" in dom or path in ("/", f"/stories/{slug}/history"), path
     dom = _chromium(tmp_path, "--dump-dom", base + f"/stories/{slug}")
     assert '<h2 id="sources">Sources</h2>' in dom and 'id="source-1"' in dom
+    assert f'href="/events/{webfixtures.EVENT_A}"' in dom and '<h2 id="events">Events</h2>' in dom
     assert "/static/style.css" in server["app"].paths
     markers = [p for p in server["app"].paths if p.startswith("/marker")]
     assert markers == [], markers
@@ -152,6 +155,10 @@ def test_story_page_screenshot(server: dict[str, Any], tmp_path: Path) -> None:
               server["base"] + f"/stories/{server['slug']}")
     assert shot.is_file() and shot.stat().st_size > 20_000
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    event = tmp_path / "event.png"
+    _chromium(tmp_path, f"--screenshot={event}", "--window-size=1280,1200", "--hide-scrollbars",
+              server["base"] + f"/events/{webfixtures.EVENT_A}")
+    assert event.is_file() and event.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     mobile = tmp_path / "story-mobile.png"
     _chromium(tmp_path, f"--screenshot={mobile}", "--window-size=390,1600", "--hide-scrollbars",
               server["base"] + f"/stories/{server['slug']}")
@@ -161,4 +168,5 @@ def test_story_page_screenshot(server: dict[str, Any], tmp_path: Path) -> None:
         Path(keep).mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, Path(keep) / "story.png")
         shutil.copy(mobile, Path(keep) / "story-mobile.png")
+        shutil.copy(event, Path(keep) / "event.png")
     assert not [p for p in server["app"].paths if p.startswith("/marker")]

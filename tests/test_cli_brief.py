@@ -131,7 +131,9 @@ def test_timeline(db: Path) -> None:
 def test_unknown_story_is_a_one_line_error(db: Path, args: list[str]) -> None:
     r = run(db, *args)
     assert r.exit_code != 0
-    assert r.output.strip() == "error: no story 'nope'"
+    # show takes a story or an event (REF is looked up as both)
+    kind = "story or event" if args[0] == "show" else "story"
+    assert r.output.strip() == f"error: no {kind} 'nope'"
 
 
 def test_missing_version_and_no_brief_errors(db: Path) -> None:

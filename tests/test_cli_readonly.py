@@ -11,6 +11,8 @@ from infomachine.cli import cli
 
 READ_ONLY = [
     ["stories"],
+    ["events"],
+    ["items", "--event", "x"],
     ["show", "x"],
     ["items"],
     ["search", "x"],
@@ -23,10 +25,14 @@ READ_ONLY = [
     ["sources"],
     ["errors"],
     ["export-opml"],
+    # these change stories, which must already be there
+    ["split", "x", "y"],
+    ["merge", "x", "y"],
+    ["unfollow", "x"],
 ]
 
 
-@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: a[0])
+@pytest.mark.parametrize("args", READ_ONLY, ids=lambda a: "-".join(a[:2]))
 def test_read_only_commands_refuse_a_missing_database(
     tmp_path: Path, args: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

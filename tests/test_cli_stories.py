@@ -36,6 +36,9 @@ def test_cluster_then_stories_json(tmp_path: Path, db_url: str) -> None:
     assert sorted(s["item_count"] for s in stories) == [1, 2]
     table = runner.invoke(cli, ["--db", db, "stories"])
     assert table.exit_code == 0 and "stories" in table.output
+    again = runner.invoke(cli, ["--db", db, "cluster"])  # nothing new: both levels say so
+    assert again.output.startswith("items 0 · events: 0 new, 0 items joined, 0 merged · "
+                                   "stories: 0 new, 0 events joined, 0 merged · followed 0 · ")
 
 
 def test_eval_clusters_prints_json(tmp_path: Path) -> None:

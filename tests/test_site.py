@@ -130,3 +130,27 @@ def test_export_writes_the_markdown_pages_too(store: Any, tmp_path: Path) -> Non
     index = (out / "index.md").read_text(encoding="utf-8")
     assert "[Open Model Wave](open-model-wave.md)" in index
     assert (out / "other-story.md").read_text(encoding="utf-8").startswith("# Other story")
+
+
+def test_event_pages_follow_their_story(store: Any, tmp_path: Path) -> None:
+    """Each event of an exported story has its page, linked from the story page and
+    its items' pages; a story re-rendered picks up a changed event, others are left."""
+    st, data = store
+    events = webfixtures.add_events(st, data["story"], data["item_ids"])
+    out = tmp_path / "public"
+    export_site(st, out)
+    page = out / "events" / webfixtures.EVENT_A / "index.html"
+    text = page.read_text()
+    assert f'href="../../stories/{SLUG}/index.html"' in text
+    assert [f'href="../../items/{i}/index.html"' in text for i in data["item_ids"]] == [True, True, False]
+    story_page = (out / "stories" / SLUG / "index.html").read_text()
+    assert f'href="../../events/{webfixtures.EVENT_A}/index.html"' in story_page
+    item_page = (out / "items" / data["item_ids"][2] / "index.html").read_text()
+    assert f'href="../../events/{webfixtures.EVENT_B}/index.html"' in item_page
+
+    st.update_event(events["a"].id, title="Release wave, renamed")
+    export_site(st, out, only={"s-other"})  # the event's story is not named: its pages stay
+    assert "Release wave, renamed" not in page.read_text()
+    export_site(st, out, only={data["story"].id})
+    assert "Release wave, renamed" in page.read_text()
+    assert "Release wave, renamed" in (out / "stories" / SLUG / "index.html").read_text()

@@ -30,6 +30,7 @@ def db(db_url: str) -> dict[str, Any]:
     path = db_url  # a SQLite path or a postgresql:// URL (conftest)
     store = open_store(path)
     data = webfixtures.populate(store)
+    data["events"] = webfixtures.add_events(store, data["story"], data["item_ids"])
     # A second story with no brief yet, and a third changed more recently.
     store.create_story(Story(id="s-empty", slug="empty-story", title="Empty story",
                              updated_at=datetime(2020, 1, 1, tzinfo=UTC)))
@@ -64,6 +65,8 @@ HTML_ROUTES = [
     f"/stories/{SLUG}/diff/1/2",
     f"/stories/{SLUG}/diff/2/1",
     "/stories/empty-story",
+    f"/events/{webfixtures.EVENT_A}",
+    f"/events/{webfixtures.EVENT_B}",
     "/sources",
     "/search",
     "/search?q=open",
@@ -76,6 +79,9 @@ JSON_ROUTES = [
     f"/api/stories/{SLUG}/diff/1/2",
     "/api/sources",
     "/api/search?q=open",
+    "/api/events",
+    f"/api/events?story={SLUG}",
+    f"/api/events/{webfixtures.EVENT_A}",
 ]
 
 
@@ -110,14 +116,18 @@ def test_item_routes(app: Any, db: dict[str, Any]) -> None:
     data = get(app, f"/api/items/{item_id}").json()
     assert data["id"] == item_id
     assert data["story"]["slug"] == SLUG
+    assert data["event"] == {"id": "e-release-wave", "slug": webfixtures.EVENT_A,
+                             "title": "Open-weight release wave"}
+    assert data["event_id"] == "e-release-wave" and data["story_id"] == db["story"].id
     assert data["text"].startswith("Body text number 0")
+    assert f'href="/events/{webfixtures.EVENT_A}"' in page.text
 
 
 def test_story_page_layout(app: Any) -> None:
     text = get(app, f"/stories/{SLUG}").text
     heads = re.findall(r"<h2 id=\"[a-z]+\">([^<]+)</h2>", text)
     assert heads == ["What", "Why it matters", "Open questions", "Narrative", "Timeline",
-                     "Perspectives", "Tensions", "Sources"]
+                     "Perspectives", "Tensions", "Sources", "Events"]
     assert "Version 2" in text and "2026-05-24 09:30 UTC" in text and "3 items" in text
     assert f'href="/stories/{SLUG}/history"' in text
     assert (f'<link rel="alternate" type="application/atom+xml" title="Open Model Wave — updates" '
@@ -155,6 +165,8 @@ def test_index_most_recent_first(app: Any) -> None:
         ("/stories/old-open-model-slug/feed.atom", f"/stories/{SLUG}/feed.atom"),
         ("/api/stories/old-open-model-slug", f"/api/stories/{SLUG}"),
         ("/api/stories/old-open-model-slug/history", f"/api/stories/{SLUG}/history"),
+        ("/events/e-release-wave", f"/events/{webfixtures.EVENT_A}"),
+        ("/api/events/e-consortium", f"/api/events/{webfixtures.EVENT_B}"),
     ],
 )
 def test_alias_redirects(app: Any, path: str, target: str) -> None:
@@ -178,6 +190,7 @@ def test_id_redirects(app: Any, db: dict[str, Any]) -> None:
         (f"/stories/{SLUG}/versions/0", 400),
         (f"/stories/{SLUG}/diff/1/9", 404),
         ("/items/nope", 404),
+        ("/events/no-such-event", 404),
         ("/no/such/page", 404),
         ("/search?q=" + "x" * 300, 400),
     ],
@@ -197,6 +210,8 @@ def test_html_errors(app: Any, path: str, status: int) -> None:
         (f"/api/stories/{SLUG}/versions/7", 404),
         (f"/api/stories/{SLUG}/diff/x/2", 400),
         ("/api/items/nope", 404),
+        ("/api/events/no-such-event", 404),
+        ("/api/events?story=no-such-story", 404),
         ("/api/search?q=" + "x" * 300, 400),
     ],
 )
@@ -275,6 +290,7 @@ def test_export_site_links_resolve(db: dict[str, Any], tmp_path: Path) -> None:
     store.close()
     assert index == out / "index.html"
     for rel in ["index.html", f"stories/{SLUG}/index.html", f"stories/{SLUG}/history/index.html",
+                f"events/{webfixtures.EVENT_A}/index.html", f"events/{webfixtures.EVENT_B}/index.html",
                 f"stories/{SLUG}/versions/1/index.html", f"stories/{SLUG}/diff/1/2/index.html",
                 f"stories/{SLUG}/feed.atom", "feed.atom", "sources/index.html", "sources.opml",
                 "static/style.css", f"items/{db['item_ids'][0]}/index.html"]:
@@ -387,3 +403,140 @@ def test_cli_and_api_share_one_source_view(app: Any, db: dict[str, Any]) -> None
                   "error_count", "next_poll", "item_count"}
     assert documented <= set(cli_rows[0])
     assert any(r["last_fetch"] for r in cli_rows)
+
+
+# --------------------------------------------------------------------------- events
+
+
+def _event_entries(page: str) -> list[tuple[str, int]]:
+    """(event slug, item count) of each entry of a page's Events section."""
+    section = page[page.index('<h2 id="events">'):]
+    found = re.findall(r'<a href="/events/([a-z-]+)">.*?</a>\s*<span class="meta">.*?(\d+) items?</span>',
+                       section, flags=re.S)
+    return [(slug, int(n)) for slug, n in found]
+
+
+def test_story_page_lists_its_events_in_order(app: Any) -> None:
+    text = get(app, f"/stories/{SLUG}").text
+    section = text[text.index('<h2 id="events">'):]
+    links = re.findall(r'<a href="/events/([a-z-]+)">([^<]+)</a>', section)
+    # the release wave (items of 10 and 11 May) happened before the essay (12 May)
+    assert links == [(webfixtures.EVENT_A, "Open-weight release wave"),
+                     (webfixtures.EVENT_B, "Lambert&#39;s consortium essay")]
+    assert _event_entries(text) == [(webfixtures.EVENT_A, 2), (webfixtures.EVENT_B, 1)]
+    assert '<time datetime="2026-05-10T10:00:00Z">2026-05-10</time> – ' in section
+    index = get(app, "/").text
+    entry = index[index.index(f'href="/stories/{SLUG}"'):]
+    assert re.match(r'[^<]*</a></h2>\s*<p class="meta">2 events <span aria-hidden="true">·</span> 3 items',
+                    entry[entry.index(">") + 1:]), entry[:300]
+    assert "Empty story" in index and "0 events" not in index  # a story without events says nothing of them
+
+
+def test_event_page_lists_items_and_links_back(app: Any, db: dict[str, Any]) -> None:
+    text = get(app, f"/events/{webfixtures.EVENT_A}").text
+    assert "<h1 id=\"event-title\">Open-weight release wave</h1>" in text
+    assert f'<a class="story-link" href="/stories/{SLUG}">Open Model Wave</a>' in text
+    item_links = re.findall(r'<a href="/items/([0-9a-f]+)">', text)
+    assert item_links == db["item_ids"][:2]  # its own items, oldest first, not the third
+    assert "2 items" in text and "Item 0 open models" in text and "Item 2 open models" not in text
+    assert 'href="https://example.org/a/0" rel="noopener noreferrer"' in text
+    # the page advertises the story's feed: feeds stay per story
+    assert f'href="/stories/{SLUG}/feed.atom"' in text
+
+
+def test_events_api(app: Any, db: dict[str, Any]) -> None:
+    story_id = db["story"].id
+    rows = get(app, "/api/events").json()["events"]
+    assert {r["slug"] for r in rows} == {webfixtures.EVENT_A, webfixtures.EVENT_B}
+    ordered = get(app, f"/api/events?story={SLUG}").json()
+    assert ordered["story"]["slug"] == SLUG
+    first = ordered["events"][0]
+    assert [e["slug"] for e in ordered["events"]] == [webfixtures.EVENT_A, webfixtures.EVENT_B]
+    assert first == {"id": "e-release-wave", "slug": webfixtures.EVENT_A, "title": "Open-weight release wave",
+                     "story_id": story_id, "story_slug": SLUG, "first_published": "2026-05-10T10:00:00Z",
+                     "last_published": "2026-05-11T10:00:00Z", "item_count": 2}
+    one = get(app, f"/api/events/{webfixtures.EVENT_B}").json()
+    assert one["story"] == {"id": story_id, "slug": SLUG, "title": "Open Model Wave"}
+    assert [i["id"] for i in one["items"]] == db["item_ids"][2:]
+    assert one["items"][0]["url"] == "https://example.org/a/2"
+    assert one["items"][0]["published"] == "2026-05-12T10:00:00Z"
+    story = get(app, f"/api/stories/{SLUG}").json()
+    assert story["event_count"] == 2
+    assert [e["slug"] for e in story["events"]] == [webfixtures.EVENT_A, webfixtures.EVENT_B]
+    assert [[i["id"] for i in e["items"]] for e in story["events"]] == [db["item_ids"][:2], db["item_ids"][2:]]
+    index = next(r for r in get(app, "/api/stories").json()["stories"] if r["slug"] == SLUG)
+    assert index["event_count"] == 2 and index["first_published"] == "2026-05-10T10:00:00Z"
+
+
+def test_story_page_follows_its_events_between_versions(app: Any, db: dict[str, Any]) -> None:
+    """The rendered page is cached per brief version, but a change to the story's
+    events (an item moving to another event) shows without a new version."""
+    assert _event_entries(get(app, f"/stories/{SLUG}").text) == [
+        (webfixtures.EVENT_A, 2), (webfixtures.EVENT_B, 1)]
+    store = open_store(db["path"])
+    store.set_item_event([db["item_ids"][1]], "e-consortium")
+    store.close()
+    assert _event_entries(get(app, f"/stories/{SLUG}").text) == [
+        (webfixtures.EVENT_A, 1), (webfixtures.EVENT_B, 2)]
+    assert len(app.state.story_pages._pages) == 2  # same version, another key
+
+
+def test_story_without_brief_lists_its_events(app: Any, db: dict[str, Any]) -> None:
+    from infomachine.models import Event
+
+    store = open_store(db["path"])
+    store.create_event(Event(id="e-empty", slug="quiet-event", title="A quiet event", story_id="s-empty"))
+    store.link_events(["e-empty"], "s-empty")
+    store.close()
+    text = get(app, "/stories/empty-story").text
+    assert "No versions yet." in text and 'href="/events/quiet-event"' in text
+
+
+def test_event_pages_over_real_http(db: dict[str, Any]) -> None:
+    """The same routes through uvicorn on 127.0.0.1, as a browser reaches them."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(db["path"]), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=base, follow_redirects=False, timeout=10) as client:
+            page = client.get(f"/events/{webfixtures.EVENT_A}")
+            assert page.status_code == 200 and page.headers["content-security-policy"] == CSP
+            assert f'href="/stories/{SLUG}"' in page.text
+            moved = client.get("/events/e-release-wave")
+            assert moved.status_code == 301 and moved.headers["location"] == f"/events/{webfixtures.EVENT_A}"
+            api = client.get("/api/events", params={"story": SLUG})
+            assert [e["item_count"] for e in api.json()["events"]] == [2, 1]
+            missing = client.get("/api/events/nope")
+            assert missing.status_code == 404 and missing.json()["status"] == 404
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def test_site_and_api_share_one_event_view(app: Any, db: dict[str, Any]) -> None:
+    """The static site builds a story's event pages from two queries; they hold
+    exactly what ``/api/events/<slug>`` (one event at a time) gives."""
+    from infomachine.publish import pages
+
+    store = open_store(db["path"])
+    try:
+        views = pages.story_event_views(store, store.get_story(SLUG))
+    finally:
+        store.close()
+    assert [v["slug"] for v in views] == [webfixtures.EVENT_A, webfixtures.EVENT_B]
+    assert views == [get(app, f"/api/events/{v['slug']}").json() for v in views]

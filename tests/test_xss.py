@@ -11,6 +11,7 @@ give the payload back verbatim as text.
 from __future__ import annotations
 
 import asyncio
+import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -109,6 +110,7 @@ def evil_db(tmp_path: Path, payload: str) -> dict[str, Any]:
     path = tmp_path / "evil.db"
     store = SQLiteStore(path)
     data = webfixtures.populate(store, marker=payload, texts=[f"<b>plain</b> text {payload}"] * 3)
+    data["events"] = webfixtures.add_events(store, data["story"], data["item_ids"], marker=payload)
     story = data["story"]
     store.update_story(story.id, title=story.title + payload)
     brief = webfixtures.make_brief(story, data["item_ids"], marker=payload, change=payload)
@@ -139,7 +141,8 @@ def test_html_pages_are_inert(evil_db: dict[str, Any]) -> None:
     item = evil_db["item_ids"][0]
     paths = ["/", f"/stories/{slug}", f"/stories/{slug}/history", f"/stories/{slug}/versions/1",
              f"/stories/{slug}/versions/3", f"/stories/{slug}/diff/1/3", f"/stories/{slug}/diff/2/3",
-             f"/items/{item}", "/sources", "/search?q=plain", "/search?q=" + quote(evil_db["payload"][:150])]
+             f"/items/{item}", "/sources", "/search?q=plain", "/search?q=" + quote(evil_db["payload"][:150]),
+             f"/events/{webfixtures.EVENT_A}", f"/events/{webfixtures.EVENT_B}"]
     for path, r in _get_all(app, paths).items():
         assert r.status_code in (200, 400), (path, r.status_code)
         audit(r.text)
@@ -159,6 +162,51 @@ def test_json_api_round_trips_payload(evil_db: dict[str, Any]) -> None:
     assert r.headers["content-type"] == "application/json"
     brief = r.json()["brief"]
     assert brief["change_summary"] == evil_db["payload"]
+    assert r.json()["events"][0]["title"] == "Open-weight release wave" + evil_db["payload"]
+    event = _get_all(app, [f"/api/events/{webfixtures.EVENT_B}"])[f"/api/events/{webfixtures.EVENT_B}"].json()
+    assert event["title"] == "Lambert's consortium essay" + evil_db["payload"]
+    store = SQLiteStore(evil_db["path"])
+    stored = store.get_item(evil_db["item_ids"][2])  # as ingest kept it (control characters repaired)
+    store.close()
+    assert event["items"][0]["title"] == stored.title and event["items"][0]["publisher"] == stored.publisher
+
+
+def test_event_pages_show_payloads_as_text(evil_db: dict[str, Any]) -> None:
+    """Event and item titles, publishers and the story title on an event page
+    are escaped text: the payload is there, inert, in the page and its <title>."""
+    from html import unescape
+
+    payload = evil_db["payload"]
+    app = create_app(evil_db["path"])
+    page = _get_all(app, [f"/events/{webfixtures.EVENT_A}"])[f"/events/{webfixtures.EVENT_A}"]
+    assert page.status_code == 200
+    title = "Open-weight release wave" + payload
+    assert audit(page.text).title == f"{title} · The Information Machine"
+    h1 = re.search(r'<h1 id="event-title">(.*?)</h1>', page.text, flags=re.S)
+    assert h1 is not None and unescape(h1.group(1)) == title
+    store = SQLiteStore(evil_db["path"])
+    items = store.get_items(evil_db["item_ids"][:2])  # as ingest kept them (control characters repaired)
+    store.close()
+    for item in items:
+        assert item.title in unescape(page.text) and str(item.publisher) in unescape(page.text)
+    if any(c in payload for c in "<>&\"'"):
+        assert payload not in page.text  # never raw
+
+
+def test_event_markdown_is_inert(evil_db: dict[str, Any]) -> None:
+    from infomachine.publish import pages
+
+    store = SQLiteStore(evil_db["path"])
+    view = pages.event_view(store, store.get_event(webfixtures.EVENT_A))
+    store.close()
+    view["items"][0]["url"] = BAD_URLS[0]
+    text = markdown.render_event_markdown(view)
+    lowered = text.lower()
+    assert "<script" not in lowered and "<img" not in lowered and "<svg" not in lowered
+    assert "<iframe" not in lowered and "<style" not in lowered and "![" not in text
+    assert "](javascript:" not in lowered and "](data:" not in lowered
+    assert text.startswith("# Open-weight release wave") and text.count("\n# ") == 0
+    assert "(https://example.org/a/1)" in text  # a safe item URL is still a link
 
 
 def test_atom_feeds_are_valid_xml(evil_db: dict[str, Any]) -> None:

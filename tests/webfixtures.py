@@ -15,6 +15,7 @@ from infomachine.models import (
     Brief,
     BriefStory,
     Claim,
+    Event,
     Evidence,
     Evolution,
     OpenQuestion,
@@ -27,7 +28,7 @@ from infomachine.models import (
     What,
 )
 from infomachine.models import Source as SourceModel
-from infomachine.store import SQLiteStore
+from infomachine.store import SQLiteStore, Store
 
 STORY = "Open Model Wave"
 
@@ -122,3 +123,19 @@ def populate(store: SQLiteStore, *, marker: str = "", texts: list[str] | None = 
                     last_status=503, error_count=4, last_error=f"HTTP 503{marker}")
     )
     return {"story": story, "item_ids": report.item_ids}
+
+
+EVENT_A = "open-weight-release-wave"
+EVENT_B = "lambert-consortium-essay"
+
+
+def add_events(store: Store, story: Any, item_ids: list[str], *, marker: str = "") -> dict[str, Event]:
+    """Two events in ``story``: the first two items (one happening), then the third."""
+    a = store.create_event(Event(id="e-release-wave", slug=EVENT_A, title=f"Open-weight release wave{marker}",
+                                 story_id=story.id))
+    b = store.create_event(Event(id="e-consortium", slug=EVENT_B, title=f"Lambert's consortium essay{marker}",
+                                 story_id=story.id))
+    store.set_item_event(item_ids[:2], a.id)
+    store.set_item_event(item_ids[2:], b.id)
+    store.link_events([a.id, b.id], story.id)
+    return {"a": store.get_event(a.id), "b": store.get_event(b.id)}

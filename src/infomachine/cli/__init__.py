@@ -81,12 +81,13 @@ def _register() -> None:
         run_cmds,
         sources_cmds,
         story_cmds,
+        storyline_cmds,
         web_cmds,
         worker_cmds,
     )
 
     for module in (
-        items_cmds, sources_cmds, story_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds, copy_cmds,
+        items_cmds, sources_cmds, story_cmds, storyline_cmds, brief_cmds, demo_cmds, web_cmds, run_cmds, copy_cmds,
         worker_cmds,
     ):
         for command in module.COMMANDS:

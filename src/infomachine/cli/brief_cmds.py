@@ -8,10 +8,10 @@ from typing import Any
 import click
 from rich.text import Text
 
-from infomachine.cli.context import Context, pass_existing_db, pass_state
+from infomachine.cli.context import Context, find_story_or_event, pass_existing_db, pass_state
 from infomachine.cli.output import Col, print_json, print_line, print_table
 from infomachine.errors import InputError, NotFoundError
-from infomachine.models import Brief
+from infomachine.models import Brief, Event
 from infomachine.wording import plural
 
 STORIES = click.argument("stories", nargs=-1)
@@ -105,28 +105,54 @@ def render_html(brief: Brief, versions: list[dict[str, Any]] | None = None) -> s
 
 
 @click.command()
-@click.argument("story")
+@click.argument("ref", metavar="STORY|EVENT")
 @click.option("--version", "version", type=int, default=None, help="Version number (default: latest).")
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
 @pass_existing_db
-def show(state: Context, story: str, version: int | None, fmt: str) -> None:
-    """Print a story's brief (latest version unless --version).
+def show(state: Context, ref: str, version: int | None, fmt: str) -> None:
+    """Print a story's brief (latest version unless --version), or an event.
+
+    REF is looked up as a story first, then as an event.  A story's JSON is
+    its brief with an "events" section: the story's events now, in the order
+    they happened, each with its items.  An event prints its title, its
+    story, its dates and its items.
 
     \b
     Example:
       infomachine show moonshot-and-minimax-step-up-as-china-s-new-frontier-ai-labs
       infomachine show moonshot-and-minimax --version 2 --format json
+      infomachine show gemma-4-released --format json
     """
-    from infomachine.publish.jsonout import brief_json
-    from infomachine.publish.markdown import render_markdown
+    from infomachine.publish.pages import event_view, story_events
 
-    story_id, brief = _brief(state, story, version)
+    found = find_story_or_event(state.store, ref)
+    if isinstance(found, Event):
+        if version is not None:
+            raise InputError(f"{found.slug!r} is an event: --version is for a story's brief")
+        _show_event(event_view(state.store, found), fmt)
+        return
+    brief = _version(state, found.id, found.slug, version)
     if fmt == "json":
-        click.echo(brief_json(brief))
+        print_json({**brief.model_dump(mode="json"), "events": story_events(state.store, found)})
     elif fmt == "html":
-        click.echo(render_html(brief, state.store.list_versions(story_id)))
+        click.echo(render_html(brief, state.store.list_versions(found.id)))
     else:
+        from infomachine.publish.markdown import render_markdown
+
         click.echo(render_markdown(brief))
+
+
+def _show_event(view: dict[str, Any], fmt: str) -> None:
+    if fmt == "json":
+        print_json(view)
+    elif fmt == "html":
+        from infomachine.publish import html
+
+        click.echo(html.render_event(view, standalone=True))
+    else:
+        from infomachine.publish.markdown import render_event_markdown
+
+        click.echo(render_event_markdown(view))
 
 
 @click.command()

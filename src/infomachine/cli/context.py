@@ -1,4 +1,4 @@
-"""What every command gets (``Context``), how commands receive it, and story lookup.
+"""What every command gets (``Context``), how commands receive it, and story and event lookup.
 
 Commands that only read (``pass_existing_db``) refuse a database file that
 does not exist instead of creating an empty one, and a PostgreSQL database
@@ -15,7 +15,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 import click
 
 from infomachine.errors import NotFoundError
-from infomachine.models import Story
+from infomachine.models import Event, Story
 from infomachine.store import DbRef, Store, db_exists, display_db, is_postgres, open_store
 from infomachine.text.words import PLAIN_WORD
 
@@ -66,6 +66,10 @@ class Context:
         """``find_story`` in this database."""
         return find_story(self.store, ref)
 
+    def event(self, ref: str) -> Event:
+        """``find_event`` in this database."""
+        return find_event(self.store, ref)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
@@ -93,6 +97,49 @@ def find_story(store: Store, ref: str) -> Story:
         raise NotFoundError(f"no story {ref!r}{hint}") from None
 
 
+def find_event(store: Store, ref: str) -> Event:
+    """An event by id, slug, alias or unique slug prefix; else ``NotFoundError``
+    naming close matches, or the events an ambiguous prefix matches."""
+    try:
+        return store.get_event(ref)
+    except NotFoundError:
+        events = store.list_events()
+        prefixed = [e for e in events if ref and e.slug.startswith(ref.lower())]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        if prefixed:
+            raise NotFoundError(
+                f"{ref!r} matches {len(prefixed)} events: {_names(sorted(e.slug for e in prefixed))}"
+            ) from None
+        close = _close_stories(ref, events)
+        hint = f" (did you mean: {_names(close)}?)" if close else ""
+        raise NotFoundError(f"no event {ref!r}{hint}") from None
+
+
+def find_story_or_event(store: Store, ref: str) -> Story | Event:
+    """A story (``find_story``), else an event (``find_event``); when neither is
+    found, one error naming both (with the close matches of each)."""
+    try:
+        return find_story(store, ref)
+    except NotFoundError as story_error:
+        try:
+            return find_event(store, ref)
+        except NotFoundError as event_error:
+            raise NotFoundError(_either(ref, str(story_error), str(event_error))) from None
+
+
+def _either(ref: str, story_error: str, event_error: str) -> str:
+    """``no story or event 'x' (did you mean: a, b?)``, or the more telling of the two messages."""
+    plain_story, plain_event = f"no story {ref!r}", f"no event {ref!r}"
+    if story_error == plain_story and event_error == plain_event:
+        return f"no story or event {ref!r}"
+    if story_error == plain_story:
+        return event_error
+    if event_error == plain_event:
+        return story_error
+    return f"{story_error}; {event_error}"
+
+
 def _names(names: Any, most: int = 3) -> str:
     names = list(names)
     return ", ".join(names[:most]) + (f", … ({len(names) - most} more)" if len(names) > most else "")
@@ -102,9 +149,9 @@ def _words(text: str) -> list[str]:
     return PLAIN_WORD.findall(text.lower())
 
 
-def _close_stories(ref: str, stories: list[Story], cutoff: float = 0.75) -> list[str]:
-    """Slugs of stories whose slug or title, or a run of their words as long as
-    ``ref``, is close to ``ref`` (best first)."""
+def _close_stories(ref: str, stories: list[Story] | list[Event], cutoff: float = 0.75) -> list[str]:
+    """Slugs of stories (or events) whose slug or title, or a run of their words as
+    long as ``ref``, is close to ``ref`` (best first)."""
     wanted = " ".join(_words(ref))
     if not wanted:
         return []

@@ -102,27 +102,31 @@ def _print_report(report: IngestReport, fmt: str) -> None:
 
 @click.command()
 @click.option("--story", default=None, help="Only items of this story (id, slug or slug prefix).")
+@click.option("--event", default=None, help="Only items of this event (id, slug or slug prefix).")
 @click.option("--limit", type=int, default=None, help="At most this many items.")
 @FORMAT_OPTION
 @pass_existing_db
-def items(state: Context, story: str | None, limit: int | None, fmt: str) -> None:
-    """List stored items, oldest first.
+def items(state: Context, story: str | None, event: str | None, limit: int | None, fmt: str) -> None:
+    """List stored items, oldest first, with their event and story.
 
     \b
     Example:
       infomachine items --limit 10
       infomachine items --story moonshot-and-minimax --format json
+      infomachine items --event gemma-4-released
     """
     story_id = state.story(story).id if story else None
-    rows = state.store.list_items(story_id=story_id, limit=limit)
+    event_id = state.event(event).id if event else None
+    rows = state.store.list_items(story_id=story_id, event_id=event_id, limit=limit)
     if fmt == "json":
         print_json([item_summary(i) for i in rows])
         return
     print_table(
         plural(len(rows), "item"),
         [Col("id"), Col("published"), Col("publisher", wrap=True, optional=True), Col("title", wrap=True),
-         Col("story"), Col("dup of")],
-        [(i.id, day(i.published), i.publisher, i.title, i.story_id, i.duplicate_of) for i in rows],
+         Col("event", optional=True), Col("story"), Col("dup of")],
+        [(i.id, day(i.published), i.publisher, i.title, i.event_id, i.story_id, i.duplicate_of)
+         for i in rows],
     )
 
 

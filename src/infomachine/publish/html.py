@@ -89,6 +89,9 @@ class Urls:
     def item(self, item_id: str) -> str:
         return self._page("items", item_id)
 
+    def event(self, slug: str) -> str:
+        return self._page("events", slug)
+
     def sources(self) -> str:
         return self._page("sources")
 
@@ -163,12 +166,14 @@ def render_brief(
     urls: Urls = WEB_URLS,
     latest_version: int | None = None,
     standalone: bool = False,
+    events: list[dict[str, Any]] | None = None,
 ) -> str:
     """The full HTML page of a story brief, laid out like the seed page.
 
     ``versions`` (``store.list_versions``) adds the change summary and the
     version count to the header; ``latest_version`` marks an older version.
     ``standalone`` embeds the stylesheet so the page reads well as a lone file.
+    ``events`` (``pages.event_rows``) lists the story's events after its sources.
     """
     versions = versions or []
     latest = latest_version or (versions[-1]["version"] if versions else brief.version)
@@ -184,6 +189,7 @@ def render_brief(
         is_old=bool(latest and brief.version and brief.version < latest),
         feed_url=urls.story_feed(brief.story.slug),
         inline_css=_stylesheet() if standalone else None,
+        events=events,
     )
 
 
@@ -200,15 +206,21 @@ def render_index(stories: list[dict[str, Any]], *, urls: Urls = WEB_URLS) -> str
 
 
 def render_history(
-    story: dict[str, Any], versions: list[dict[str, Any]], *, urls: Urls = WEB_URLS
+    story: dict[str, Any],
+    versions: list[dict[str, Any]],
+    *,
+    urls: Urls = WEB_URLS,
+    events: list[dict[str, Any]] | None = None,
 ) -> str:
-    """Every version of a story, newest first, with what changed."""
+    """Every version of a story, newest first, with what changed (and, when
+    given, its events: the page of a story without a brief yet)."""
     return _render(
         "history.html",
         urls,
         story=story,
         versions=list(reversed(versions)),
         feed_url=urls.story_feed(story["slug"]),
+        events=events,
     )
 
 
@@ -222,6 +234,19 @@ def render_diff(
 ) -> str:
     """Two versions compared: their change summaries and, when given, the diff data."""
     return _render("diff.html", urls, story=story, a=a, b=b, diff=diff)
+
+
+def render_event(event: dict[str, Any], *, urls: Urls = WEB_URLS, standalone: bool = False) -> str:
+    """One event (``pages.event_view``): its story, dates and items, oldest first."""
+    story = event.get("story")
+    return _render(
+        "event.html",
+        urls,
+        event=event,
+        story=story,
+        feed_url=urls.story_feed(story["slug"]) if story else None,
+        inline_css=_stylesheet() if standalone else None,
+    )
 
 
 def render_item(item: dict[str, Any], *, urls: Urls = WEB_URLS) -> str:

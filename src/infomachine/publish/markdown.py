@@ -249,3 +249,55 @@ def render_history_markdown(title: str, versions: list[dict[str, Any]]) -> str:
         )
     lines.append("")
     return "\n".join(lines)
+
+
+def _code(value: str | None) -> str:
+    """An id or slug as inline code, when it is a plain one (else escaped text)."""
+    if not value:
+        return ""
+    return f"`{value}`" if _PLAIN_SLUG.match(value) else escape(value)
+
+
+def date_span(first: object, last: object) -> str:
+    """``2026-05-16 – 2026-05-19``, one date when both are the same day, "undated" without dates."""
+    a, b = human(first, with_time=False), human(last, with_time=False)
+    if not a and not b:
+        return "undated"
+    if not a or not b or a == b:
+        return a or b
+    return f"{a} – {b}"
+
+
+def event_item_line(item: dict[str, Any]) -> str:
+    """``2026-05-16 · [Title](url) — Publisher · `id` ``: one item of an event."""
+    url = markdown_url(item.get("url"))
+    title = escape(item.get("title")) or "(untitled)"
+    line = f"[{title}]({url})" if url else title
+    if item.get("publisher"):
+        line += f" — {escape(item['publisher'])}"
+    when = human(item.get("published"), with_time=False) or "undated"
+    line = f"{when} · {line} · {_code(item.get('id'))}"
+    if item.get("duplicate_of"):
+        line += f" (near-duplicate of {_code(item['duplicate_of'])})"
+    return line
+
+
+def render_event_markdown(event: dict[str, Any]) -> str:
+    """An event (``pages.event_view``) as Markdown: title, story, dates, items."""
+    story = event.get("story")
+    where = (f"Story: {escape(story['title'])} ({_code(story['slug'])})" if story
+             else "Not in a story yet")
+    items = event.get("items") or []
+    lines = [
+        f"# {escape(event['title'])}",
+        "",
+        f"Event {_code(event.get('slug'))} · {where} · "
+        f"{date_span(event.get('first_published'), event.get('last_published'))} · "
+        f"{plural(event.get('item_count', len(items)), 'item')}",
+        "",
+        "## Items",
+        "",
+    ]
+    lines += [f"- {event_item_line(i)}" for i in items] or ["_No items._"]
+    lines.append("")
+    return "\n".join(lines)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from infomachine.errors import InputError, NotFoundError
-from infomachine.models import Brief, Item, Source, Story
+from infomachine.models import Brief, Event, Item, Source, Story
 from infomachine.provenance import found_via_text
 from infomachine.publish.times import rfc3339
 from infomachine.sources.opml import export_opml
@@ -26,6 +26,10 @@ def story_ref(story: Story) -> dict[str, Any]:
     return {"id": story.id, "slug": story.slug, "title": story.title}
 
 
+def event_ref(event: Event) -> dict[str, Any]:
+    return {"id": event.id, "slug": event.slug, "title": event.title}
+
+
 def index_rows(store: Store) -> list[dict[str, Any]]:
     """Stories, most recently changed first (latest brief time, else story update)."""
     latest = store.latest_versions()
@@ -36,6 +40,9 @@ def index_rows(store: Store) -> list[dict[str, Any]]:
             {
                 **story_ref(story),
                 "item_count": story.item_count,
+                "event_count": story.event_count,
+                "first_published": rfc3339(story.first_published),
+                "last_published": rfc3339(story.last_published),
                 "version": v.get("version"),
                 "generated_at": v.get("generated_at"),
                 "change_summary": v.get("change_summary") or "",
@@ -107,20 +114,112 @@ def item_summary(item: Item) -> dict[str, Any]:
         "source": item.source,
         "found_via": found_via_text(item),
         "story_id": item.story_id,
+        "event_id": item.event_id,
         "duplicate_of": item.duplicate_of,
         "pinned": item.pinned,
     }
 
 
 def item_view(store: Store, item: Item) -> dict[str, Any]:
-    """One item with its story and text (item page, ``/api/items/<id>``)."""
+    """One item with its story, its event and its text (item page, ``/api/items/<id>``)."""
     story = None
     if item.story_id:
         try:
             story = story_ref(store.get_story(item.story_id))
         except NotFoundError:
             story = None
-    return {**item_summary(item), "story": story, "text": item.text}
+    event = None
+    if item.event_id:
+        try:
+            event = event_ref(store.get_event(item.event_id))
+        except NotFoundError:
+            event = None
+    return {**item_summary(item), "story": story, "event": event, "text": item.text}
+
+
+# --------------------------------------------------------------------------- events
+
+
+def resolve_event(store: Store, ref: str) -> Event:
+    """An event by slug, id or alias (merged events resolve to the survivor)."""
+    return store.get_event(ref)
+
+
+def event_row(event: Event, story: Story | None) -> dict[str, Any]:
+    """One event as listed (``infomachine events --format json``, ``/api/events``, story pages)."""
+    return {
+        "id": event.id,
+        "slug": event.slug,
+        "title": event.title,
+        "story_id": event.story_id,
+        "story_slug": story.slug if story else None,
+        "first_published": rfc3339(event.first_published),
+        "last_published": rfc3339(event.last_published),
+        "item_count": event.item_count,
+    }
+
+
+def event_item(item: Item) -> dict[str, Any]:
+    """An item as an event lists it."""
+    return {
+        "id": item.id,
+        "title": item.title,
+        "url": item.url,
+        "publisher": item.publisher,
+        "published": rfc3339(item.published),
+        "duplicate_of": item.duplicate_of,
+    }
+
+
+def _stories_of(store: Store, story_ids: Iterable[str | None]) -> dict[str, Story | None]:
+    found: dict[str, Story | None] = {}
+    for sid in story_ids:
+        if sid and sid not in found:
+            try:
+                found[sid] = store.get_story(sid)
+            except NotFoundError:
+                found[sid] = None
+    return found
+
+
+def event_rows(store: Store, story: Story | None = None) -> list[dict[str, Any]]:
+    """Events with their story's slug: one story's in the order they happened, or
+    all of them, most recently updated first (``store.list_events``)."""
+    if story is not None:
+        return [event_row(e, story) for e in store.list_events(story_id=story.id)]
+    events = store.list_events()
+    stories = _stories_of(store, (e.story_id for e in events))
+    return [event_row(e, stories.get(e.story_id or "")) for e in events]
+
+
+def story_events(store: Store, story: Story, *, with_items: bool = True) -> list[dict[str, Any]]:
+    """A story's events in the order they happened, each with its items (oldest
+    first) unless ``with_items`` is false: one query for the events, one for the items."""
+    rows = event_rows(store, story)
+    if not with_items:
+        return rows
+    by_event: dict[str | None, list[dict[str, Any]]] = {}
+    for item in store.list_items(story_id=story.id):
+        by_event.setdefault(item.event_id, []).append(event_item(item))
+    return [{**row, "items": by_event.get(row["id"], [])} for row in rows]
+
+
+def story_event_views(store: Store, story: Story) -> list[dict[str, Any]]:
+    """``event_view`` of each of a story's events, in order, from two queries
+    (the static site writes every event page of a story at once)."""
+    ref = story_ref(story)
+    return [{**row, "story": ref} for row in story_events(store, story)]
+
+
+def event_view(store: Store, event: Event) -> dict[str, Any]:
+    """One event with its story and its items (event page, ``/api/events/<ref>``, ``show EVENT``)."""
+    story = _stories_of(store, [event.story_id]).get(event.story_id or "")
+    items = [event_item(i) for i in store.list_items(event_id=event.id)]
+    return {
+        **event_row(event, story),
+        "story": story_ref(story) if story else None,
+        "items": items,
+    }
 
 
 def source_view(source: Source) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 ``export_site(store, out_dir)`` writes ``index.html``, one folder per story
 (``stories/<slug>/index.html``, ``history/``, ``versions/<n>/``,
-``diff/<a>/<b>/``, ``feed.atom``), ``items/<id>/index.html``,
+``diff/<a>/<b>/``, ``feed.atom``), one per event of those stories
+(``events/<slug>/index.html``), ``items/<id>/index.html``,
 ``sources/index.html``, ``sources.opml``, ``feed.atom`` and
 ``static/style.css``, and the Markdown pages (``<slug>.md``,
 ``<slug>.history.md``, ``index.md``).  Every link is relative and names ``index.html``
@@ -98,10 +99,10 @@ def _export(store: Store, out: Path, only: set[str] | None) -> Path:
     items_urls = STATIC.at_depth(2)
     for item in store.get_items(sorted(item_ids)):
         if _safe(item.id):
-            _write(
-                out / "items" / item.id / "index.html",
-                html.render_item(pages.item_view(store, item), urls=items_urls),
-            )
+            view = pages.item_view(store, item)
+            if view["event"] is not None and not _safe(view["event"]["slug"]):
+                view["event"] = None  # no page of its own in the site: not linked
+            _write(out / "items" / item.id / "index.html", html.render_item(view, urls=items_urls))
 
     _write(out / "sources" / "index.html", html.render_sources(pages.sources_rows(store), urls=STATIC.at_depth(1)))
     _write(out / "sources.opml", pages.opml_text(store))
@@ -147,12 +148,16 @@ def _export_story(store: Store, out: Path, story: Story, *, full: bool = True) -
 
     briefs = pages.load_briefs(store, story.id, [v["version"] for v in versions])
     story_urls = STATIC.at_depth(2)
+    events = [e for e in pages.story_event_views(store, story) if _safe(e["slug"])]
     if latest is not None:
         brief = briefs[latest] if latest in briefs else store.get_brief(story.id)
         item_ids.update(s.item_id for s in brief.sources)
-        _write(base / "index.html", html.render_brief(brief, versions=versions, urls=story_urls))
+        _write(base / "index.html", html.render_brief(brief, versions=versions, urls=story_urls, events=events))
     else:
-        _write(base / "index.html", html.render_history(ref, versions, urls=story_urls))
+        _write(base / "index.html", html.render_history(ref, versions, urls=story_urls, events=events))
+    for view in events:
+        item_ids.update(i["id"] for i in view["items"])
+        _write(out / "events" / view["slug"] / "index.html", html.render_event(view, urls=story_urls))
     _write(base / "history" / "index.html", html.render_history(ref, versions, urls=STATIC.at_depth(3)))
     _write(
         base / "feed.atom",

@@ -2,12 +2,14 @@
 
 Each takes the request and a store (from the app's per-thread pool) and
 returns a response; content comes from ``publish.pages`` and is rendered by
-``publish.html`` / ``publish.atom``.  Story pages resolve a ref (id, slug or
-alias; an old slug redirects to the current one).
+``publish.html`` / ``publish.atom``.  Story and event pages resolve a ref (id,
+slug or alias; an old slug redirects to the current one).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -17,7 +19,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from infomachine.models import Story
+from infomachine.models import Event, Story
 from infomachine.publish import atom, html, pages
 from infomachine.store import Store
 
@@ -27,17 +29,19 @@ ATOM_TYPE = "application/atom+xml; charset=utf-8"
 URLS = html.WEB_URLS
 
 
-PageKey = tuple[str, int, str]
+PageKey = tuple[str, int, str, str]
 
 
 class PageCache:
-    """Rendered story pages of one app, keyed by (story id, latest version, its time).
+    """Rendered story pages of one app, keyed by (story id, latest version, its
+    time, a digest of the story's event list).
 
     Versions are append-only rows, so a page rendered for the latest version
-    stays correct until a new version appears (which changes the key).  The
-    cache belongs to the app (``create_app``), and the key carries the
-    version's ``generated_at``, so a database rebuilt at the same path can
-    never be served another database's page.
+    stays correct until a new version appears or the story's events change
+    (new events, more items, new titles or dates: the digest changes), either
+    of which changes the key.  The cache belongs to the app (``create_app``),
+    and the key carries the version's ``generated_at``, so a database rebuilt
+    at the same path can never be served another database's page.
     """
 
     def __init__(self, size: int = 256) -> None:
@@ -64,14 +68,43 @@ def _story(request: Request, store: Store) -> Story | RedirectResponse:
     ref = request.path_params["ref"]
     story = pages.resolve_story(store, ref)
     if ref != story.slug:
-        path = request.url.path
-        prefix = "/api/stories/" if path.startswith("/api/") else "/stories/"
-        rest = path[len(prefix) :].split("/", 1)
-        target = prefix + quote(story.slug, safe="") + ("/" + rest[1] if len(rest) > 1 else "")
-        if request.url.query:
-            target += "?" + request.url.query
-        return RedirectResponse(target, status_code=301)
+        return _redirect_to_slug(request, "stories", story.slug)
     return story
+
+
+def _redirect_to_slug(request: Request, kind: str, slug: str) -> RedirectResponse:
+    """The same path with ``/<kind>/<ref>`` (or ``/api/<kind>/<ref>``) naming ``slug``."""
+    path = request.url.path
+    prefix = f"/api/{kind}/" if path.startswith("/api/") else f"/{kind}/"
+    rest = path[len(prefix) :].split("/", 1)
+    target = prefix + quote(slug, safe="") + ("/" + rest[1] if len(rest) > 1 else "")
+    if request.url.query:
+        target += "?" + request.url.query
+    return RedirectResponse(target, status_code=301)
+
+
+def _event(request: Request, store: Store) -> Event | RedirectResponse:
+    """The event named in the path, or a redirect when it was named by id or alias."""
+    ref = request.path_params["ref"]
+    event = pages.resolve_event(store, ref)
+    if ref != event.slug:
+        return _redirect_to_slug(request, "events", event.slug)
+    return event
+
+
+def with_event(
+    fn: Callable[[Request, Store, Event], Response],
+) -> Callable[[Request, Store], Response]:
+    """An event route: ``fn`` gets the event named in the path (ids and aliases redirect)."""
+
+    def endpoint(request: Request, store: Store) -> Response:
+        event = _event(request, store)
+        if isinstance(event, Response):
+            return event
+        return fn(request, store, event)
+
+    endpoint.__name__ = fn.__name__
+    return endpoint
 
 
 def with_story(
@@ -113,16 +146,22 @@ def index(request: Request, store: Store) -> Response:
     return _html(html.render_index(pages.index_rows(store), urls=URLS))
 
 
+def _digest(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
 @with_story
 def story_page(request: Request, store: Store, story: Story) -> Response:
     versions = store.list_versions(story.id)
+    events = pages.event_rows(store, story)
     if not versions:
-        return _html(html.render_history(pages.story_ref(story), versions, urls=URLS))
+        return _html(html.render_history(pages.story_ref(story), versions, urls=URLS, events=events))
     latest = versions[-1]
-    key = (story.id, int(latest["version"]), str(latest.get("generated_at")))
+    key = (story.id, int(latest["version"]), str(latest.get("generated_at")), _digest(events))
     cache: PageCache = request.app.state.story_pages
     return _html(
-        cache.get(key, lambda: html.render_brief(store.get_brief(story.id), versions=versions, urls=URLS))
+        cache.get(key, lambda: html.render_brief(
+            store.get_brief(story.id), versions=versions, urls=URLS, events=events))
     )
 
 
@@ -175,6 +214,11 @@ def feed_all(request: Request, store: Store) -> Response:
     return Response(body, media_type=ATOM_TYPE)
 
 
+@with_event
+def event_page(request: Request, store: Store, event: Event) -> Response:
+    return _html(html.render_event(pages.event_view(store, event), urls=URLS))
+
+
 def item_page(request: Request, store: Store) -> Response:
     item = store.get_item(request.path_params["item_id"])
     return _html(html.render_item(pages.item_view(store, item), urls=URLS))
@@ -205,6 +249,8 @@ def api_story(request: Request, store: Store, story: Story) -> Response:
         {
             "story": pages.story_ref(story),
             "item_count": story.item_count,
+            "event_count": story.event_count,
+            "events": pages.story_events(store, story),
             "version": brief.version if brief else None,
             "brief": brief.model_dump(mode="json") if brief else None,
             "versions": versions,
@@ -228,6 +274,19 @@ def api_version(request: Request, store: Store, story: Story) -> Response:
 def api_diff(request: Request, store: Store, story: Story) -> Response:
     row_a, row_b, diff = _versions_pair(request, store, story)
     return _json({"story": pages.story_ref(story), "a": row_a, "b": row_b, "diff": diff})
+
+
+def api_events(request: Request, store: Store) -> Response:
+    """Every event, most recently updated first; ``?story=REF``: that story's, in order."""
+    ref = request.query_params.get("story")
+    story = pages.resolve_story(store, ref) if ref else None
+    return _json({"story": pages.story_ref(story) if story else None,
+                  "events": pages.event_rows(store, story)})
+
+
+@with_event
+def api_event(request: Request, store: Store, event: Event) -> Response:
+    return _json(pages.event_view(store, event))
 
 
 def api_item(request: Request, store: Store) -> Response:
