@@ -17,6 +17,7 @@ can join them.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from infomachine.cluster.config import ClusterReport
@@ -26,6 +27,7 @@ from infomachine.cluster.storyline_state import (
     ItemInput,
     LinkerState,
     StorylineConfig,
+    event_vector,
     load_storyline_config,
 )
 from infomachine.errors import NotFoundError
@@ -156,23 +158,30 @@ class StorylineStep:
             store.update_story(sid, **fields)
 
     def _headlines(self, res: LinkResult, events: dict[str, EventInput]) -> set[str]:
-        """Keep each story's largest event (ties: the earliest) as its headline event;
-        return the stories whose headline event changed."""
+        """Keep each story's headline event: the one with the highest ``(1 + log items) x
+        cosine with the story's profile`` (large and central to what the story is about,
+        not a side event), scored when the event is placed or grows; return the stories
+        whose headline event changed."""
         st = self.linker.state
         for src, dst in res.merged:
             old = st.headline.pop(src, None)
-            if old is not None and old[1] > st.headline.get(self.linker.resolve(dst), ["", 0])[1]:
+            if old is not None and old[1] > st.headline.get(self.linker.resolve(dst), ["", 0.0])[1]:
                 st.headline[self.linker.resolve(dst)] = old
         changed: set[str] = set()
-        for eid, sid in sorted(res.assigned.items(), key=lambda kv: (events[kv[0]].first_ts(), kv[0])
-                               if kv[0] in events else (0.0, kv[0])):
+        for eid, sid in sorted(res.assigned.items()):
             ev = events.get(eid)
-            n = ev.n_items if ev is not None else 0
+            story = st.storylines.get(sid)
+            if ev is None or story is None or not story.norm:
+                continue
+            vec = event_vector(ev, self.linker.cfg, st)
+            prof = story.profile
+            cos = sum(w * prof.get(t, 0.0) for t, w in vec.items()) / story.norm
+            score = round((1.0 + math.log(max(ev.n_items, 1))) * cos, 9)
             cur = st.headline.get(sid)
-            if cur is None or n > cur[1] or (cur[0] == eid and n != cur[1]):
+            if cur is None or score > cur[1] or cur[0] == eid:
                 if cur is None or cur[0] != eid:
                     changed.add(sid)
-                st.headline[sid] = [eid, n]
+                st.headline[sid] = [eid, score]
         return changed
 
     def _event_title(self, event_id: str) -> str:

@@ -118,7 +118,7 @@ class LinkerState:
     df: dict[str, int] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)  # storyline -> "pinned" | "closed"
     apart: list[list[str]] = field(default_factory=list)  # storyline pairs a user split: never merged
-    headline: dict[str, list[Any]] = field(default_factory=dict)  # storyline -> [largest event, its items]
+    headline: dict[str, list[Any]] = field(default_factory=dict)  # storyline -> [headline event, score]
     # derived (rebuilt by from_plain, not persisted):
     postings: dict[str, list[str]] = field(default_factory=dict)
     sdf: dict[str, int] = field(default_factory=dict)

@@ -39,6 +39,7 @@ def _rebuild(store: Store, linker: StorylineLinker, story_id: str, event_ids: Se
     st = linker.state
     story = Storyline(id=story_id)
     st.headline.pop(story_id, None)
+    best = ("", 0)  # the largest event heads the story until the next run scores them
     for eid in event_ids:
         state = store.cluster_load_state(eid)
         if state is None:
@@ -54,12 +55,14 @@ def _rebuild(store: Store, linker: StorylineLinker, story_id: str, event_ids: Se
         story.last_ts = max(story.last_ts, state.last_ts)
         st.event_story[eid] = story_id
         st.event_items[eid] = state.n
-        if state.n > st.headline.get(story_id, ["", 0])[1]:
-            st.headline[story_id] = [eid, state.n]
+        if state.n > best[1]:
+            best = (eid, state.n)
     if len(story.profile) > linker.cfg.profile_terms:
         keep = sorted(story.profile.items(), key=lambda kv: (-kv[1], kv[0]))[: linker.cfg.profile_terms]
         story.profile = dict(keep)
     st.storylines[story_id] = story
+    if best[0]:
+        st.headline[story_id] = [best[0], 0.0]
 
 
 def _save(store: Store, linker: StorylineLinker) -> None:
