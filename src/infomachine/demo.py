@@ -195,11 +195,13 @@ def _run_demo(directory: Path, force: bool) -> DemoResult:
 
 
 def story_rows(store: Store) -> list[dict[str, Any]]:
-    """One row per story (from ``pages.index_rows``): slug, title, items, latest version, what changed."""
+    """One row per story (from ``pages.index_rows``): slug, title, events, items, latest
+    version, what changed."""
     rows: list[dict[str, Any]] = [
         {
             "slug": r["slug"],
             "title": r["title"],
+            "events": r["event_count"],
             "items": r["item_count"],
             "version": r["version"],
             "changed": r["change_summary"],

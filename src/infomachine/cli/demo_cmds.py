@@ -56,8 +56,8 @@ def print_summary(result: DemoResult) -> None:
         print_line(f"  html      {result.html_index}")
     print_table(
         "stories",
-        [Col("title", wrap=True), Col("items"), Col("version"), Col("what changed", wrap=True)],
-        [(r["title"], r["items"], r["version"], r["changed"]) for r in result.stories],
+        [Col("title", wrap=True), Col("events"), Col("items"), Col("version"), Col("what changed", wrap=True)],
+        [(r["title"], r["events"], r["items"], r["version"], r["changed"]) for r in result.stories],
     )
     first = result.stories[0]["slug"] if result.stories else "STORY"
     # Plain text, never wrapped: the commands are meant to be copied.
