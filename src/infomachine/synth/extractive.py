@@ -30,6 +30,7 @@ from infomachine.synth import sections
 from infomachine.synth.analyze.actors import attributions
 from infomachine.synth.analyze.claims import contrast_tensions, find_tensions
 from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
+from infomachine.synth.events import story_events, timeline_entries
 from infomachine.synth.selection import CORROBORATE, Analysis, Said
 from infomachine.synth.timeline import select_dates
 from infomachine.synth.verify import verify_brief
@@ -67,13 +68,18 @@ def synthesize(
             brief.omitted[section] = "no prose sentences in the story's items"
         return brief
 
-    # Nothing after the summary restates a timeline line.
+    # Events (items carrying ``event_id``): one timeline line per event, and What and
+    # the Narrative built event by event.  Without them, the date-wise timeline.
+    events = story_events(a)
     said = Said()
-    for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
-        # select_dates cites 1-based item positions; keep internal 0-based indices here
-        event.cites = [n - 1 for n in event.cites]
-        event.evidence = [Evidence(n=e.n - 1, quote=e.quote) for e in event.evidence]
-        brief.timeline.append(event)
+    if events is not None:
+        brief.timeline = timeline_entries(events)
+    else:
+        for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
+            # select_dates cites 1-based item positions; keep internal 0-based indices here
+            event.cites = [n - 1 for n in event.cites]
+            event.evidence = [Evidence(n=e.n - 1, quote=e.quote) for e in event.evidence]
+            brief.timeline.append(event)
     if not brief.timeline:
         brief.omitted["timeline"] = "no dated events (no dates in the text and no publication dates)"
 
@@ -84,8 +90,13 @@ def synthesize(
     outsiders = not_actors(set(canon.values()), [it.title + "\n" + it.text for it in usable],
                            [it.publisher or "" for it in usable], [it.author or "" for it in usable])
 
-    summary, bullets = sections.what(a, {a.pos[att.sent]: canon[att.actor] for att in reversed(atts)}, said,
-                                     [e.text for e in brief.timeline])
+    actor_of = {a.pos[att.sent]: canon[att.actor] for att in reversed(atts)}
+    if events is not None and len(events) > 1:
+        for event in brief.timeline:  # no sentence of the brief restates a timeline line
+            said.add(event.text)
+        summary, bullets = sections.event_what(a, events, actor_of, said)
+    else:  # the summary may be a timeline line (the brief opens with the news); nothing after it repeats one
+        summary, bullets = sections.what(a, actor_of, said, [e.text for e in brief.timeline])
     brief.what = What(summary=[a.cited(j) for j in summary], bullets=[a.cited(j) for j in bullets])
     used = set(summary) | set(bullets)
 
@@ -99,7 +110,10 @@ def synthesize(
     if not brief.open_questions:
         brief.omitted["open_questions"] = "no source says anything is unresolved, disputed or awaited"
 
-    brief.narrative = sections.narrative(a, used, said)
+    if events is not None and len(events) > 1:
+        brief.narrative = sections.event_narrative(a, events, used, said)
+    else:
+        brief.narrative = sections.narrative(a, used, said)
 
     brief.perspectives = sections.perspectives(a, atts, canon, outsiders)
     if not brief.perspectives:

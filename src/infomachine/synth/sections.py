@@ -25,6 +25,7 @@ from infomachine.synth.analyze.claims import (
 )
 from infomachine.synth.analyze.questions import rhetorical, to_question
 from infomachine.synth.analyze.sentences import cut_long
+from infomachine.synth.events import StoryEvent
 from infomachine.synth.selection import Analysis, Said, cited_sentence, points_back, writer_aside
 
 BULLET_LAMBDA = 0.6  # What bullets lean further toward covering different sub-topics
@@ -248,3 +249,74 @@ def tensions(pairs: list[TensionPair], canon: dict[str, str], outsiders: set[str
             break
     return out
 
+
+
+# --------------------------------------------------------------------------- by event (issue #13)
+
+EVENT_NARRATIVE_N = 12  # sentences across the story's events
+EVENT_SENTS_N = 3  # at most this many sentences from one event
+
+
+def _event_sents(a: Analysis, ev: StoryEvent) -> list[int]:
+    return [a.pos[s] for i in ev.items for s in a.by_item[i]]
+
+
+def event_what(a: Analysis, events: list[StoryEvent], actor_of: dict[int, str],
+               said: Said) -> tuple[list[int], list[int]]:
+    """Summary: the story's current state, from its latest event (the latest
+    with a sentence that says something new); bullets: the most important
+    other events, one sentence each, at most one per attributed actor."""
+    recent = _recency(a)
+    lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) + RECENCY_WEIGHT * float(recent[j])
+            - _unfit_lead(a.sents[j].text) for j in range(len(a.sents))]
+    summary: list[int] = []
+    summary_event: StoryEvent | None = None
+    for ev in reversed(events):
+        pool = [j for j in _event_sents(a, ev) if stands_alone(a, j, said)]
+        if pool:
+            summary = [min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))]
+            summary_event = ev
+            break
+    for j in summary:
+        said.add(a.sents[j].text)
+    actors = {actor_of[j] for j in summary if j in actor_of}
+    bullets: list[int] = []
+    for ev in sorted(events, key=lambda e: (-e.importance, e.order)):
+        if ev is summary_event:
+            continue
+        for j in a.mmr(1, _event_sents(a, ev), avoid=set(summary) | set(bullets), lambda_=BULLET_LAMBDA,
+                       ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said) and actor_of.get(j, "") not in seen):
+            bullets.append(j)
+            said.add(a.sents[j].text)
+            actors |= {actor_of[j]} if j in actor_of else set()
+        if len(bullets) == BULLETS_N:
+            break
+    return summary, bullets
+
+
+def event_narrative(a: Analysis, events: list[StoryEvent], avoid: set[int], said: Said) -> list[list[Sentence]]:
+    """Event by event, oldest first (the latest state last): each event's most
+    salient sentences that say something new, the most important events
+    first served; each sentence cites every item of its event stating it."""
+    chosen: dict[str, list[int]] = {ev.key: [] for ev in events}
+    used = set(avoid)
+    ranked = sorted(events, key=lambda e: (-e.importance, e.order))
+    total = 0
+    for round_ in range(EVENT_SENTS_N):
+        for ev in ranked:
+            if total >= EVENT_NARRATIVE_N or (round_ and len(ev.items) <= round_):
+                continue
+            for j in a.mmr(1, _event_sents(a, ev), avoid=used, ok=lambda j: stands_alone(a, j, said)):
+                chosen[ev.key].append(j)
+                used.add(j)
+                said.add(a.sents[j].text)
+                total += 1
+    paragraphs: list[list[Sentence]] = []
+    for ev in events:
+        idx = sorted(chosen[ev.key], key=lambda j: (a.items[a.sents[j].item].when, a.sents[j].item, a.sents[j].index))
+        if not idx:
+            continue
+        if not paragraphs or len(paragraphs[-1]) + len(idx) > 4 or len(idx) > 1:
+            paragraphs.append([])
+        paragraphs[-1].extend(a.cited(j, among=ev.item_set()) for j in idx)
+    return paragraphs

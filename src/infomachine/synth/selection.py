@@ -12,11 +12,13 @@ well under two seconds.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from infomachine.models import Evidence, Item, Sentence
+from infomachine.synth.analyze.dates import find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
 from infomachine.text.stopwords import CLAIM_STOPWORDS
 from infomachine.text.words import fold
@@ -46,6 +48,7 @@ class Analysis:
         n = len(self.sents)
         self.title_sim = np.zeros(n)  # cosine of each sentence with the story's headline
         self.vec: TfidfVectorizer | None = None
+        self.matrix: Any = None  # the sentences' TF-IDF rows (sparse), None without a vocabulary
         if n == 0:
             self.sim = np.zeros((0, 0))
             self.salience = np.zeros(0)
@@ -54,6 +57,7 @@ class Analysis:
             vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=1)
             m = vec.fit_transform([s.text for s in self.sents])
             self.vec = vec
+            self.matrix = m
             self.sim = (m @ m.T).toarray()
             centroid = np.asarray(m.mean(axis=0)).ravel()
             norm = float(np.linalg.norm(centroid)) or 1.0
@@ -95,24 +99,35 @@ class Analysis:
             against.append(best)
         return chosen
 
-    def corroborators(self, j: int) -> list[Sent]:
-        """The best matching sentence of each other item that says the same."""
+    def corroborators(self, j: int, among: set[int] | None = None, limit: int | None = 2) -> list[Sent]:
+        """The best matching sentence of each other item that says the same
+        (TF-IDF cosine >= ``CORROBORATE``, or the same fact by ``same_fact``
+        when ``among`` names the items to look in, e.g. the sentence's event)."""
         row = self.sim[j]
-        hits = np.nonzero((row >= CORROBORATE) & (self.item_of != self.sents[j].item))[0]
+        mine = self.sents[j]
+        ok = (row >= CORROBORATE) & (self.item_of != mine.item)
+        if among is not None:
+            inside = np.isin(self.item_of, sorted(among)) & (self.item_of != mine.item)
+            ok &= inside
+            for c in np.nonzero(inside & ~ok & (row >= 0.2))[0].tolist():
+                ok[c] = same_fact(mine.text, self.sents[c].text)
         best: dict[int, tuple[float, Sent]] = {}
-        for c in hits.tolist():
+        for c in np.nonzero(ok)[0].tolist():
             s = self.sents[c]
             if s.item not in best or row[c] > best[s.item][0]:
                 best[s.item] = (float(row[c]), s)
-        return [best[i][1] for i in sorted(best)][:2]
+        out = [best[i][1] for i in sorted(best)]
+        return out if limit is None else out[:limit]
 
-    def cited(self, j: int, corroborate: bool = True) -> Sentence:
-        """Sentence ``j`` (cut when too long) citing its item and its corroborators."""
+    def cited(self, j: int, corroborate: bool = True, among: set[int] | None = None) -> Sentence:
+        """Sentence ``j`` (cut when too long) citing its item and its corroborators
+        (every corroborating item of ``among`` when given, else at most two)."""
         s = self.sents[j]
         text = cut_long(s.text)
         sources = [(s.item, text)]
         if corroborate:
-            sources += [(c.item, c.text) for c in self.corroborators(j)]
+            found = self.corroborators(j, among, None) if among is not None else self.corroborators(j)
+            sources += [(c.item, c.text) for c in found]
         return cited_sentence(text, sources)
 
 
@@ -125,22 +140,68 @@ def cited_sentence(text: str, sources: list[tuple[int, str]]) -> Sentence:
 # --------------------------------------------------------------------------- saying each thing once
 
 _KEY = re.compile(r"[a-z][a-z'-]{2,}|\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "twenty": "20", "hundred": "100"}
+# Words news uses for one happening: paraphrases count as the same key word.
+_SYNONYMS = {
+    "announ": "releas", "unveil": "releas", "launch": "releas", "introd": "releas", "debut": "releas",
+    "publis": "releas", "rolled": "releas", "beat": "defeat", "beats": "defeat", "thrash": "defeat",
+    "victor": "defeat", "won": "defeat", "wins": "defeat", "struck": "hit", "strike": "hit", "hits": "hit",
+    "jan": "januar", "feb": "februa", "mar": "march", "apr": "april", "jun": "june", "jul": "july",
+    "aug": "august", "sep": "septem", "sept": "septem", "oct": "octobe", "nov": "novemb", "dec": "decemb",
+    "percen": "%", "pct": "%",
+}
+_NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[A-Za-z0-9]|\b[A-Z]{2,}[\w-]*")
+PARAPHRASE_SHARE = 0.5  # with equal numbers and two shared names, half the key words suffice
+
+
+def _key(word: str) -> str:
+    word = _NUMBER_WORDS.get(word, word)
+    return _SYNONYMS.get(word[:6], _SYNONYMS.get(word, word[:6]))
 
 
 def key_words(text: str) -> set[str]:
-    """Content words and numbers of ``text`` (folded; stop words out, 5-letter stems)."""
-    return {w[:6] for w in _KEY.findall(fold(text)) if w not in CLAIM_STOPWORDS}
+    """Content words and numbers of ``text`` (folded; stop words out, 6-letter
+    stems, number words as digits, common paraphrases of one happening merged)."""
+    return {_key(w) for w in _KEY.findall(fold(text).replace("%", " percent")) if w not in CLAIM_STOPWORDS}
+
+
+def _numbers(text: str) -> set[str]:
+    """The numbers ``text`` states, dates left out ("on 5 August 2025" is when, not what)."""
+    for m in reversed(find_dates(text, None)):
+        text = text[: m.start] + " " + text[m.end :]
+    text = _YEAR_OR_DAY.sub(" ", text)
+    return {k for k in key_words(text) if k[0].isdigit()}
+
+
+_YEAR_OR_DAY = re.compile(r"\b(?:in|since|of|from|until|by|on)\s+(?:(?:19|20)\d\d|[0-3]?\d(?:st|nd|rd|th))\b",
+                          re.IGNORECASE)
+
+
+def _names(text: str) -> set[str]:
+    return {fold(m)[:6] for m in _NAME.findall(text)}
 
 
 def same_fact(a: str, b: str) -> bool:
-    """Two sentences state the same fact: one holds the other, or most of the
-    shorter one's key words (>= 3 of them) are in the other."""
+    """Two sentences state the same fact: one holds the other; or most of the
+    shorter one's key words (>= 3, ``SAME_FACT_SHARE``) are in the other; or, a
+    paraphrase, half of them are while both state the same numbers and share
+    two names.  Sentences whose numbers differ ("three months" and "four
+    months") are never the same fact unless one holds the other."""
     fa, fb = fold(a).strip(" ."), fold(b).strip(" .")
     if fa in fb or fb in fa:
         return True
     ka, kb = key_words(a), key_words(b)
+    na, nb = _numbers(a), _numbers(b)
+    if na - nb and nb - na:
+        return False
     shared = len(ka & kb)
-    return shared >= 3 and shared / max(1, min(len(ka), len(kb))) >= SAME_FACT_SHARE
+    if shared < 3:
+        return False
+    share = shared / max(1, min(len(ka), len(kb)))
+    if share >= SAME_FACT_SHARE:
+        return True
+    return share >= PARAPHRASE_SHARE and na == nb and len(_names(a) & _names(b)) >= 2
 
 
 class Said:

@@ -147,7 +147,12 @@ def pronoun_led(text: str) -> bool:
     return bool(_PRONOUN_LED.match(text))
 
 
-def _named_before(sent: Sent, sentences: list[list[Sent]]) -> tuple[str, Sent] | None:
+def personal_led(text: str) -> bool:
+    """Opens (after up to two leading clauses) with "he", "she", "his" or "her"."""
+    return bool(_PERSONAL.match(text))
+
+
+def named_before(sent: Sent, sentences: list[list[Sent]]) -> tuple[str, Sent] | None:
     """The one person the item names before ``sent`` (with the sentence naming them), if unambiguous."""
     earlier = [x for x in sentences[sent.item] if x.index < sent.index]
     people: dict[str, Sent] = {}
@@ -198,7 +203,7 @@ def _describe(
         return best, sims[order[0]], None
     for j in order:
         if _PERSONAL.match(uniq[j].text):
-            named = _named_before(uniq[j], sentences)
+            named = named_before(uniq[j], sentences)
             if named:
                 return uniq[j], sims[j], named
     return None

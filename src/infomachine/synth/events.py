@@ -1,0 +1,236 @@
+"""A story's events, for the brief built from them (issue #13: one brief per story).
+
+An event is the items that report one happening (``Item.event_id``); items
+without one are each their own event.  For each event this module finds
+
+* its **date**: the day its sources state most (a day mentioned by more of
+  its items wins; an explicit date counts more; a day long before the
+  event's first publication, or after its last, is background or a
+  schedule and counts less), else its earliest publication day; an undated
+  item never dates an event by when it was ingested;
+* its **line**: the event's most central sentence (TF-IDF cosine to the
+  centroid of the event's sentences, plus how many of its items say
+  something close, plus a small lead bonus) among those that support the
+  date (the date is in the sentence, or the sentence is a lead that reports
+  its item's own news on its publication day), preferring one that names
+  its subject; and
+* its **support**: every other item of the event whose text states the same
+  fact (its best matching sentence, by cosine or ``same_fact``), each cited
+  with that sentence as its quote (corroboration).
+
+``story_events`` returns the events in chronological order (None when no
+item carries an ``event_id``: the brief then keeps the date-wise timeline);
+``timeline_entries`` turns them into ``TimelineEvent``s with 0-based item
+indices as cites, which ``synth.extractive`` numbers like every other cite.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+
+from infomachine.models import Evidence, Item, TimelineEvent
+from infomachine.synth.analyze.dates import find_dates
+from infomachine.synth.analyze.sentences import Sent, cut_long
+from infomachine.synth.selection import Analysis, points_back, same_fact, writer_aside
+from infomachine.synth.timeline import named_before, personal_led, pronoun_led
+from infomachine.synth.verify_dates import reports_own_news
+
+BACKGROUND_DAYS = 7  # a day this long before the event's first publication is background
+BACKGROUND_WEIGHT = 0.3
+FUTURE_WEIGHT = 0.2  # a day after the event's last publication: a schedule, not the happening
+EXPLICIT_BONUS = 0.3
+PUB_WEIGHT = 0.5
+PUB_NEXT_DAY_WEIGHT = 0.25
+DAY_SLACK = 0.5  # days scoring at least this share of the best are considered for the line
+TIMELINE_EVENTS_N = 12
+HEADLINE_WEIGHT = 0.5  # closeness to the event's own headlines: the sentence reports the happening
+
+
+@dataclass
+class StoryEvent:
+    """One event of the story, as the brief uses it (item indices into ``Analysis.items``)."""
+
+    key: str
+    items: list[int]
+    day: date | None = None  # when it happened (stated, else first publication); None: undated
+    line: Sent | None = None
+    line_text: str = ""
+    named: tuple[str, Sent] | None = None  # who a pronoun-led line is about, and where they are named
+    support: list[Sent] = field(default_factory=list)  # other items' sentences stating the line's fact
+    central: dict[int, float] = field(default_factory=dict)  # analysed sentence index -> centrality in the event
+    importance: float = 0.0
+    order: str = ""  # chronological sort key: its day (else first publication, else ingestion) and key
+
+    def item_set(self) -> set[int]:
+        return set(self.items)
+
+
+def _pub(item: Item) -> date | None:
+    return item.published.date() if item.published else None
+
+
+def _groups(items: list[Item]) -> dict[str, list[int]] | None:
+    if not any(it.event_id for it in items):
+        return None
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, it in enumerate(items):
+        out[it.event_id or f"item:{it.id}"].append(i)
+    return out
+
+
+def _day_scores(a: Analysis, idx: list[int], mentions: dict[Sent, set[date]]) -> dict[date, float]:
+    pubs = [d for i in idx if (d := _pub(a.items[i])) is not None]
+    lo, hi = (min(pubs), max(pubs)) if pubs else (None, None)
+    by_day: dict[date, set[int]] = defaultdict(set)
+    explicit: set[date] = set()
+    for i in idx:
+        pub = _pub(a.items[i])
+        for s in a.all_by_item[i]:
+            found = find_dates(s.text, pub)
+            for m in found:
+                mentions.setdefault(s, set()).add(m.date)
+            if pub is None and lo is not None:  # an undated item's "November 21": the event's year
+                found += [m for m in find_dates(s.text, lo) if m.kind == "partial"]
+            for m in found:
+                by_day[m.date].add(i)
+                if m.kind == "explicit":
+                    explicit.add(m.date)
+    scores: dict[date, float] = defaultdict(float)
+    for d, its in by_day.items():
+        w = len(its) + (EXPLICIT_BONUS if d in explicit else 0.0)
+        if lo is not None and d < lo - timedelta(days=BACKGROUND_DAYS):
+            w *= BACKGROUND_WEIGHT
+        elif hi is not None and d > hi:
+            w *= FUTURE_WEIGHT
+        scores[d] += w
+    for d in pubs:
+        scores[d] += PUB_WEIGHT
+        if d - timedelta(days=1) in scores:
+            scores[d - timedelta(days=1)] += PUB_NEXT_DAY_WEIGHT
+    return scores
+
+
+def _pool(a: Analysis, idx: list[int], day: date, mentions: dict[Sent, set[date]]) -> list[Sent]:
+    """The event's sentences that can carry ``day``: they state it, or report their item's own news that day."""
+    out = [s for i in idx for s in a.all_by_item[i] if day in mentions.get(s, ())]
+    for i in idx:
+        if _pub(a.items[i]) == day:
+            out += [s for s in a.all_by_item[i][:3] if reports_own_news(s.text, day) and s not in out]
+    return out
+
+
+def _centrality(a: Analysis, idx: list[int]) -> tuple[list[int], np.ndarray]:
+    """The event's analysed sentences (indices into ``a.sents``) and their centrality in the event."""
+    js = [a.pos[s] for i in idx for s in a.by_item[i]]
+    if not js or a.matrix is None:
+        return js, np.zeros(len(js))
+    m = a.matrix[js]
+    centroid = np.asarray(m.mean(axis=0)).ravel()
+    norm = float(np.linalg.norm(centroid)) or 1.0
+    central = np.asarray(m @ centroid).ravel() / norm
+    sim = a.sim[np.ix_(js, js)]
+    item_of = a.item_of[js]
+    n_others = max(1, len(idx) - 1)
+    close = (sim >= 0.3) & (item_of[None, :] != item_of[:, None])
+    support = np.array([len(set(item_of[close[k]].tolist())) / n_others for k in range(len(js))])
+    lead = np.array([1.0 / (1.0 + a.sents[j].index) for j in js])
+    titles = a.vec.transform([a.items[i].title for i in idx]) if a.vec is not None else None
+    headline = np.zeros(len(js))
+    if titles is not None:
+        tc = np.asarray(titles.mean(axis=0)).ravel()
+        headline = np.asarray(m @ tc).ravel() / (float(np.linalg.norm(tc)) or 1.0)
+    return js, central + 0.3 * support + 0.1 * lead + HEADLINE_WEIGHT * headline
+
+
+def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
+                 mentions: dict[Sent, set[date]]) -> None:
+    js, cent = _centrality(a, ev.items)
+    ev.central = {j: float(cent[k]) for k, j in enumerate(js)}
+    value_of = {a.sents[j]: float(cent[k]) for k, j in enumerate(js)}
+    pubs = [d for i in ev.items if (d := _pub(a.items[i])) is not None]
+    ev.day = min(pubs) if pubs else None
+    if not scores:
+        return
+    best_score = max(scores.values())
+    days = sorted((d for d in scores if scores[d] >= DAY_SLACK * best_score), key=lambda d: (-scores[d], d))
+    options: list[tuple[tuple[bool, bool, float, int, int], date, Sent]] = []
+    for d in days:
+        for s in _pool(a, ev.items, d, mentions):
+            if s not in value_of:
+                continue
+            bad = bool(points_back(s.text) or writer_aside(s.text))
+            value = value_of[s] + 0.5 * scores[d] / best_score
+            options.append(((bad, pronoun_led(s.text), -round(value, 9), s.item, s.index), d, s))
+    for _, d, s in sorted(options, key=lambda o: o[0]):
+        named = None
+        if pronoun_led(s.text):
+            named = named_before(s, a.all_by_item) if personal_led(s.text) else None
+            if named is None:
+                continue
+        ev.day, ev.line, ev.named = d, s, named
+        pub = _pub(a.items[s.item])
+        cut = cut_long(s.text)
+        keeps_date = d in {m.date for m in find_dates(cut, pub)} or (pub == d and reports_own_news(cut, d))
+        ev.line_text = cut if keeps_date else s.text
+        ev.support = _support(a, ev, a.pos[s])
+        return
+
+
+def _support(a: Analysis, ev: StoryEvent, j: int) -> list[Sent]:
+    """Each other item of the event: its best sentence stating the line's fact."""
+    return a.corroborators(j, among=ev.item_set(), limit=None)
+
+
+def story_events(a: Analysis) -> list[StoryEvent] | None:
+    """The story's events, oldest first (None when no item carries an ``event_id``)."""
+    groups = _groups(a.items)
+    if groups is None:
+        return None
+    sal: dict[int, float] = defaultdict(float)
+    for j, s in enumerate(a.sents):
+        sal[s.item] = max(sal[s.item], float(a.salience[j]))
+    events: list[StoryEvent] = []
+    for key, idx in groups.items():
+        ev = StoryEvent(key=key, items=idx)
+        mentions: dict[Sent, set[date]] = {}
+        _choose_line(a, ev, _day_scores(a, idx, mentions), mentions)
+        publishers = {a.items[i].publisher or a.items[i].id for i in idx}
+        ev.importance = len(publishers) + 0.5 * max((sal[i] for i in idx), default=0.0)
+        pubs = [d for i in idx if (d := _pub(a.items[i])) is not None]
+        first = ev.day or (min(pubs) if pubs else min(a.items[i].when for i in idx).date())
+        ev.order = f"{first.isoformat()} {key}"
+        events.append(ev)
+    events.sort(key=lambda e: e.order)
+    return events
+
+
+def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N) -> list[TimelineEvent]:
+    """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first."""
+    dated = [e for e in events if e.day is not None and e.line is not None]
+    keep = sorted(dated, key=lambda e: (-e.importance, e.key))[:max_n]
+    if dated and dated[-1] not in keep:
+        keep[-1] = dated[-1]
+    out: list[TimelineEvent] = []
+    for ev in sorted(keep, key=lambda e: (e.day or date.min, e.order)):
+        assert ev.line is not None and ev.day is not None
+        text = ev.line_text
+        evidence = [Evidence(n=ev.line.item, quote=ev.line.text)]
+        if ev.named:
+            text = f"{ev.named[0]}: {text}"
+            evidence.append(Evidence(n=ev.line.item, quote=ev.named[1].text))
+        evidence += [Evidence(n=s.item, quote=s.text) for s in ev.support]
+        same = next((e for e in out if e.date == ev.day.isoformat() and same_fact(e.text, text)), None)
+        if same is not None:  # two events' sources state one happening: one line, citing both
+            known = {(e.n, e.quote) for e in same.evidence}
+            same.evidence += [e for e in evidence if (e.n, e.quote) not in known]
+            same.cites = list(dict.fromkeys(e.n for e in same.evidence))
+            continue
+        out.append(TimelineEvent(
+            date=ev.day.isoformat(), text=text, cites=list(dict.fromkeys(e.n for e in evidence)),
+            evidence=evidence, importance=round(ev.importance, 3), event_id=ev.key,
+        ))
+    return out
