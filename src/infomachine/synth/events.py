@@ -46,8 +46,22 @@ EXPLICIT_BONUS = 0.3
 PUB_WEIGHT = 0.5
 PUB_NEXT_DAY_WEIGHT = 0.25
 DAY_SLACK = 0.5  # days scoring at least this share of the best are considered for the line
-TIMELINE_EVENTS_N = 12
+LINE_OPTIONS = 4  # candidate lines kept per event (the next is used when the best repeats a line)
+TIMELINE_EVENTS_N = 30  # a long story lists its 30 most important events
 HEADLINE_WEIGHT = 0.5  # closeness to the event's own headlines: the sentence reports the happening
+
+
+@dataclass
+class Line:
+    """A candidate timeline line of an event: its day, its sentence (``text``
+    is the sentence, cut when long), who a pronoun-led line is about (and the
+    sentence naming them), and each other item's sentence stating the same fact."""
+
+    day: date
+    sent: Sent
+    text: str
+    named: tuple[str, Sent] | None
+    support: list[Sent]
 
 
 @dataclass
@@ -57,16 +71,17 @@ class StoryEvent:
     key: str
     items: list[int]
     day: date | None = None  # when it happened (stated, else first publication); None: undated
-    line: Sent | None = None
-    line_text: str = ""
-    named: tuple[str, Sent] | None = None  # who a pronoun-led line is about, and where they are named
-    support: list[Sent] = field(default_factory=list)  # other items' sentences stating the line's fact
+    options: list[Line] = field(default_factory=list)  # its timeline line, best first
     central: dict[int, float] = field(default_factory=dict)  # analysed sentence index -> centrality in the event
     importance: float = 0.0
     order: str = ""  # chronological sort key: its day (else first publication, else ingestion) and key
 
     def item_set(self) -> set[int]:
         return set(self.items)
+
+    @property
+    def line(self) -> Line | None:
+        return self.options[0] if self.options else None
 
 
 def _pub(item: Item) -> date | None:
@@ -171,17 +186,18 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
             named = named_before(s, a.all_by_item) if personal_led(s.text) else None
             if named is None:
                 continue
-        ev.day, ev.line, ev.named = d, s, named
         pub = _pub(a.items[s.item])
         cut = cut_long(s.text)
         keeps_date = d in {m.date for m in find_dates(cut, pub)} or (pub == d and reports_own_news(cut, d))
-        ev.line_text = cut if keeps_date else s.text
-        ev.support = _support(a, ev, a.pos[s])
-        return
+        ev.options.append(Line(d, s, cut if keeps_date else s.text, named, _support(a, ev, a.pos[s])))
+        if len(ev.options) == LINE_OPTIONS:
+            break
+    if ev.options:
+        ev.day = ev.options[0].day
 
 
 def _support(a: Analysis, ev: StoryEvent, j: int) -> list[Sent]:
-    """Each other item of the event: its best sentence stating the line's fact."""
+    """Each other item of the event: its best sentence stating sentence ``j``'s fact."""
     return a.corroborators(j, among=ev.item_set(), limit=None)
 
 
@@ -208,7 +224,8 @@ def story_events(a: Analysis) -> list[StoryEvent] | None:
     return events
 
 
-def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N) -> list[TimelineEvent]:
+def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
+                     common: frozenset[str] = frozenset()) -> list[TimelineEvent]:
     """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first."""
     dated = [e for e in events if e.day is not None and e.line is not None]
     keep = sorted(dated, key=lambda e: (-e.importance, e.key))[:max_n]
@@ -216,21 +233,27 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N) -
         keep[-1] = dated[-1]
     out: list[TimelineEvent] = []
     for ev in sorted(keep, key=lambda e: (e.day or date.min, e.order)):
-        assert ev.line is not None and ev.day is not None
-        text = ev.line_text
-        evidence = [Evidence(n=ev.line.item, quote=ev.line.text)]
-        if ev.named:
-            text = f"{ev.named[0]}: {text}"
-            evidence.append(Evidence(n=ev.line.item, quote=ev.named[1].text))
-        evidence += [Evidence(n=s.item, quote=s.text) for s in ev.support]
-        same = next((e for e in out if e.date == ev.day.isoformat() and same_fact(e.text, text)), None)
-        if same is not None:  # two events' sources state one happening: one line, citing both
-            known = {(e.n, e.quote) for e in same.evidence}
-            same.evidence += [e for e in evidence if (e.n, e.quote) not in known]
-            same.cites = list(dict.fromkeys(e.n for e in same.evidence))
+        entries = [_entry(ev, line) for line in ev.options]
+        fresh = next((t for t in entries if not any(same_fact(o.text, t.text, common) for o in out)), None)
+        if fresh is not None:
+            out.append(fresh)
             continue
-        out.append(TimelineEvent(
-            date=ev.day.isoformat(), text=text, cites=list(dict.fromkeys(e.n for e in evidence)),
-            evidence=evidence, importance=round(ev.importance, 3), event_id=ev.key,
-        ))
+        first = entries[0]  # every line repeats one already listed: corroborate it when on its day
+        same = next((o for o in out if o.date == first.date and same_fact(o.text, first.text, common)), None)
+        if same is not None:
+            known = {(e.n, e.quote) for e in same.evidence}
+            same.evidence += [e for e in first.evidence if (e.n, e.quote) not in known]
+            same.cites = list(dict.fromkeys(e.n for e in same.evidence))
+    out.sort(key=lambda t: t.date)
     return out
+
+
+def _entry(ev: StoryEvent, line: Line) -> TimelineEvent:
+    text = line.text
+    evidence = [Evidence(n=line.sent.item, quote=line.sent.text)]
+    if line.named:
+        text = f"{line.named[0]}: {text}"
+        evidence.append(Evidence(n=line.sent.item, quote=line.named[1].text))
+    evidence += [Evidence(n=s.item, quote=s.text) for s in line.support]
+    return TimelineEvent(date=line.day.isoformat(), text=text, cites=list(dict.fromkeys(e.n for e in evidence)),
+                         evidence=evidence, importance=round(ev.importance, 3), event_id=ev.key)

@@ -71,9 +71,9 @@ def synthesize(
     # Events (items carrying ``event_id``): one timeline line per event, and What and
     # the Narrative built event by event.  Without them, the date-wise timeline.
     events = story_events(a)
-    said = Said()
+    said = Said(a.common)
     if events is not None:
-        brief.timeline = timeline_entries(events)
+        brief.timeline = timeline_entries(events, common=a.common)
     else:
         for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
             # select_dates cites 1-based item positions; keep internal 0-based indices here

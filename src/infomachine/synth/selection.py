@@ -12,6 +12,8 @@ well under two seconds.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -45,6 +47,7 @@ class Analysis:
         self.by_item = [group[:per_item] for group in self.all_by_item]
         self.sents: list[Sent] = [s for group in self.by_item for s in group]
         self.pos = {s: j for j, s in enumerate(self.sents)}
+        self.common = ubiquitous_words(self.by_item)  # the story's subject words (see ``same_fact``)
         n = len(self.sents)
         self.title_sim = np.zeros(n)  # cosine of each sentence with the story's headline
         self.vec: TfidfVectorizer | None = None
@@ -110,7 +113,7 @@ class Analysis:
             inside = np.isin(self.item_of, sorted(among)) & (self.item_of != mine.item)
             ok &= inside
             for c in np.nonzero(inside & ~ok & (row >= 0.2))[0].tolist():
-                ok[c] = same_fact(mine.text, self.sents[c].text)
+                ok[c] = same_fact(mine.text, self.sents[c].text, self.common)
         best: dict[int, tuple[float, Sent]] = {}
         for c in np.nonzero(ok)[0].tolist():
             s = self.sents[c]
@@ -166,55 +169,91 @@ def key_words(text: str) -> set[str]:
     return {_key(w) for w in _KEY.findall(fold(text).replace("%", " percent")) if w not in CLAIM_STOPWORDS}
 
 
-def _numbers(text: str) -> set[str]:
-    """The numbers ``text`` states, dates left out ("on 5 August 2025" is when, not what)."""
+def _undated(text: str) -> str:
+    """``text`` without its dates ("on 5 August 2025" is when, not what)."""
     for m in reversed(find_dates(text, None)):
         text = text[: m.start] + " " + text[m.end :]
-    text = _YEAR_OR_DAY.sub(" ", text)
-    return {k for k in key_words(text) if k[0].isdigit()}
+    return _YEAR_OR_DAY.sub(" ", text)
 
 
 _YEAR_OR_DAY = re.compile(r"\b(?:in|since|of|from|until|by|on)\s+(?:(?:19|20)\d\d|[0-3]?\d(?:st|nd|rd|th))\b",
                           re.IGNORECASE)
 
 
+def _numbers(keys: set[str]) -> set[str]:
+    return {k for k in keys if k[0].isdigit()}
+
+
 def _names(text: str) -> set[str]:
-    return {fold(m)[:6] for m in _NAME.findall(text)}
+    return {_key(w) for m in _NAME.findall(text) for w in _KEY.findall(fold(m))}
 
 
-def same_fact(a: str, b: str) -> bool:
+def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     """Two sentences state the same fact: one holds the other; or most of the
     shorter one's key words (>= 3, ``SAME_FACT_SHARE``) are in the other; or, a
-    paraphrase, half of them are while both state the same numbers and share
-    two names.  Sentences whose numbers differ ("three months" and "four
-    months") are never the same fact unless one holds the other."""
-    fa, fb = fold(a).strip(" ."), fold(b).strip(" .")
+    paraphrase, half of them are while both state the same numbers, share two
+    names and one other word, the story's ``common`` words (its main actors,
+    which every fact of it names) left out.  Dates do not count (they say
+    when, not what); sentences whose numbers differ ("three months" and "four
+    months") are never the same fact unless one holds the other, nor are
+    sentences that share fewer than two words besides numbers."""
+    fa, ka, na, ma = _facts(a)
+    fb, kb, nb, mb = _facts(b)
     if fa in fb or fb in fa:
         return True
-    ka, kb = key_words(a), key_words(b)
-    na, nb = _numbers(a), _numbers(b)
     if na - nb and nb - na:
         return False
-    shared = len(ka & kb)
-    if shared < 3:
+    common_words = ka & kb
+    shared = len(common_words)
+    if shared < 3 or len(common_words - na) < 2:
         return False
-    share = shared / max(1, min(len(ka), len(kb)))
-    if share >= SAME_FACT_SHARE:
+    if shared / max(1, min(len(ka), len(kb))) >= SAME_FACT_SHARE:
         return True
-    return share >= PARAPHRASE_SHARE and na == nb and len(_names(a) & _names(b)) >= 2
+    if na != nb:
+        return False
+    ka, kb, names = ka - common, kb - common, (ma & mb) - common
+    shared_rest = ka & kb
+    return (len(shared_rest) >= 3 and len(shared_rest) / max(1, min(len(ka), len(kb))) >= PARAPHRASE_SHARE
+            and len(names) >= 2 and bool(shared_rest - names - na))
+
+
+@lru_cache(maxsize=65536)
+def _facts(text: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
+    """What ``same_fact`` compares of ``text``: folded text, key words, numbers and names (dates out)."""
+    undated = _undated(text)
+    keys = frozenset(key_words(undated))
+    return fold(text).strip(" ."), keys, frozenset(_numbers(set(keys))), frozenset(_names(undated))
+
+
+UBIQUITOUS_SHARE = 0.4  # a key word in this share of a story's items (of 8 or more) is its subject
+UBIQUITOUS_MIN_ITEMS = 8
+
+
+def ubiquitous_words(groups: list[list[Sent]]) -> frozenset[str]:
+    """Key words in the leads (first five sentences) of at least ``UBIQUITOUS_SHARE``
+    of the items: the story's own subject ("Medvedev", "Russia"), shared by all its facts."""
+    if len(groups) < UBIQUITOUS_MIN_ITEMS:
+        return frozenset()
+    df: Counter[str] = Counter()
+    for group in groups:
+        df.update(set().union(*(_facts(s.text)[1] for s in group[:5])))
+    return frozenset(k for k, n in df.items() if n >= UBIQUITOUS_SHARE * len(groups))
 
 
 class Said:
-    """What the brief has said so far (texts), to say each fact once."""
+    """What the brief has said so far (texts), to say each fact once
+    (``common``: the story's ubiquitous words, see ``ubiquitous_words``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, common: frozenset[str] = frozenset()) -> None:
         self.texts: list[str] = []
+        self.common = common
 
     def add(self, text: str) -> None:
-        self.texts.append(text)
+        self.texts.append(cut_long(text))  # what the reader sees
 
     def repeats(self, text: str) -> bool:
-        return any(same_fact(text, t) for t in self.texts)
+        shown = cut_long(text)
+        return any(same_fact(shown, t, self.common) for t in self.texts)
 
 
 # --------------------------------------------------------------------------- stand-alone prose
