@@ -79,6 +79,12 @@ class StoryEvent:
     def item_set(self) -> set[int]:
         return set(self.items)
 
+    def core_items(self) -> set[int]:
+        """The items that state the event's happening (its line's item and support), else all."""
+        if not self.options:
+            return self.item_set()
+        return {self.options[0].sent.item} | {s.item for s in self.options[0].support}
+
     @property
     def line(self) -> Line | None:
         return self.options[0] if self.options else None

@@ -71,7 +71,7 @@ def synthesize(
     # Events (items carrying ``event_id``): one timeline line per event, and What and
     # the Narrative built event by event.  Without them, the date-wise timeline.
     events = story_events(a)
-    said = Said(a.common)
+    said = Said()  # any two sentences sharing most key words count, the story's own names included
     if events is not None:
         brief.timeline = timeline_entries(events, common=a.common)
     else:

@@ -266,13 +266,16 @@ def event_what(a: Analysis, events: list[StoryEvent], actor_of: dict[int, str],
     """Summary: the story's current state, from its latest event (the latest
     with a sentence that says something new); bullets: the most important
     other events, one sentence each, at most one per attributed actor."""
-    recent = _recency(a)
-    lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) + RECENCY_WEIGHT * float(recent[j])
-            - _unfit_lead(a.sents[j].text) for j in range(len(a.sents))]
+    # within the latest event, recency no longer counts: its central, corroborated news does
+    lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) - _unfit_lead(a.sents[j].text)
+            for j in range(len(a.sents))]
     summary: list[int] = []
     summary_event: StoryEvent | None = None
-    for ev in reversed(events):
+    latest_first = [e for e in reversed(events) if e.day is not None] + [e for e in reversed(events) if e.day is None]
+    for ev in latest_first:  # an undated event is not known to be the latest
         pool = [j for j in _event_sents(a, ev) if stands_alone(a, j, said)]
+        core = ev.core_items()  # the reports that state the happening come first
+        pool = [j for j in pool if a.sents[j].item in core] or pool
         if pool:
             summary = [min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))]
             summary_event = ev

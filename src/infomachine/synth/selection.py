@@ -113,7 +113,7 @@ class Analysis:
             inside = np.isin(self.item_of, sorted(among)) & (self.item_of != mine.item)
             ok &= inside
             for c in np.nonzero(inside & ~ok & (row >= 0.2))[0].tolist():
-                ok[c] = same_fact(mine.text, self.sents[c].text, self.common)
+                ok[c] = same_fact(mine.text, self.sents[c].text)
         best: dict[int, tuple[float, Sent]] = {}
         for c in np.nonzero(ok)[0].tolist():
             s = self.sents[c]
@@ -196,12 +196,14 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     which every fact of it names) left out.  Dates do not count (they say
     when, not what); sentences whose numbers differ ("three months" and "four
     months") are never the same fact unless one holds the other, nor are
-    sentences that share fewer than two words besides numbers."""
-    fa, ka, na, ma = _facts(a)
-    fb, kb, nb, mb = _facts(b)
+    sentences that share fewer than two words besides numbers, nor a
+    sentence that reverses or negates what the other states ("lifted the
+    ban" and "banned")."""
+    fa, ka, na, ma, ra = _facts(a)
+    fb, kb, nb, mb, rb = _facts(b)
     if fa in fb or fb in fa:
         return True
-    if na - nb and nb - na:
+    if (na - nb and nb - na) or ra != rb:
         return False
     common_words = ka & kb
     shared = len(common_words)
@@ -218,11 +220,24 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
 
 
 @lru_cache(maxsize=65536)
-def _facts(text: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str]]:
-    """What ``same_fact`` compares of ``text``: folded text, key words, numbers and names (dates out)."""
+def _facts(text: str) -> tuple[str, frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """What ``same_fact`` compares of ``text``: folded text, key words, numbers,
+    names (dates out) and the words that reverse or negate a statement."""
     undated = _undated(text)
     keys = frozenset(key_words(undated))
-    return fold(text).strip(" ."), keys, frozenset(_numbers(set(keys))), frozenset(_names(undated))
+    folded = fold(text).strip(" .")
+    reversal = frozenset(_REVERSAL.get(w, "not") for w in _REVERSING.findall(folded))
+    return folded, keys, frozenset(_numbers(set(keys))), frozenset(_names(undated)), reversal
+
+
+# Words that undo or deny a happening: "lifted the ban" is not "banned", "did not approve" is not "approved".
+_REVERSAL = {w: w[:5] for w in (
+    "lift", "lifted", "lifts", "lifting", "reopen", "reopened", "reopens", "overturn", "overturned",
+    "reverse", "reversed", "scrap", "scrapped", "withdraw", "withdrew", "withdrawn", "cancel", "cancelled",
+    "canceled", "rescind", "rescinded", "revoke", "revoked", "suspend", "suspended", "resume", "resumed",
+    "denied", "denies", "deny", "reject", "rejected", "rejects")}
+_REVERSING = re.compile(r"\b(?:" + "|".join(sorted(_REVERSAL, key=len, reverse=True)) + r"|not|no|never|without)\b"
+                        r"|n't\b")
 
 
 UBIQUITOUS_SHARE = 0.4  # a key word in this share of a story's items (of 8 or more) is its subject
