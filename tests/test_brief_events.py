@@ -145,8 +145,9 @@ def test_what_opens_with_the_latest_event_and_bullets_come_from_different_events
     (summary,) = brief.what.summary
     assert _event_of(brief, items, summary.cites[0]) == "e-lifted"
     events = [_event_of(brief, items, s.cites[0]) for s in brief.what.bullets]
-    assert brief.what.bullets and len(events) == len(set(events))
-    assert "e-lifted" not in events
+    # one bullet per other event first (most important first), a second only while bullets are missing
+    assert events[:3] == ["e-ban", "e-court", "e-comment"]
+    assert all(events.count(e) <= 2 for e in events)
 
 
 def test_narrative_goes_event_by_event_in_order_and_says_a_fact_once_with_all_cites() -> None:

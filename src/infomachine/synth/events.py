@@ -232,7 +232,12 @@ def story_events(a: Analysis) -> list[StoryEvent] | None:
 
 def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
                      common: frozenset[str] = frozenset()) -> list[TimelineEvent]:
-    """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first."""
+    """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first.
+
+    An event whose best line repeats an earlier line (``same_fact`` without
+    the story's ``common`` words) gets its next candidate line; with none
+    left, a line that repeats one of the same day corroborates it instead,
+    and otherwise the event has no line."""
     dated = [e for e in events if e.day is not None and e.line is not None]
     keep = sorted(dated, key=lambda e: (-e.importance, e.key))[:max_n]
     if dated and dated[-1] not in keep:

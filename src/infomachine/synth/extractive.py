@@ -68,12 +68,20 @@ def synthesize(
             brief.omitted[section] = "no prose sentences in the story's items"
         return brief
 
-    # Events (items carrying ``event_id``): one timeline line per event, and What and
-    # the Narrative built event by event.  Without them, the date-wise timeline.
+    # Events (items carrying ``event_id``): one timeline line per event, What and the
+    # Narrative built event by event.  Without them, the date-wise timeline.
     events = story_events(a)
     said = Said()  # any two sentences sharing most key words count, the story's own names included
+    summary: list[int] = []
+    summary_event = None
     if events is not None:
+        # the timeline states each event's news; What opens with the latest event's next fact
         brief.timeline = timeline_entries(events, common=a.common)
+        for event in brief.timeline:
+            said.add(event.text)
+        summary, summary_event = sections.event_summary(a, events, said)
+        for j in summary:
+            said.add(a.sents[j].text)
     else:
         for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
             # select_dates cites 1-based item positions; keep internal 0-based indices here
@@ -91,10 +99,8 @@ def synthesize(
                            [it.publisher or "" for it in usable], [it.author or "" for it in usable])
 
     actor_of = {a.pos[att.sent]: canon[att.actor] for att in reversed(atts)}
-    if events is not None and len(events) > 1:
-        for event in brief.timeline:  # no sentence of the brief restates a timeline line
-            said.add(event.text)
-        summary, bullets = sections.event_what(a, events, actor_of, said)
+    if events is not None:
+        bullets = sections.event_bullets(a, events, summary, summary_event, actor_of, said)
     else:  # the summary may be a timeline line (the brief opens with the news); nothing after it repeats one
         summary, bullets = sections.what(a, actor_of, said, [e.text for e in brief.timeline])
     brief.what = What(summary=[a.cited(j) for j in summary], bullets=[a.cited(j) for j in bullets])

@@ -261,40 +261,49 @@ def _event_sents(a: Analysis, ev: StoryEvent) -> list[int]:
     return [a.pos[s] for i in ev.items for s in a.by_item[i]]
 
 
-def event_what(a: Analysis, events: list[StoryEvent], actor_of: dict[int, str],
-               said: Said) -> tuple[list[int], list[int]]:
-    """Summary: the story's current state, from its latest event (the latest
-    with a sentence that says something new); bullets: the most important
-    other events, one sentence each, at most one per attributed actor."""
-    # within the latest event, recency no longer counts: its central, corroborated news does
+def event_summary(a: Analysis, events: list[StoryEvent], said: Said) -> tuple[list[int], StoryEvent | None]:
+    """The story's current state: the most central, headline-like sentence of
+    its latest dated event (an undated event is not known to be the latest)
+    that says something new, from the reports that state its happening."""
     lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) - _unfit_lead(a.sents[j].text)
             for j in range(len(a.sents))]
-    summary: list[int] = []
-    summary_event: StoryEvent | None = None
     latest_first = [e for e in reversed(events) if e.day is not None] + [e for e in reversed(events) if e.day is None]
-    for ev in latest_first:  # an undated event is not known to be the latest
+    for ev in latest_first:
         pool = [j for j in _event_sents(a, ev) if stands_alone(a, j, said)]
-        core = ev.core_items()  # the reports that state the happening come first
+        core = ev.core_items()
         pool = [j for j in pool if a.sents[j].item in core] or pool
         if pool:
-            summary = [min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))]
-            summary_event = ev
-            break
-    for j in summary:
-        said.add(a.sents[j].text)
+            return [min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))], ev
+    return [], None
+
+
+def event_bullets(a: Analysis, events: list[StoryEvent], summary: list[int], summary_event: StoryEvent | None,
+                  actor_of: dict[int, str], said: Said) -> list[int]:
+    """The most important distinct developments: one sentence from each other
+    event, most important first, at most one per attributed actor; then, while
+    bullets are missing, a second one from an event (a story of one event
+    fills them from it)."""
     actors = {actor_of[j] for j in summary if j in actor_of}
+    per_event = {ev.key: 0 for ev in events}
+    if summary_event is not None:
+        per_event[summary_event.key] = 1
     bullets: list[int] = []
-    for ev in sorted(events, key=lambda e: (-e.importance, e.order)):
-        if ev is summary_event:
-            continue
-        for j in a.mmr(1, _event_sents(a, ev), avoid=set(summary) | set(bullets), lambda_=BULLET_LAMBDA,
-                       ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said) and actor_of.get(j, "") not in seen):
-            bullets.append(j)
-            said.add(a.sents[j].text)
-            actors |= {actor_of[j]} if j in actor_of else set()
-        if len(bullets) == BULLETS_N:
-            break
-    return summary, bullets
+    ranked = sorted(events, key=lambda e: (-e.importance, e.order))
+    cap = BULLETS_N if len(events) == 1 else 2
+    for limit in range(1, cap + 1):
+        for ev in ranked:
+            if len(bullets) == BULLETS_N:
+                return bullets
+            if per_event[ev.key] >= limit:
+                continue
+            for j in a.mmr(1, _event_sents(a, ev), avoid=set(summary) | set(bullets), lambda_=BULLET_LAMBDA,
+                           ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said)
+                           and actor_of.get(j, "") not in seen):
+                bullets.append(j)
+                per_event[ev.key] += 1
+                said.add(a.sents[j].text)
+                actors |= {actor_of[j]} if j in actor_of else set()
+    return bullets
 
 
 def event_narrative(a: Analysis, events: list[StoryEvent], avoid: set[int], said: Said) -> list[list[Sentence]]:

@@ -194,16 +194,16 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     paraphrase, half of them are while both state the same numbers, share two
     names and one other word, the story's ``common`` words (its main actors,
     which every fact of it names) left out.  Dates do not count (they say
-    when, not what); sentences whose numbers differ ("three months" and "four
-    months") are never the same fact unless one holds the other, nor are
-    sentences that share fewer than two words besides numbers, nor a
-    sentence that reverses or negates what the other states ("lifted the
-    ban" and "banned")."""
+    when, not what).  Never the same fact (unless one holds the other):
+    sentences whose numbers differ more than they agree ("three months" and
+    "four months", "5-0" and "4-0"), sentences sharing fewer than two words
+    besides numbers, and a sentence that reverses or negates what the other
+    states ("lifted the ban" and "banned")."""
     fa, ka, na, ma, ra = _facts(a)
     fb, kb, nb, mb, rb = _facts(b)
     if fa in fb or fb in fa:
         return True
-    if (na - nb and nb - na) or ra != rb:
+    if (na - nb and nb - na and len(na ^ nb) > len(na & nb)) or ra != rb:
         return False
     common_words = ka & kb
     shared = len(common_words)
