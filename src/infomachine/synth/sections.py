@@ -281,8 +281,8 @@ def event_bullets(a: Analysis, events: list[StoryEvent], summary: list[int], sum
                   actor_of: dict[int, str], said: Said) -> list[int]:
     """The most important distinct developments: one sentence from each other
     event, most important first, at most one per attributed actor; then, while
-    bullets are missing, a second one from an event (a story of one event
-    fills them from it)."""
+    bullets are missing, a second one from an event several items report (a
+    story of one event fills them from it)."""
     actors = {actor_of[j] for j in summary if j in actor_of}
     per_event = {ev.key: 0 for ev in events}
     if summary_event is not None:
@@ -294,8 +294,8 @@ def event_bullets(a: Analysis, events: list[StoryEvent], summary: list[int], sum
         for ev in ranked:
             if len(bullets) == BULLETS_N:
                 return bullets
-            if per_event[ev.key] >= limit:
-                continue
+            if per_event[ev.key] >= limit or (limit > 1 and len(events) > 1 and len(ev.items) < 2):
+                continue  # a second bullet only from an event several items report
             for j in a.mmr(1, _event_sents(a, ev), avoid=set(summary) | set(bullets), lambda_=BULLET_LAMBDA,
                            ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said)
                            and actor_of.get(j, "") not in seen):

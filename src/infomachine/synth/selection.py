@@ -142,7 +142,7 @@ def cited_sentence(text: str, sources: list[tuple[int, str]]) -> Sentence:
 
 # --------------------------------------------------------------------------- saying each thing once
 
-_KEY = re.compile(r"[a-z][a-z'-]{2,}|\d+(?:[.,]\d+)*")
+_KEY = re.compile(r"[a-z][a-z'-]{2,}|\d+(?:[.,:]\d+)*")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "twenty": "20", "hundred": "100"}
 # Words news uses for one happening: paraphrases count as the same key word.
@@ -165,8 +165,13 @@ def _key(word: str) -> str:
 
 def key_words(text: str) -> set[str]:
     """Content words and numbers of ``text`` (folded; stop words out, 6-letter
-    stems, number words as digits, common paraphrases of one happening merged)."""
-    return {_key(w) for w in _KEY.findall(fold(text).replace("%", " percent")) if w not in CLAIM_STOPWORDS}
+    stems, number words as digits, a score "5-0" one number, common
+    paraphrases of one happening merged)."""
+    folded = _SCORE.sub(r"\1:\2", fold(text).replace("%", " percent"))
+    return {_key(w) for w in _KEY.findall(folded) if w not in CLAIM_STOPWORDS}
+
+
+_SCORE = re.compile(r"\b(\d{1,3})\s?[-\u2013]\s?(\d{1,3})\b(?![-\u2013]?[a-z])")
 
 
 def _undated(text: str) -> str:
@@ -195,15 +200,15 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     names and one other word, the story's ``common`` words (its main actors,
     which every fact of it names) left out.  Dates do not count (they say
     when, not what).  Never the same fact (unless one holds the other):
-    sentences whose numbers differ more than they agree ("three months" and
-    "four months", "5-0" and "4-0"), sentences sharing fewer than two words
+    sentences whose numbers differ and have none in common ("three months"
+    and "four months", a 5-0 and a 4-0 win), sentences sharing fewer than two words
     besides numbers, and a sentence that reverses or negates what the other
     states ("lifted the ban" and "banned")."""
     fa, ka, na, ma, ra = _facts(a)
     fb, kb, nb, mb, rb = _facts(b)
     if fa in fb or fb in fa:
         return True
-    if (na - nb and nb - na and len(na ^ nb) > len(na & nb)) or ra != rb:
+    if (na - nb and nb - na and not na & nb) or ra != rb:
         return False
     common_words = ka & kb
     shared = len(common_words)
