@@ -36,7 +36,7 @@ from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.dates import find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long
 from infomachine.synth.selection import Analysis, points_back, same_fact, writer_aside
-from infomachine.synth.timeline import named_before, personal_led, pronoun_led
+from infomachine.synth.timeline import may_have_date, named_before, personal_led, pronoun_led
 from infomachine.synth.verify_dates import reports_own_news
 
 BACKGROUND_DAYS = 7  # a day this long before the event's first publication is background
@@ -111,6 +111,8 @@ def _day_scores(a: Analysis, idx: list[int], mentions: dict[Sent, set[date]]) ->
     for i in idx:
         pub = _pub(a.items[i])
         for s in a.all_by_item[i]:
+            if not may_have_date(s.text):
+                continue
             found = find_dates(s.text, pub)
             for m in found:
                 mentions.setdefault(s, set()).add(m.date)

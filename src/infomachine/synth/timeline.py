@@ -59,6 +59,16 @@ class DateCandidate:
     published: list[int] = field(default_factory=list)  # item indices published that day
 
 
+# Every day-level expression ``find_dates`` reads has a digit, or a word with
+# "day" (Monday, yesterday, the next day), "tonight", "tomorrow" or "week" in it.
+_MAYBE_DATE = re.compile(r"\d|day|tonight|tomorrow|week", re.IGNORECASE)
+
+
+def may_have_date(text: str) -> bool:
+    """False when ``text`` cannot hold a date ``find_dates`` reads (a fast pre-check)."""
+    return bool(_MAYBE_DATE.search(text))
+
+
 def _pub_day(item: Item) -> date | None:
     return item.published.date() if item.published else None
 
@@ -81,6 +91,8 @@ def collect_candidates(
         per_day: dict[date, int] = defaultdict(int)
         for sent in sentences[i]:
             seen: set[date] = set()
+            if not may_have_date(sent.text):
+                continue
             for mention in find_dates(sent.text, pub):
                 d = mention.date
                 if d in seen:
