@@ -26,6 +26,7 @@ indices as cites, which ``synth.extractive`` numbers like every other cite.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -33,6 +34,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from infomachine.models import Evidence, Item, TimelineEvent
+from infomachine.synth.analyze.claims import significance, uncertainty
 from infomachine.synth.analyze.dates import find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long
 from infomachine.synth.selection import Analysis, points_back, same_fact, writer_aside
@@ -137,6 +139,14 @@ def _day_scores(a: Analysis, idx: list[int], mentions: dict[Sent, set[date]]) ->
     return scores
 
 
+_CONDITIONAL = re.compile(r"^(?:if|unless|should|whether)\b", re.IGNORECASE)
+
+
+def not_a_happening(text: str) -> bool:
+    """A conditional, an open question or a statement of stakes: it does not report what happened."""
+    return bool(_CONDITIONAL.match(text)) or uncertainty(text) >= 2.0 or significance(text) >= 2.0
+
+
 def _pool(a: Analysis, idx: list[int], day: date, mentions: dict[Sent, set[date]]) -> list[Sent]:
     """The event's sentences that can carry ``day``: they state it, or report their item's own news that day."""
     out = [s for i in idx for s in a.all_by_item[i] if day in mentions.get(s, ())]
@@ -185,7 +195,7 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
         for s in _pool(a, ev.items, d, mentions):
             if s not in value_of:
                 continue
-            bad = bool(points_back(s.text) or writer_aside(s.text))
+            bad = bool(points_back(s.text) or writer_aside(s.text) or not_a_happening(s.text))
             value = value_of[s] + 0.5 * scores[d] / best_score
             options.append(((bad, pronoun_led(s.text), -round(value, 9), s.item, s.index), d, s))
     for _, d, s in sorted(options, key=lambda o: o[0]):

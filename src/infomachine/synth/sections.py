@@ -27,6 +27,7 @@ from infomachine.synth.analyze.questions import rhetorical, to_question
 from infomachine.synth.analyze.sentences import cut_long
 from infomachine.synth.events import StoryEvent
 from infomachine.synth.selection import Analysis, Said, cited_sentence, points_back, writer_aside
+from infomachine.synth.timeline import pronoun_led
 
 BULLET_LAMBDA = 0.6  # What bullets lean further toward covering different sub-topics
 SUMMARY_N, BULLETS_N, WHY_N, QUESTIONS_N, NARRATIVE_N = 1, 4, 2, 4, 10
@@ -258,7 +259,9 @@ EVENT_SENTS_N = 3  # at most this many sentences from one event
 
 
 def _event_sents(a: Analysis, ev: StoryEvent) -> list[int]:
-    return [a.pos[s] for i in ev.items for s in a.by_item[i]]
+    """The event's analysed sentences, without those led by a pronoun ("In an
+    essay ..., he writes"): out of their source, they do not say who acted."""
+    return [a.pos[s] for i in ev.items for s in a.by_item[i] if not pronoun_led(s.text)]
 
 
 def event_summary(a: Analysis, events: list[StoryEvent], said: Said) -> tuple[list[int], StoryEvent | None]:
