@@ -155,7 +155,8 @@ _SYNONYMS = {
     "percen": "%", "pct": "%",
 }
 _NAME = re.compile(r"(?<=[\w,;:)] )[A-Z][\w'-]*[A-Za-z0-9]|\b[A-Z]{2,}[\w-]*")
-PARAPHRASE_SHARE = 0.5  # with equal numbers and two shared names, half the key words suffice
+PARAPHRASE_SHARE = 0.5  # with equal numbers and two shared names (or 5 shared words), half the key words suffice
+PARAPHRASE_WORDS = 5
 
 
 def _key(word: str) -> str:
@@ -196,8 +197,8 @@ def _names(text: str) -> set[str]:
 def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     """Two sentences state the same fact: one holds the other; or most of the
     shorter one's key words (>= 3, ``SAME_FACT_SHARE``) are in the other; or, a
-    paraphrase, half of them are while both state the same numbers, share two
-    names and one other word, the story's ``common`` words (its main actors,
+    paraphrase, half of them are while they share five words besides numbers,
+    or state the same numbers and share two names and one other word, the story's ``common`` words (its main actors,
     which every fact of it names) left out.  Dates do not count (they say
     when, not what).  Never the same fact (unless one holds the other):
     sentences whose numbers differ and have none in common ("three months"
@@ -214,7 +215,8 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     shared = len(common_words)
     if shared < 3 or len(common_words - na) < 2:
         return False
-    if shared / max(1, min(len(ka), len(kb))) >= SAME_FACT_SHARE:
+    share = shared / max(1, min(len(ka), len(kb)))
+    if share >= SAME_FACT_SHARE or (share >= PARAPHRASE_SHARE and len(common_words - na) >= PARAPHRASE_WORDS):
         return True
     if na != nb:
         return False
@@ -241,7 +243,7 @@ _REVERSAL = {w: w[:5] for w in (
     "reverse", "reversed", "scrap", "scrapped", "withdraw", "withdrew", "withdrawn", "cancel", "cancelled",
     "canceled", "rescind", "rescinded", "revoke", "revoked", "suspend", "suspended", "resume", "resumed",
     "denied", "denies", "deny", "reject", "rejected", "rejects")}
-_REVERSING = re.compile(r"\b(?:" + "|".join(sorted(_REVERSAL, key=len, reverse=True)) + r"|not|no|never|without)\b"
+_REVERSING = re.compile(r"\b(?:" + "|".join(sorted(_REVERSAL, key=len, reverse=True)) + r"|not|no|never)\b"
                         r"|n't\b")
 
 
