@@ -34,12 +34,20 @@ SUMMARY_N, BULLETS_N, WHY_N, QUESTIONS_N, NARRATIVE_N = 1, 4, 2, 4, 10
 PERSPECTIVES_N, TENSIONS_N = 6, 4
 TITLE_WEIGHT = 0.6
 RECENCY_WEIGHT = 0.25  # the summary states the story's current state: later items weigh more
+WHY_SIGNIFICANCE = 2.0  # Why it matters takes statements of consequence scoring this much
 MIN_STANCE_WORDS = 6  # a stance says something beyond the actor's name and verb
 
 
 def stands_alone(a: Analysis, j: int, said: Said) -> bool:
     text = a.sents[j].text
     return not (writer_aside(text) or points_back(text) or said.repeats(text))
+
+
+def _stakes(a: Analysis, j: int) -> bool:
+    """A statement of consequence or stakes (kept for Why it matters), or of
+    something unresolved (for Open questions): not a What bullet."""
+    text = a.sents[j].text
+    return significance(text) >= WHY_SIGNIFICANCE or uncertainty(text) >= 2.0
 
 
 # The summary should state the story's news: close to its headline, and able to
@@ -81,7 +89,7 @@ def what(a: Analysis, actor_of: dict[int, str], said: Said,
     bullets: list[int] = []
     actors = {actor_of[j] for j in summary if j in actor_of}
     for j in a.mmr(BULLETS_N * 4, avoid=set(summary), lambda_=BULLET_LAMBDA,
-                   ok=lambda j: stands_alone(a, j, said)):
+                   ok=lambda j: stands_alone(a, j, said) and not _stakes(a, j)):
         if j in actor_of and actor_of[j] in actors:
             continue
         bullets.append(j)
@@ -95,7 +103,7 @@ def what(a: Analysis, actor_of: dict[int, str], said: Said,
 def why(a: Analysis, used: set[int], said: Said) -> list[int]:
     """Statements of consequence or stakes (``significance`` >= 2)."""
     sig = np.array([significance(s.text) for s in a.sents])
-    pool = [j for j in range(len(a.sents)) if sig[j] >= 2.0]
+    pool = [j for j in range(len(a.sents)) if sig[j] >= WHY_SIGNIFICANCE]
     out = []
     for j in a.mmr(WHY_N, pool, avoid=used, weight=1 + 0.3 * sig, ok=lambda j: stands_alone(a, j, said)):
         out.append(j)
@@ -300,7 +308,7 @@ def event_bullets(a: Analysis, events: list[StoryEvent], summary: list[int], sum
             if per_event[ev.key] >= limit or (limit > 1 and len(events) > 1 and len(ev.items) < 2):
                 continue  # a second bullet only from an event several items report
             for j in a.mmr(1, _event_sents(a, ev), avoid=set(summary) | set(bullets), lambda_=BULLET_LAMBDA,
-                           ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said)
+                           ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said) and not _stakes(a, j)
                            and actor_of.get(j, "") not in seen):
                 bullets.append(j)
                 per_event[ev.key] += 1
