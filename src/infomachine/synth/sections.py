@@ -10,6 +10,7 @@ What, Why it matters and the Narrative in that order).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 import numpy as np
@@ -86,36 +87,40 @@ def what(a: Analysis, actor_of: dict[int, str], said: Said,
         said.add(a.sents[j].text)
     for text in timeline:
         said.add(text)
-    bullets: list[int] = []
     actors = {actor_of[j] for j in summary if j in actor_of}
-    for j in a.mmr(BULLETS_N * 4, avoid=set(summary), lambda_=BULLET_LAMBDA,
-                   ok=lambda j: stands_alone(a, j, said) and not _stakes(a, j)):
+
+    def fresh_actor(j: int) -> bool:
         if j in actor_of and actor_of[j] in actors:
-            continue
-        bullets.append(j)
-        said.add(a.sents[j].text)
-        actors |= {actor_of[j]} if j in actor_of else set()
-        if len(bullets) == BULLETS_N:
-            break
+            return False
+        actors.update({actor_of[j]} if j in actor_of else set())
+        return True
+
+    bullets = a.mmr(BULLETS_N, avoid=set(summary), lambda_=BULLET_LAMBDA,
+                    ok=accept(a, said, lambda j: not _stakes(a, j) and fresh_actor(j)))
     return summary, bullets
+
+
+def accept(a: Analysis, said: Said, also: Callable[[int], bool] | None = None) -> Callable[[int], bool]:
+    """An MMR ``ok`` predicate: the sentence stands alone, says something new and
+    passes ``also``; an accepted sentence is said at once, so the next pick of
+    the same MMR run cannot repeat it."""
+    def ok(j: int) -> bool:
+        if not stands_alone(a, j, said) or (also is not None and not also(j)):
+            return False
+        said.add(a.sents[j].text)
+        return True
+    return ok
 
 
 def why(a: Analysis, used: set[int], said: Said) -> list[int]:
     """Statements of consequence or stakes (``significance`` >= 2)."""
     sig = np.array([significance(s.text) for s in a.sents])
     pool = [j for j in range(len(a.sents)) if sig[j] >= WHY_SIGNIFICANCE]
-    out = []
-    for j in a.mmr(WHY_N, pool, avoid=used, weight=1 + 0.3 * sig, ok=lambda j: stands_alone(a, j, said)):
-        out.append(j)
-        said.add(a.sents[j].text)
-    return out
+    return a.mmr(WHY_N, pool, avoid=used, weight=1 + 0.3 * sig, ok=accept(a, said))
 
 
 def narrative(a: Analysis, avoid: set[int], said: Said) -> list[list[Sentence]]:
-    idx = []
-    for j in a.mmr(NARRATIVE_N, avoid=avoid, ok=lambda j: stands_alone(a, j, said)):
-        idx.append(j)
-        said.add(a.sents[j].text)
+    idx = a.mmr(NARRATIVE_N, avoid=avoid, ok=accept(a, said))
 
     def key(j: int) -> tuple[datetime, int, int]:
         s = a.sents[j]
