@@ -234,3 +234,22 @@ def test_day_before_publication_beats_a_background_date() -> None:
     brief, _ = _brief(items)
     assert brief.timeline[0].date == "2026-03-02"
     assert date.fromisoformat(brief.timeline[0].date) <= date(2026, 3, 3)
+
+
+def test_what_states_the_latest_news_and_the_timeline_another_fact_of_that_event() -> None:
+    toll = [
+        ("Harbour Board holds ferry toll", "The Harbour Board held the ferry toll at 3.25 crowns on March 2, 2026, "
+         "the fourth meeting in a row without a change. Board chair Ada Lind said on March 2, 2026 that a cut in "
+         "June was possible if fuel prices keep falling."),
+        ("Ferry toll unchanged at 3.25 crowns", "The Harbour Board held the ferry toll at 3.25 crowns on March 2, "
+         "2026. Ferry operators on the east quay welcomed the decision."),
+    ]
+    items = [Item(id=f"h{k}", title=title, text=text, content_hash=f"hh{k}", event_id="e-toll",
+                  published=datetime(2026, 3, 3, 9, tzinfo=UTC)) for k, (title, text) in enumerate(toll)]
+    brief = synthesize(replace(STORY, title="Harbour Board holds ferry toll"), items)
+    (summary,) = brief.what.summary
+    assert summary.text.startswith("The Harbour Board held the ferry toll")
+    (line,) = brief.timeline
+    assert line.date == "2026-03-02" and line.text.startswith("Board chair Ada Lind said on March 2, 2026")
+    assert not same_fact(summary.text, line.text)
+    assert verify_dates(brief, published_days(brief, items)).dropped == 0

@@ -37,7 +37,7 @@ from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.claims import significance, uncertainty
 from infomachine.synth.analyze.dates import find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long
-from infomachine.synth.selection import Analysis, points_back, same_fact, writer_aside
+from infomachine.synth.selection import Analysis, negation, points_back, same_fact, writer_aside
 from infomachine.synth.timeline import may_have_date, named_before, personal_led, pronoun_led
 from infomachine.synth.verify_dates import reports_own_news
 
@@ -243,13 +243,15 @@ def story_events(a: Analysis) -> list[StoryEvent] | None:
 
 
 def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
-                     common: frozenset[str] = frozenset()) -> list[TimelineEvent]:
+                     common: frozenset[str] = frozenset(), avoid: list[str] | None = None) -> list[TimelineEvent]:
     """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first.
 
     An event whose best line repeats an earlier line (``same_fact`` without
-    the story's ``common`` words) gets its next candidate line; with none
-    left, a line that repeats one of the same day corroborates it instead,
-    and otherwise the event has no line."""
+    the story's ``common`` words) or a sentence of ``avoid`` (What's summary,
+    plain ``same_fact``) gets its next candidate line; with none left, a line
+    that repeats one of the same day corroborates it instead, and otherwise
+    the event has no line."""
+    avoid = avoid or []
     dated = [e for e in events if e.day is not None and e.line is not None]
     keep = sorted(dated, key=lambda e: (-e.importance, e.key))[:max_n]
     if dated and dated[-1] not in keep:
@@ -257,7 +259,8 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
     out: list[TimelineEvent] = []
     for ev in sorted(keep, key=lambda e: (e.day or date.min, e.order)):
         entries = [_entry(ev, line) for line in ev.options]
-        fresh = next((t for t in entries if not any(same_fact(o.text, t.text, common) for o in out)), None)
+        fresh = next((t for t in entries if not any(same_fact(o.text, t.text, common) for o in out)
+                      and not any(same_fact(t.text, x) for x in avoid)), None)
         if fresh is not None:
             out.append(fresh)
             continue
@@ -265,7 +268,8 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
         same = next((o for o in out if o.date == first.date and same_fact(o.text, first.text, common)), None)
         if same is not None:
             known = {(e.n, e.quote) for e in same.evidence}
-            same.evidence += [e for e in first.evidence if (e.n, e.quote) not in known]
+            same.evidence += [e for e in first.evidence if (e.n, e.quote) not in known
+                              and negation(e.quote) == negation(same.text)]
             same.cites = list(dict.fromkeys(e.n for e in same.evidence))
     out.sort(key=lambda t: t.date)
     return out

@@ -30,6 +30,7 @@ from infomachine.synth import sections
 from infomachine.synth.analyze.actors import attributions
 from infomachine.synth.analyze.claims import contrast_tensions, find_tensions
 from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
+from infomachine.synth.analyze.sentences import cut_long
 from infomachine.synth.events import story_events, timeline_entries
 from infomachine.synth.selection import CORROBORATE, Analysis, Said
 from infomachine.synth.timeline import select_dates
@@ -75,13 +76,24 @@ def synthesize(
     summary: list[int] = []
     summary_event = None
     if events is not None:
-        # the timeline states each event's news; What opens with the latest event's next fact
-        brief.timeline = timeline_entries(events, common=a.common)
-        for event in brief.timeline:
-            said.add(event.text)
+        # What opens with the latest event's news; the timeline then states another dated fact of
+        # that event, or, when it has none, keeps the event's line and What opens with its next fact
         summary, summary_event = sections.event_summary(a, events, said)
+        brief.timeline = timeline_entries(events, common=a.common)
+        listed = {e.event_id for e in brief.timeline}
+        shown = [cut_long(a.sents[j].text) for j in summary]
+        other = timeline_entries(events, common=a.common, avoid=shown)
+        if summary_event is None or summary_event.key not in listed or summary_event.key in {
+                e.event_id for e in other}:
+            brief.timeline = other
+        else:
+            for event in brief.timeline:
+                said.add(event.text)
+            summary, summary_event = sections.event_summary(a, events, said)
         for j in summary:
             said.add(a.sents[j].text)
+        for event in brief.timeline:
+            said.add(event.text)
     else:
         for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
             # select_dates cites 1-based item positions; keep internal 0-based indices here

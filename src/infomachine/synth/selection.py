@@ -22,8 +22,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from infomachine.models import Evidence, Item, Sentence
 from infomachine.synth.analyze.dates import find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
+from infomachine.synth.verify import NEGATIONS
 from infomachine.text.stopwords import CLAIM_STOPWORDS
-from infomachine.text.words import fold
+from infomachine.text.words import SUPPORT_WORD, fold
 
 CORROBORATE = 0.6
 MMR_LAMBDA = 0.7
@@ -115,8 +116,11 @@ class Analysis:
             for c in np.nonzero(inside & ~ok & (row >= 0.2))[0].tolist():
                 ok[c] = same_fact(mine.text, self.sents[c].text)
         best: dict[int, tuple[float, Sent]] = {}
+        negated = negation(mine.text)
         for c in np.nonzero(ok)[0].tolist():
             s = self.sents[c]
+            if negation(s.text) != negated:  # the verifier reads the quotes together: same polarity only
+                continue
             if s.item not in best or row[c] > best[s.item][0]:
                 best[s.item] = (float(row[c]), s)
         out = [best[i][1] for i in sorted(best)]
@@ -132,6 +136,12 @@ class Analysis:
             found = self.corroborators(j, among, None) if among is not None else self.corroborators(j)
             sources += [(c.item, c.text) for c in found]
         return cited_sentence(text, sources)
+
+
+def negation(text: str) -> bool:
+    """Whether the verifier (``synth.verify``) reads ``text`` as negated."""
+    folded = fold(text)
+    return "n't" in folded or any(w in NEGATIONS for w in SUPPORT_WORD.findall(folded))
 
 
 def cited_sentence(text: str, sources: list[tuple[int, str]]) -> Sentence:
