@@ -40,6 +40,7 @@ from infomachine.sources.jsonl import record_from_dict
 from infomachine.synth.analyze.sentences import item_sentences
 from infomachine.synth.extractive import synthesize
 from infomachine.synth.selection import same_fact
+from infomachine.synth.verify import SourceTexts, check_sentence
 from infomachine.text.stopwords import CLAIM_STOPWORDS
 from infomachine.text.words import fold
 
@@ -180,6 +181,23 @@ def main(argv: list[str] | None = None) -> int:
             print(render_markdown(b))
             for pair in reps:
                 print("  repeat:", " || ".join(pair))
+    # every label alone, as one story of one event (what the store gives a one-event story)
+    tally: Counter[str] = Counter()
+    for label, its in sorted(by_label.items()):
+        b = synthesize(Story(id=f"s-{label}", slug=label, title=its[0].title), its)
+        by_id = {it.id: it for it in its}
+        texts = SourceTexts({r.n: by_id[r.item_id].title + "\n" + by_id[r.item_id].text for r in b.sources})
+        sents = b.cited_sentences()
+        tally["sentences"] += len(sents)
+        tally["supported"] += sum(1 for x in sents if check_sentence(x, texts) is None)
+        tally["prose"] += len(prose(b))
+        tally["old"] += len(repeats(b, old_same_fact))
+        tally["new"] += len(repeats(b))
+        tally["timeline"] += len(b.timeline)
+        tally["no what"] += not b.what.summary
+    print(f"\n{len(by_label)} labels, each one story of one event: supported {tally['supported']}/{tally['sentences']}, "
+          f"repeated-fact pairs {tally['old']} (old rule) / {tally['new']} (new rule) over {tally['prose']} prose "
+          f"sentences, timeline lines {tally['timeline']}, briefs without a What summary {tally['no what']}")
     counts = same_fact_counts(rows)
     print("\nsame-fact pairs of sentences of different items (realnews-dev):")
     for rule in ("old", "new"):

@@ -36,9 +36,15 @@ import numpy as np
 from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.claims import significance, uncertainty
 from infomachine.synth.analyze.dates import find_dates
-from infomachine.synth.analyze.sentences import Sent, cut_long
+from infomachine.synth.analyze.sentences import Sent
 from infomachine.synth.selection import Analysis, negation, points_back, same_fact, writer_aside
-from infomachine.synth.timeline import may_have_date, named_before, personal_led, pronoun_led
+from infomachine.synth.timeline import (
+    cut_keeping_date,
+    may_have_date,
+    named_before,
+    personal_led,
+    pronoun_led,
+)
 from infomachine.synth.verify_dates import reports_own_news
 
 BACKGROUND_DAYS = 7  # a day this long before the event's first publication is background
@@ -204,10 +210,8 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
             named = named_before(s, a.all_by_item) if personal_led(s.text) else None
             if named is None:
                 continue
-        pub = _pub(a.items[s.item])
-        cut = cut_long(s.text)
-        keeps_date = d in {m.date for m in find_dates(cut, pub)} or (pub == d and reports_own_news(cut, d))
-        ev.options.append(Line(d, s, cut if keeps_date else s.text, named, _support(a, ev, a.pos[s])))
+        text = cut_keeping_date(s.text, d, _pub(a.items[s.item]))
+        ev.options.append(Line(d, s, text, named, _support(a, ev, a.pos[s])))
         if len(ev.options) == LINE_OPTIONS:
             break
     if ev.options:

@@ -37,7 +37,7 @@ from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.actors import attributions, is_person
 from infomachine.synth.analyze.dates import DateMention, find_dates
 from infomachine.synth.analyze.names import canonical_actors, full_names
-from infomachine.synth.analyze.sentences import Sent, item_sentences
+from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
 from infomachine.synth.verify_dates import reports_own_news
 
 LOOKBACK_WEIGHT = 1.0
@@ -248,7 +248,7 @@ def select_dates(
         sent, _, named = described
         n = sent.item + 1
         evidence = [Evidence(n=n, quote=sent.text)]
-        text = sent.text
+        text = cut_keeping_date(sent.text, cand.day, _pub_day(items[sent.item]))
         if named:  # "Nathan Lambert: In an essay ..., he writes ..." (the naming sentence is evidence too)
             text = f"{named[0]}: {sent.text}"
             evidence.append(Evidence(n=n, quote=named[1].text))
@@ -262,6 +262,16 @@ def select_dates(
             )
         )
     return events
+
+
+def cut_keeping_date(text: str, day: date, pub: date | None) -> str:
+    """``text`` cut at a clause boundary when over ~45 words (``cut_long``), if the
+    cut still states ``day`` (or still reports its item's own news that day)."""
+    cut = cut_long(text)
+    if cut == text:
+        return text
+    keeps = day in {m.date for m in find_dates(cut, pub)} or (pub == day and reports_own_news(cut, day))
+    return cut if keeps else text
 
 
 def pub_date_baseline(
