@@ -46,6 +46,8 @@ class TimelineEvent(BaseModel):
     cites: list[int] = Field(default_factory=list)
     evidence: list[Evidence] = Field(default_factory=list)
     importance: float = 0.0
+    # the event (one happening) this line reports; None for date-wise lines and older briefs
+    event_id: str | None = None
 
 
 class Evolution(BaseModel):

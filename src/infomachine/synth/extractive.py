@@ -30,6 +30,8 @@ from infomachine.synth import sections
 from infomachine.synth.analyze.actors import attributions
 from infomachine.synth.analyze.claims import contrast_tensions, find_tensions
 from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
+from infomachine.synth.analyze.sentences import cut_long
+from infomachine.synth.events import story_events, timeline_entries
 from infomachine.synth.selection import CORROBORATE, Analysis, Said
 from infomachine.synth.timeline import select_dates
 from infomachine.synth.verify import verify_brief
@@ -67,13 +69,37 @@ def synthesize(
             brief.omitted[section] = "no prose sentences in the story's items"
         return brief
 
-    # Nothing after the summary restates a timeline line.
-    said = Said()
-    for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
-        # select_dates cites 1-based item positions; keep internal 0-based indices here
-        event.cites = [n - 1 for n in event.cites]
-        event.evidence = [Evidence(n=e.n - 1, quote=e.quote) for e in event.evidence]
-        brief.timeline.append(event)
+    # Events (items carrying ``event_id``): one timeline line per event, What and the
+    # Narrative built event by event.  Without them, the date-wise timeline.
+    events = story_events(a)
+    said = Said()  # any two sentences sharing most key words count, the story's own names included
+    summary: list[int] = []
+    summary_event = None
+    if events is not None:
+        # What opens with the latest event's news; the timeline then states another dated fact of
+        # that event, or, when it has none, keeps the event's line and What opens with its next fact
+        summary, summary_event = sections.event_summary(a, events, said)
+        brief.timeline = timeline_entries(events, common=a.common)
+        listed = {e.event_id for e in brief.timeline}
+        shown = [cut_long(a.sents[j].text) for j in summary]
+        other = timeline_entries(events, common=a.common, avoid=shown)
+        if summary_event is None or summary_event.key not in listed or summary_event.key in {
+                e.event_id for e in other}:
+            brief.timeline = other
+        else:
+            for event in brief.timeline:
+                said.add(event.text)
+            summary, summary_event = sections.event_summary(a, events, said)
+        for j in summary:
+            said.add(a.sents[j].text)
+        for event in brief.timeline:
+            said.add(event.text)
+    else:
+        for event in select_dates(usable, max_dates=TIMELINE_N, sentences=a.all_by_item):
+            # select_dates cites 1-based item positions; keep internal 0-based indices here
+            event.cites = [n - 1 for n in event.cites]
+            event.evidence = [Evidence(n=e.n - 1, quote=e.quote) for e in event.evidence]
+            brief.timeline.append(event)
     if not brief.timeline:
         brief.omitted["timeline"] = "no dated events (no dates in the text and no publication dates)"
 
@@ -84,8 +110,11 @@ def synthesize(
     outsiders = not_actors(set(canon.values()), [it.title + "\n" + it.text for it in usable],
                            [it.publisher or "" for it in usable], [it.author or "" for it in usable])
 
-    summary, bullets = sections.what(a, {a.pos[att.sent]: canon[att.actor] for att in reversed(atts)}, said,
-                                     [e.text for e in brief.timeline])
+    actor_of = {a.pos[att.sent]: canon[att.actor] for att in reversed(atts)}
+    if events is not None:
+        bullets = sections.event_bullets(a, events, summary, summary_event, actor_of, said)
+    else:  # the summary may be a timeline line (the brief opens with the news); nothing after it repeats one
+        summary, bullets = sections.what(a, actor_of, said, [e.text for e in brief.timeline])
     brief.what = What(summary=[a.cited(j) for j in summary], bullets=[a.cited(j) for j in bullets])
     used = set(summary) | set(bullets)
 
@@ -99,7 +128,10 @@ def synthesize(
     if not brief.open_questions:
         brief.omitted["open_questions"] = "no source says anything is unresolved, disputed or awaited"
 
-    brief.narrative = sections.narrative(a, used, said)
+    if events is not None and len(events) > 1:
+        brief.narrative = sections.event_narrative(a, events, used, said)
+    else:
+        brief.narrative = sections.narrative(a, used, said)
 
     brief.perspectives = sections.perspectives(a, atts, canon, outsiders)
     if not brief.perspectives:

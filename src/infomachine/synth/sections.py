@@ -10,6 +10,7 @@ What, Why it matters and the Narrative in that order).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 
 import numpy as np
@@ -25,19 +26,29 @@ from infomachine.synth.analyze.claims import (
 )
 from infomachine.synth.analyze.questions import rhetorical, to_question
 from infomachine.synth.analyze.sentences import cut_long
+from infomachine.synth.events import StoryEvent
 from infomachine.synth.selection import Analysis, Said, cited_sentence, points_back, writer_aside
+from infomachine.synth.timeline import pronoun_led
 
 BULLET_LAMBDA = 0.6  # What bullets lean further toward covering different sub-topics
 SUMMARY_N, BULLETS_N, WHY_N, QUESTIONS_N, NARRATIVE_N = 1, 4, 2, 4, 10
 PERSPECTIVES_N, TENSIONS_N = 6, 4
 TITLE_WEIGHT = 0.6
 RECENCY_WEIGHT = 0.25  # the summary states the story's current state: later items weigh more
+WHY_SIGNIFICANCE = 2.0  # Why it matters takes statements of consequence scoring this much
 MIN_STANCE_WORDS = 6  # a stance says something beyond the actor's name and verb
 
 
 def stands_alone(a: Analysis, j: int, said: Said) -> bool:
     text = a.sents[j].text
     return not (writer_aside(text) or points_back(text) or said.repeats(text))
+
+
+def _stakes(a: Analysis, j: int) -> bool:
+    """A statement of consequence or stakes (kept for Why it matters), or of
+    something unresolved (for Open questions): not a What bullet."""
+    text = a.sents[j].text
+    return significance(text) >= WHY_SIGNIFICANCE or uncertainty(text) >= 2.0
 
 
 # The summary should state the story's news: close to its headline, and able to
@@ -76,36 +87,40 @@ def what(a: Analysis, actor_of: dict[int, str], said: Said,
         said.add(a.sents[j].text)
     for text in timeline:
         said.add(text)
-    bullets: list[int] = []
     actors = {actor_of[j] for j in summary if j in actor_of}
-    for j in a.mmr(BULLETS_N * 4, avoid=set(summary), lambda_=BULLET_LAMBDA,
-                   ok=lambda j: stands_alone(a, j, said)):
+
+    def fresh_actor(j: int) -> bool:
         if j in actor_of and actor_of[j] in actors:
-            continue
-        bullets.append(j)
-        said.add(a.sents[j].text)
-        actors |= {actor_of[j]} if j in actor_of else set()
-        if len(bullets) == BULLETS_N:
-            break
+            return False
+        actors.update({actor_of[j]} if j in actor_of else set())
+        return True
+
+    bullets = a.mmr(BULLETS_N, avoid=set(summary), lambda_=BULLET_LAMBDA,
+                    ok=accept(a, said, lambda j: not _stakes(a, j) and fresh_actor(j)))
     return summary, bullets
+
+
+def accept(a: Analysis, said: Said, also: Callable[[int], bool] | None = None) -> Callable[[int], bool]:
+    """An MMR ``ok`` predicate: the sentence stands alone, says something new and
+    passes ``also``; an accepted sentence is said at once, so the next pick of
+    the same MMR run cannot repeat it."""
+    def ok(j: int) -> bool:
+        if not stands_alone(a, j, said) or (also is not None and not also(j)):
+            return False
+        said.add(a.sents[j].text)
+        return True
+    return ok
 
 
 def why(a: Analysis, used: set[int], said: Said) -> list[int]:
     """Statements of consequence or stakes (``significance`` >= 2)."""
     sig = np.array([significance(s.text) for s in a.sents])
-    pool = [j for j in range(len(a.sents)) if sig[j] >= 2.0]
-    out = []
-    for j in a.mmr(WHY_N, pool, avoid=used, weight=1 + 0.3 * sig, ok=lambda j: stands_alone(a, j, said)):
-        out.append(j)
-        said.add(a.sents[j].text)
-    return out
+    pool = [j for j in range(len(a.sents)) if sig[j] >= WHY_SIGNIFICANCE]
+    return a.mmr(WHY_N, pool, avoid=used, weight=1 + 0.3 * sig, ok=accept(a, said))
 
 
 def narrative(a: Analysis, avoid: set[int], said: Said) -> list[list[Sentence]]:
-    idx = []
-    for j in a.mmr(NARRATIVE_N, avoid=avoid, ok=lambda j: stands_alone(a, j, said)):
-        idx.append(j)
-        said.add(a.sents[j].text)
+    idx = a.mmr(NARRATIVE_N, avoid=avoid, ok=accept(a, said))
 
     def key(j: int) -> tuple[datetime, int, int]:
         s = a.sents[j]
@@ -248,3 +263,88 @@ def tensions(pairs: list[TensionPair], canon: dict[str, str], outsiders: set[str
             break
     return out
 
+
+
+# --------------------------------------------------------------------------- by event (issue #13)
+
+EVENT_NARRATIVE_N = 12  # sentences across the story's events
+EVENT_SENTS_N = 3  # at most this many sentences from one event
+
+
+def _event_sents(a: Analysis, ev: StoryEvent) -> list[int]:
+    """The event's analysed sentences, without those led by a pronoun ("In an
+    essay ..., he writes"): out of their source, they do not say who acted."""
+    return [a.pos[s] for i in ev.items for s in a.by_item[i] if not pronoun_led(s.text)]
+
+
+def event_summary(a: Analysis, events: list[StoryEvent], said: Said) -> tuple[list[int], StoryEvent | None]:
+    """The story's current state: the most central, headline-like sentence of
+    its latest dated event (an undated event is not known to be the latest)
+    that says something new, from the reports that state its happening."""
+    lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) - _unfit_lead(a.sents[j].text)
+            for j in range(len(a.sents))]
+    latest_first = [e for e in reversed(events) if e.day is not None] + [e for e in reversed(events) if e.day is None]
+    for ev in latest_first:
+        pool = [j for j in _event_sents(a, ev) if stands_alone(a, j, said)]
+        core = ev.core_items()
+        pool = [j for j in pool if a.sents[j].item in core] or pool
+        if pool:
+            return [min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))], ev
+    return [], None
+
+
+def event_bullets(a: Analysis, events: list[StoryEvent], summary: list[int], summary_event: StoryEvent | None,
+                  actor_of: dict[int, str], said: Said) -> list[int]:
+    """The most important distinct developments: one sentence from each other
+    event, most important first, at most one per attributed actor; then, while
+    bullets are missing, a second one from an event several items report (a
+    story of one event fills them from it)."""
+    actors = {actor_of[j] for j in summary if j in actor_of}
+    per_event = {ev.key: 0 for ev in events}
+    if summary_event is not None:
+        per_event[summary_event.key] = 1
+    bullets: list[int] = []
+    ranked = sorted(events, key=lambda e: (-e.importance, e.order))
+    cap = BULLETS_N if len(events) == 1 else 2
+    for limit in range(1, cap + 1):
+        for ev in ranked:
+            if len(bullets) == BULLETS_N:
+                return bullets
+            if per_event[ev.key] >= limit or (limit > 1 and len(events) > 1 and len(ev.items) < 2):
+                continue  # a second bullet only from an event several items report
+            for j in a.mmr(1, _event_sents(a, ev), avoid=set(summary) | set(bullets), lambda_=BULLET_LAMBDA,
+                           ok=lambda j, seen=frozenset(actors): stands_alone(a, j, said) and not _stakes(a, j)
+                           and actor_of.get(j, "") not in seen):
+                bullets.append(j)
+                per_event[ev.key] += 1
+                said.add(a.sents[j].text)
+                actors |= {actor_of[j]} if j in actor_of else set()
+    return bullets
+
+
+def event_narrative(a: Analysis, events: list[StoryEvent], avoid: set[int], said: Said) -> list[list[Sentence]]:
+    """Event by event, oldest first (the latest state last): each event's most
+    salient sentences that say something new, the most important events
+    first served; each sentence cites every item of its event stating it."""
+    chosen: dict[str, list[int]] = {ev.key: [] for ev in events}
+    used = set(avoid)
+    ranked = sorted(events, key=lambda e: (-e.importance, e.order))
+    total = 0
+    for round_ in range(EVENT_SENTS_N):
+        for ev in ranked:
+            if total >= EVENT_NARRATIVE_N or (round_ and len(ev.items) <= round_):
+                continue
+            for j in a.mmr(1, _event_sents(a, ev), avoid=used, ok=lambda j: stands_alone(a, j, said)):
+                chosen[ev.key].append(j)
+                used.add(j)
+                said.add(a.sents[j].text)
+                total += 1
+    paragraphs: list[list[Sentence]] = []
+    for ev in events:
+        idx = sorted(chosen[ev.key], key=lambda j: (a.items[a.sents[j].item].when, a.sents[j].item, a.sents[j].index))
+        if not idx:
+            continue
+        if not paragraphs or len(paragraphs[-1]) + len(idx) > 4 or len(idx) > 1:
+            paragraphs.append([])
+        paragraphs[-1].extend(a.cited(j, among=ev.item_set()) for j in idx)
+    return paragraphs

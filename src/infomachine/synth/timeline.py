@@ -37,7 +37,7 @@ from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.actors import attributions, is_person
 from infomachine.synth.analyze.dates import DateMention, find_dates
 from infomachine.synth.analyze.names import canonical_actors, full_names
-from infomachine.synth.analyze.sentences import Sent, item_sentences
+from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
 from infomachine.synth.verify_dates import reports_own_news
 
 LOOKBACK_WEIGHT = 1.0
@@ -57,6 +57,16 @@ class DateCandidate:
     score: float = 0.0
     mentions: list[tuple[Sent, DateMention]] = field(default_factory=list)
     published: list[int] = field(default_factory=list)  # item indices published that day
+
+
+# Every day-level expression ``find_dates`` reads has a digit, or a word with
+# "day" (Monday, yesterday, the next day), "tonight", "tomorrow" or "week" in it.
+_MAYBE_DATE = re.compile(r"\d|day|tonight|tomorrow|week", re.IGNORECASE)
+
+
+def may_have_date(text: str) -> bool:
+    """False when ``text`` cannot hold a date ``find_dates`` reads (a fast pre-check)."""
+    return bool(_MAYBE_DATE.search(text))
 
 
 def _pub_day(item: Item) -> date | None:
@@ -81,6 +91,8 @@ def collect_candidates(
         per_day: dict[date, int] = defaultdict(int)
         for sent in sentences[i]:
             seen: set[date] = set()
+            if not may_have_date(sent.text):
+                continue
             for mention in find_dates(sent.text, pub):
                 d = mention.date
                 if d in seen:
@@ -147,7 +159,12 @@ def pronoun_led(text: str) -> bool:
     return bool(_PRONOUN_LED.match(text))
 
 
-def _named_before(sent: Sent, sentences: list[list[Sent]]) -> tuple[str, Sent] | None:
+def personal_led(text: str) -> bool:
+    """Opens (after up to two leading clauses) with "he", "she", "his" or "her"."""
+    return bool(_PERSONAL.match(text))
+
+
+def named_before(sent: Sent, sentences: list[list[Sent]]) -> tuple[str, Sent] | None:
     """The one person the item names before ``sent`` (with the sentence naming them), if unambiguous."""
     earlier = [x for x in sentences[sent.item] if x.index < sent.index]
     people: dict[str, Sent] = {}
@@ -198,7 +215,7 @@ def _describe(
         return best, sims[order[0]], None
     for j in order:
         if _PERSONAL.match(uniq[j].text):
-            named = _named_before(uniq[j], sentences)
+            named = named_before(uniq[j], sentences)
             if named:
                 return uniq[j], sims[j], named
     return None
@@ -231,7 +248,7 @@ def select_dates(
         sent, _, named = described
         n = sent.item + 1
         evidence = [Evidence(n=n, quote=sent.text)]
-        text = sent.text
+        text = cut_keeping_date(sent.text, cand.day, _pub_day(items[sent.item]))
         if named:  # "Nathan Lambert: In an essay ..., he writes ..." (the naming sentence is evidence too)
             text = f"{named[0]}: {sent.text}"
             evidence.append(Evidence(n=n, quote=named[1].text))
@@ -245,6 +262,16 @@ def select_dates(
             )
         )
     return events
+
+
+def cut_keeping_date(text: str, day: date, pub: date | None) -> str:
+    """``text`` cut at a clause boundary when over ~45 words (``cut_long``), if the
+    cut still states ``day`` (or still reports its item's own news that day)."""
+    cut = cut_long(text)
+    if cut == text:
+        return text
+    keeps = day in {m.date for m in find_dates(cut, pub)} or (pub == day and reports_own_news(cut, day))
+    return cut if keeps else text
 
 
 def pub_date_baseline(
