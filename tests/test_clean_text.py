@@ -254,3 +254,24 @@ def test_text_that_is_only_furniture_falls_back_to_the_title() -> None:
     item = extract(Record(origin="t", title="Bridge closed", text="Share this article\nBy Jane Roe"))
     assert item.text == "Bridge closed"
     assert clean_stored_text("Plain words.") == ("Plain words.", "Plain words.", {})
+
+
+def test_mojibake_is_repaired_at_ingest_and_said() -> None:
+    from infomachine.ingest.extract import extract
+    from infomachine.models import Record
+
+    garbled = "The minister’s plan – a café tax".encode().decode("cp1252")
+    assert "â€" in garbled
+    item = extract(Record(origin="t", title=garbled, text=garbled + " was announced on Monday."))
+    assert item.title == "The minister’s plan – a café tax"
+    assert item.text.startswith("The minister’s plan – a café tax")
+    assert any("mojibake" in w for w in item.metadata["ingest_warnings"])
+
+
+def test_mojibake_repair_leaves_correct_and_damaged_text_alone() -> None:
+    from infomachine.text.html import fix_mojibake
+
+    assert fix_mojibake("Café au lait, naïve résumé – “quoted”") == ("Café au lait, naïve résumé – “quoted”", False)
+    # split by a tokenizer, the bytes no longer decode: a repair would garble it further
+    assert fix_mojibake("youâ€ ™ ll") == ("youâ€ ™ ll", False)
+    assert fix_mojibake("plain ASCII") == ("plain ASCII", False)

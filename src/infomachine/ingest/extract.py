@@ -16,7 +16,7 @@ from infomachine.ingest.dedupe import canonical_url, content_hash, item_id
 from infomachine.models import Item, Record, utcnow
 from infomachine.sources.feeds import FALLBACK_DATES
 from infomachine.text.furniture import strip_furniture, unescape_markup
-from infomachine.text.html import clean_text, html_to_text, repair_text
+from infomachine.text.html import clean_text, fix_mojibake, html_to_text, repair_text
 
 WARNINGS = "ingest_warnings"  # item metadata: what was repaired or dropped, and why
 RAW_TEXT = "raw_text"  # item metadata: the text before furniture was removed (bounded), for audit
@@ -25,6 +25,7 @@ RAW_TEXT_CHARS = 20_000
 _FIELDS = ("url", "guid", "title", "text", "html", "author", "publisher", "language", "source")
 
 MAX_TEXT_CHARS = 1_000_000
+_PROSE = {"title", "text", "html", "author", "publisher"}  # fields mojibake is repaired in
 
 
 def _first_line_title(text: str) -> str:
@@ -38,6 +39,10 @@ def _repair(value: Any, where: str, warnings: list[str]) -> Any:
         fixed, changed = repair_text(value)
         if changed:
             warnings.append(f"{where}: invalid Unicode (lone surrogate) replaced by U+FFFD")
+        if where in _PROSE:
+            fixed, changed = fix_mojibake(fixed)
+            if changed:
+                warnings.append(f"{where}: mis-decoded text (mojibake) repaired")
         return fixed
     if isinstance(value, dict):
         return {_repair(str(k), where, warnings): _repair(v, where, warnings) for k, v in value.items()}

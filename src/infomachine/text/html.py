@@ -61,6 +61,26 @@ def html_to_text(html: str) -> str:
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+# UTF-8 read as Windows-1252 or Latin-1 ("â€™" for "’", "Ã©" for "é"): only such
+# text is handed to ftfy (which costs about a millisecond per page otherwise).
+_MOJIBAKE_HINT = re.compile("â€|Ã[\u0080-\u00bf\u0152-\u2122]|Â[\u00a0-\u00bf]")
+
+
+def fix_mojibake(value: str) -> tuple[str, bool]:
+    """``value`` with UTF-8 mis-decoded as Windows-1252/Latin-1 undone (ftfy), and
+    whether it changed.  A repair that leaves the text still garbled (damaged,
+    not merely mis-decoded, e.g. "â€ ™" split by a tokenizer) is not taken."""
+    if value.isascii() or not _MOJIBAKE_HINT.search(value):
+        return value, False
+    import ftfy
+    from ftfy.badness import is_bad
+
+    fixed = ftfy.fix_encoding(value)
+    if fixed == value or is_bad(fixed):
+        return value, False
+    return fixed, True
+
+
 def repair_text(value: str) -> tuple[str, bool]:
     """``value`` with lone surrogates (a truncated emoji, ``\\ud83d``) replaced
     by U+FFFD, so it can be encoded and stored; and whether anything changed."""
