@@ -253,3 +253,12 @@ def test_what_states_the_latest_news_and_the_timeline_another_fact_of_that_event
     assert line.date == "2026-03-02" and line.text.startswith("Board chair Ada Lind said on March 2, 2026")
     assert not same_fact(summary.text, line.text)
     assert verify_dates(brief, published_days(brief, items)).dropped == 0
+
+
+def test_a_columnists_own_voice_does_not_open_the_brief() -> None:
+    from infomachine.synth.sections import _unfit_lead
+
+    assert _unfit_lead("Maybe you will be invited to play cards with some of the boys tonight.") >= 0.5
+    assert _unfit_lead("After all, I feel his pain after losing a race that was closely watched.") >= 0.5
+    assert _unfit_lead('"We will appeal the ruling," the mayor of Riverton said on Monday.') == 0.0
+    assert _unfit_lead("The US and its allies agreed on new sanctions against the regime.") == 0.0

@@ -59,9 +59,17 @@ _LEAD_PENALTIES = (
 )
 
 
+# A writer speaking to the reader or of themself ("Maybe you'll be invited ...",
+# "I feel his pain"), outside quotation marks: a column's voice, not the news.
+_QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
+_OWN_VOICE = re.compile(r"\bI\b|\bus\b|\b(?i:we|you|my|our|your)\b")  # "us", not "US"
+
+
 def _unfit_lead(text: str) -> float:
     """How badly ``text`` would open a brief (0: fine)."""
     penalty = sum(w for pattern, w in _LEAD_PENALTIES if pattern.search(text))
+    if _OWN_VOICE.search(_QUOTED.sub(" ", text)):
+        penalty += 0.5
     return penalty + (0.2 if len(text.split()) < 8 else 0.0)
 
 
@@ -284,13 +292,17 @@ def event_summary(a: Analysis, events: list[StoryEvent], said: Said) -> tuple[li
     lead = [float(a.salience[j]) + TITLE_WEIGHT * float(a.title_sim[j]) - _unfit_lead(a.sents[j].text)
             for j in range(len(a.sents))]
     latest_first = [e for e in reversed(events) if e.day is not None] + [e for e in reversed(events) if e.day is None]
+    fallback: tuple[list[int], StoryEvent | None] = ([], None)
     for ev in latest_first:
         pool = [j for j in _event_sents(a, ev) if stands_alone(a, j, said)]
         core = ev.core_items()
         pool = [j for j in pool if a.sents[j].item in core] or pool
         if pool:
-            return [min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))], ev
-    return [], None
+            best = min(pool, key=lambda j: (-lead[j] - ev.central.get(j, 0.0), j))
+            if not _OWN_VOICE.search(_QUOTED.sub(" ", a.sents[best].text)):
+                return [best], ev
+            fallback = fallback if fallback[1] else ([best], ev)  # a column's voice: try the event before
+    return fallback
 
 
 def event_bullets(a: Analysis, events: list[StoryEvent], summary: list[int], summary_event: StoryEvent | None,
