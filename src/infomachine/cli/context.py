@@ -21,6 +21,7 @@ from infomachine.text.words import PLAIN_WORD
 
 P = ParamSpec("P")
 R = TypeVar("R")
+T = TypeVar("T", Story, Event)
 
 
 class Context:
@@ -75,45 +76,37 @@ class Context:
             self._store.close()
 
 
+def _find(ref: str, get: Callable[[str], T], every: Callable[[], list[T]], noun: str, nouns: str) -> T:
+    """``get(ref)``, else the one of ``every()`` whose slug ``ref`` begins; else
+    ``NotFoundError`` naming close matches, or what an ambiguous prefix matches."""
+    try:
+        return get(ref)
+    except NotFoundError:
+        rows = every()
+        prefixed = [r for r in rows if ref and r.slug.startswith(ref.lower())]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        if prefixed:
+            slugs = sorted(r.slug for r in prefixed)
+            raise NotFoundError(f"{ref!r} matches {len(prefixed)} {nouns}: {_names(slugs)}") from None
+        close = _close_stories(ref, rows)
+        hint = f" (did you mean: {_names(close)}?)" if close else ""
+        raise NotFoundError(f"no {noun} {ref!r}{hint}") from None
+
+
 def find_story(store: Store, ref: str) -> Story:
     """A story by id, slug, alias or unique slug prefix.
 
     Otherwise ``NotFoundError`` naming close matches (by slug or title), or the
     stories an ambiguous prefix matches.
     """
-    try:
-        return store.get_story(ref)
-    except NotFoundError:
-        stories = store.list_stories()
-        prefixed = [s for s in stories if ref and s.slug.startswith(ref.lower())]
-        if len(prefixed) == 1:
-            return prefixed[0]
-        if prefixed:
-            raise NotFoundError(
-                f"{ref!r} matches {len(prefixed)} stories: {_names(sorted(s.slug for s in prefixed))}"
-            ) from None
-        close = _close_stories(ref, stories)
-        hint = f" (did you mean: {_names(close)}?)" if close else ""
-        raise NotFoundError(f"no story {ref!r}{hint}") from None
+    return _find(ref, store.get_story, store.list_stories, "story", "stories")
 
 
 def find_event(store: Store, ref: str) -> Event:
     """An event by id, slug, alias or unique slug prefix; else ``NotFoundError``
     naming close matches, or the events an ambiguous prefix matches."""
-    try:
-        return store.get_event(ref)
-    except NotFoundError:
-        events = store.list_events()
-        prefixed = [e for e in events if ref and e.slug.startswith(ref.lower())]
-        if len(prefixed) == 1:
-            return prefixed[0]
-        if prefixed:
-            raise NotFoundError(
-                f"{ref!r} matches {len(prefixed)} events: {_names(sorted(e.slug for e in prefixed))}"
-            ) from None
-        close = _close_stories(ref, events)
-        hint = f" (did you mean: {_names(close)}?)" if close else ""
-        raise NotFoundError(f"no event {ref!r}{hint}") from None
+    return _find(ref, store.get_event, store.list_events, "event", "events")
 
 
 def find_story_or_event(store: Store, ref: str) -> Story | Event:
