@@ -5,7 +5,11 @@ into a fresh SQLite store pinned to a story named after the topic, select
 K dates (K = number of gold dates) within the gold range (first..last gold
 date) and score the selected set against the gold set (date F1).  Prints
 per-topic and mean F1 for ``select_dates`` and the publication-date
-frequency baseline.
+frequency baseline; and, as a user sees it, the date F1 of the brief's own
+Timeline (the pinned items clustered into events, ``cluster_items``, and the
+story synthesized: one line per event, dated by what its sources state), its
+dates within the gold range against the gold set, with its number of lines
+and whether any two lines share an event.
 
     .venv/bin/python benchmarks/timeline.py [--data ../shared/data]
 """
@@ -21,9 +25,11 @@ import time
 from datetime import date
 from pathlib import Path
 
+from infomachine.cluster.stage import cluster_items
 from infomachine.ingest.batch import Ingestor, pin_story
 from infomachine.sources.jsonl import parse_jsonl_file
 from infomachine.store import SQLiteStore
+from infomachine.synth.stage import synthesize_story
 from infomachine.synth.timeline import pub_date_baseline, select_dates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +51,8 @@ def evaluate_topic(topic_dir: Path, workdir: Path) -> dict[str, object]:
         story = pin_story(store, topic_dir.name)
         Ingestor(store, story=story).ingest(parse_jsonl_file(topic_dir / "articles.jsonl"))
         items = store.list_items(story_id=story.id)
+        cluster_items(store)
+        brief, _ = synthesize_story(store, story.id)
     finally:
         store.close()
     k, since, until = len(gold), gold[0], gold[-1]
@@ -53,7 +61,13 @@ def evaluate_topic(topic_dir: Path, workdir: Path) -> dict[str, object]:
     seconds = time.perf_counter() - t0
     ours = {date.fromisoformat(e.date) for e in events}
     base = set(pub_date_baseline(items, max_dates=k, since=since, until=until))
+    lines = [date.fromisoformat(e.date) for e in brief.timeline if e.date]
+    in_range = {d for d in lines if since <= d <= until}
+    per_event = [e.event_id for e in brief.timeline if e.event_id]
     return {
+        "brief_f1": f1(in_range, set(gold)),
+        "brief_lines": len(brief.timeline),
+        "events_repeated": len(per_event) - len(set(per_event)),
         "topic": topic_dir.name,
         "items": len(items),
         "k": k,
@@ -77,15 +91,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no TLS dev data at {args.data / 'tls-dev'}", file=sys.stderr)
         return 2
     rows = run(args.data)
-    print(f"{'topic':<18} {'items':>5} {'K':>3} {'date F1':>8} {'pub-freq F1':>12} {'seconds':>8}")
+    print(f"{'topic':<18} {'items':>5} {'K':>3} {'date F1':>8} {'pub-freq F1':>12} {'seconds':>8} "
+          f"{'brief F1':>9} {'lines':>6} {'same-event':>11}")
     for r in rows:
         print(
             f"{r['topic']:<18} {r['items']:>5} {r['k']:>3} {r['f1']:>8.3f} "
-            f"{r['baseline_f1']:>12.3f} {r['seconds']:>8.2f}"
+            f"{r['baseline_f1']:>12.3f} {r['seconds']:>8.2f} {r['brief_f1']:>9.3f} {r['brief_lines']:>6} "
+            f"{r['events_repeated']:>11}"
         )
     mean = sum(float(r["f1"]) for r in rows) / len(rows)  # type: ignore[arg-type]
     base = sum(float(r["baseline_f1"]) for r in rows) / len(rows)  # type: ignore[arg-type]
-    print(f"{'mean':<18} {'':>5} {'':>3} {mean:>8.3f} {base:>12.3f}")
+    brief = sum(float(r["brief_f1"]) for r in rows) / len(rows)  # type: ignore[arg-type]
+    print(f"{'mean':<18} {'':>5} {'':>3} {mean:>8.3f} {base:>12.3f} {'':>8} {brief:>9.3f}")
     return 0
 
 

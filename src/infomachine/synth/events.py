@@ -26,6 +26,7 @@ indices as cites, which ``synth.extractive`` numbers like every other cite.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ PUB_WEIGHT = 0.5
 PUB_NEXT_DAY_WEIGHT = 0.25
 DAY_SLACK = 0.5  # days scoring at least this share of the best are considered for the line
 LINE_OPTIONS = 4  # candidate lines kept per event (the next is used when the best repeats a line)
+RECALLED_WEIGHT = 1.0  # x log(1 + other items naming the event's day), added to its importance
 TIMELINE_EVENTS_N = 30  # a long story lists its 30 most important events
 HEADLINE_WEIGHT = 0.5  # closeness to the event's own headlines: the sentence reports the happening
 
@@ -111,7 +113,8 @@ def _groups(items: list[Item]) -> dict[str, list[int]] | None:
     return out
 
 
-def _day_scores(a: Analysis, idx: list[int], mentions: dict[Sent, set[date]]) -> dict[date, float]:
+def _day_scores(a: Analysis, idx: list[int], mentions: dict[Sent, set[date]],
+                story_days: dict[date, set[int]] | None = None) -> dict[date, float]:
     pubs = [d for i in idx if (d := _pub(a.items[i])) is not None]
     lo, hi = (min(pubs), max(pubs)) if pubs else (None, None)
     by_day: dict[date, set[int]] = defaultdict(set)
@@ -128,6 +131,8 @@ def _day_scores(a: Analysis, idx: list[int], mentions: dict[Sent, set[date]]) ->
                 found += [m for m in find_dates(s.text, lo) if m.kind == "partial"]
             for m in found:
                 by_day[m.date].add(i)
+                if story_days is not None:
+                    story_days[m.date].add(i)
                 if m.kind == "explicit":
                     explicit.add(m.date)
     scores: dict[date, float] = defaultdict(float)
@@ -232,16 +237,20 @@ def story_events(a: Analysis) -> list[StoryEvent] | None:
     for j, s in enumerate(a.sents):
         sal[s.item] = max(sal[s.item], float(a.salience[j]))
     events: list[StoryEvent] = []
+    story_days: dict[date, set[int]] = defaultdict(set)  # day -> items of the story that name it
     for key, idx in groups.items():
         ev = StoryEvent(key=key, items=idx)
         mentions: dict[Sent, set[date]] = {}
-        _choose_line(a, ev, _day_scores(a, idx, mentions), mentions)
+        _choose_line(a, ev, _day_scores(a, idx, mentions, story_days), mentions)
         publishers = {a.items[i].publisher or a.items[i].id for i in idx}
         ev.importance = len(publishers) + 0.5 * max((sal[i] for i in idx), default=0.0)
         pubs = [d for i in idx if (d := _pub(a.items[i])) is not None]
         first = ev.day or (min(pubs) if pubs else min(a.items[i].when for i in idx).date())
         ev.order = f"{first.isoformat()} {key}"
         events.append(ev)
+    for ev in events:  # other reports that name the event's day: it mattered (Ghalandari & Ifrim)
+        if ev.day is not None:
+            ev.importance += RECALLED_WEIGHT * math.log1p(len(story_days.get(ev.day, set()) - set(ev.items)))
     events.sort(key=lambda e: e.order)
     return events
 
