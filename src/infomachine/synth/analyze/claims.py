@@ -206,31 +206,66 @@ def _names(actor: str) -> set[str]:
     return {actor, parts[-1]} if is_person(actor) else {actor}
 
 
+def _stem(word: str) -> str:
+    """A crude stem, so that "forcing" and "forced", "cuts" and "cut" match."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 MAX_TENSION_ATTS = 150  # attributions compared pairwise (the most salient first)
+# What one actor says about another's claim or work ("Kolm Bureau's method is misleading").
+_CLAIM_NOUNS = (r"method\w*|methodolog\w*|claims?|estimates?|figures?|numbers?|data|analys[ie]s|"
+                r"assessments?|arguments?|accounts?|views?|position|conclusions?|reports?|study|studies|"
+                r"findings?|proposals?|plans?|theory|version|case|evidence|testimony|statements?|"
+                r"allegations?|accusations?|charges?|forecasts?|projections?")
+MIN_SHARED = 2  # key words two claims share to be about the same question
+MIN_OVERLAP = 0.25  # ... as a share of the shorter claim's key words
+
+
+def _targets(claim: str, names: set[str]) -> bool:
+    """The claim takes on the other actor's claim or work: "B's method", "B is wrong",
+    "the claim by B", "B's figures overstate"."""
+    for n in names:
+        e = re.escape(n)
+        if re.search(rf"\b{e}(?:'s|\u2019s| \u2019s| 's)\s+(?:[a-z-]+\s+){{0,2}}(?:{_CLAIM_NOUNS})\b", claim):
+            return True
+        if re.search(rf"\b(?:{_CLAIM_NOUNS})\s+(?:by|from|of)\s+(?:the\s+)?{e}\b", claim):
+            return True
+        if re.search(rf"\b{e}\s+(?:is|was|are|were|has been)\s+(?:\w+\s+)?(?:wrong|mistaken|misleading|lying)\b",
+                     claim):
+            return True
+    return False
+
+
+# "X challenged Y to prove ...", "X urged Y to ...": a dare or a request, not a position on a question
+_DARE = re.compile(r"^(?:[A-Z][\w'\u2019.-]*\s+){1,4}to\s+[a-z]+\b")
 
 
 def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[TensionPair]:
     """Conflicting claims between two different named actors, best first.
 
-    A pair is a tension only when both claims are about the same thing (they
-    share a key term, or one names the other actor) and they oppose each
-    other: opposite poles on an axis (widening vs stable, lag vs competitive,
-    flawed vs sound, support vs oppose), one side criticising or disputing
-    the other by name, or one negating what the other asserts (with more
-    shared terms).  Story-wide words ("open", "models") are not key terms.
+    A pair is a tension only when both claims are about the same question and
+    oppose each other.  The same question: the two claims share at least two key
+    words (story-wide words such as "open" or "models", and the actors' own
+    names, do not count) making a quarter of the shorter claim's key words; or
+    one claim takes on the other actor's claim by name ("B's method is flawed")
+    and that actor has only that one claim.  Opposed: opposite poles on an axis
+    (widening vs stable, lag vs competitive, flawed vs sound, support vs oppose),
+    or a disagreement verb or word ("disputes", "rejects", "misleading").  A
+    name mentioned in passing, or a dare ("X challenged Y to prove ..."), is
+    not a position.  Precision over recall: no tension is better than a wrong one.
     """
     atts = atts[:MAX_TENSION_ATTS]
-    claim_words = [content_words(x.claim) for x in atts]
     names = {n: _names(n) for n in {canon.get(x.actor, x.actor) for x in atts}}
-    mention_cache: dict[tuple[int, str], bool] = {}
-
-    def mentions(i: int, actor: str) -> bool:
-        key = (i, actor)
-        if key not in mention_cache:
-            mention_cache[key] = any(re.search(rf"\b{re.escape(n)}\b", atts[i].claim) for n in names[actor])
-        return mention_cache[key]
-
-    critical = [bool(CRITICAL.search(x.claim)) for x in atts]
+    name_words = {_stem(w) for ns in names.values() for n in ns for w in content_words(n)}
+    claim_words = [{_stem(w) for w in content_words(x.claim)} - name_words for x in atts]
+    claims_of: dict[str, int] = {}
+    for x in atts:
+        actor = canon.get(x.actor, x.actor)
+        claims_of[actor] = claims_of.get(actor, 0) + 1
+    critical = [bool(CRITICAL.search(x.claim)) and not _DARE.match(x.claim) for x in atts]
     df: dict[str, int] = {}
     for ws in claim_words:
         for w in ws:
@@ -245,17 +280,19 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
                 continue
             if a.sent == b.sent:
                 halves = split_contrast(a.sent.text)
-                if halves and opposing(*halves):
+                if halves and opposing(*halves) and content_words(halves[0]) & content_words(halves[1]):
                     pairs.append(TensionPair(a, b, halves[0], halves[1], 3.0))
                 continue
             shared = (claim_words[i] & claim_words[j]) - common
-            a_on_b = mentions(i, actor_b)
-            b_on_a = mentions(j, actor_a)
-            critic = (a_on_b and (a.disagrees or critical[i])) or (b_on_a and (b.disagrees or critical[j]))
+            overlap = len(shared) / max(1, min(len(claim_words[i]), len(claim_words[j])))
+            same_question = len(shared) >= MIN_SHARED and overlap >= MIN_OVERLAP
+            a_on_b = (a.disagrees or critical[i]) and _targets(a.claim, names[actor_b])
+            b_on_a = (b.disagrees or critical[j]) and _targets(b.claim, names[actor_a])
+            critic = (a_on_b and (same_question or claims_of[actor_b] == 1)) or (
+                b_on_a and (same_question or claims_of[actor_a] == 1))
             # "X disputes that <what Y says>": a disagreement verb over the same words
-            disputes = (a.disagrees or b.disagrees) and len(shared) >= 2
-            about_same = shared or a_on_b or b_on_a
-            poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if about_same else 0.0
+            disputes = (a.disagrees or b.disagrees or critical[i] != critical[j]) and same_question
+            poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if same_question else 0.0
             if poles and a.advocates and b.advocates:
                 poles = 0.0  # two actors each wanting something is not yet a conflict
             if poles == AXIS_WEIGHTS[0] and not trend_on_shared_subject(a.claim, b.claim):
@@ -263,9 +300,9 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
                 poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=0)
             if not (critic or disputes or poles):
                 continue
-            score = len(shared) / 4 + 1.5 * (a_on_b or b_on_a) + 1.5 * critic + max(poles, 1.0 * disputes)
-            if a.sent.item != b.sent.item:
-                score += 0.5
+            score = len(shared) / 4 + 1.5 * critic + max(poles, 1.0 * disputes)
+            if a.sent.item == b.sent.item:
+                score += 0.5  # one report setting out both sides
             pairs.append(TensionPair(a, b, a.sent.text, b.sent.text, score))
     pairs.sort(key=lambda p: (-p.score, p.a.sent.item, p.a.sent.index, p.b.sent.item, p.b.sent.index))
     return pairs
