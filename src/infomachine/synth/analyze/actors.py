@@ -60,6 +60,8 @@ _ACT_VERBS = {
 }
 _TRAILING_TAIL = re.compile(r"^(?!\s+that\b)(?:\s+[^\s.]+){0,5}\s*[.!?][\"\u201d]?$")
 _CLAUSE_START = re.compile(r"^(?:may|might|could|would|will|can|is|are|was|were|has|have|had)\b")
+_SUBORDINATORS = {"while", "although", "though", "if", "because", "as", "when", "whereas", "since", "after",
+                  "before", "unless"}
 _PREPOSITIONS = {"in", "on", "at", "from", "of", "for", "with", "by", "to", "into", "across", "near",
                  "that", "which"}
 _OBJECT_START = re.compile(r"^(?:a|an|the|its|his|her|their|our|this|these|that|those)\s", re.IGNORECASE)
@@ -122,7 +124,7 @@ DESCRIPTOR_HEADS = {
     "Veteran", "Incumbent", "Challenger", "Nominee", "Candidate", "Frontrunner", "Legislator",
 }
 _NOT_A_CLAIM = re.compile(
-    r"^(?:with|during|as|in|on|at|by|for|to|from|after|before|about|of|himself|herself|"
+    r"^(?:with|during|as|in|on|at|by|for|to|from|after|before|about|of|how|himself|herself|"
     r"itself|themselves)\b",
     re.IGNORECASE,
 )
@@ -227,7 +229,7 @@ def joint_name(name: str) -> bool:
 def clean_name(name: str) -> str | None:
     """A plausible actor name, or None (pronouns, openers, generic words, two names joined
     by "and", a descriptor such as "Ohio Republican")."""
-    name = name.strip(" ,.;:'\"\u2019\u201c\u201d")
+    name = name.strip(" ,.;:'\"\u2019\u201c\u201d").rstrip("\u00e2\u20ac\u2122\u0080\u0099")  # mojibake tail
     name = re.sub(r"(?:'s|\u2019s)$", "", name)
     name = re.split(r"(?:'s|\u2019s)\s+", name)[-1]
     if joint_name(name):
@@ -290,9 +292,12 @@ def _descriptor_referent(raw: str, text: str) -> str | None:
     Ohio Republican said ..." -> "Boehner"): a possessive name in the sentence first, then a
     personal name, then any other single name; None when there is no single candidate."""
     tiers: list[set[str]] = [set(), set(), set()]
+    if raw.split()[-1].endswith("s"):
+        return None  # "Republicans said": a group, not one person
+    at = text.find(raw)
     for m in _NAMED.finditer(text):
-        if m.start() == 0 or raw in m["name"]:
-            continue
+        if raw in m["name"] or m.start() > at >= 0:
+            continue  # the person named before the descriptor
         possessive = bool(m["poss"] or re.search(r"(?:'s|\u2019s)$", m["name"]))
         name = clean_name(m["name"])
         if not name or any(p in ORG_WORDS or p in OUTLET_WORDS for p in name.split()) or name in _THINGS:
@@ -356,6 +361,8 @@ def attributions(sent: Sent) -> list[Attribution]:
             governed = bool(before) and before[-1].lower() in _PREPOSITIONS or bool(_CLAUSE_START.match(claim))
             # "both A and Senate leader B have rejected ...": a joint subject, not B's own claim
             governed = governed or bool(_COORDINATED.search(text[: m3.start("name")]))
+            if before and before[-1].lower() in _SUBORDINATORS:
+                claim = re.split(r"\s?,\s", claim, maxsplit=1)[0]  # "while X denies A, B ...": A only
             participle = _PARTICIPLE.search(claim) if _NOT_A_CLAIM.match(claim) else None
             if participle:
                 claim = participle["claim"].strip()

@@ -145,14 +145,14 @@ AXIS_WEIGHTS = (1.5, 0.75, 1.0, 1.0)  # a trend reversal is the most specific op
 
 
 def opposition(a_text: str, b_text: str, a_advocates: bool = False, b_advocates: bool = False,
-               skip: int | None = None) -> float:
+               skip: frozenset[int] = frozenset()) -> float:
     """Weight of the strongest axis on which the two texts take opposite poles (0: none).
     A claim that is an advocated measure holds the support pole (see ``_poles``); axis
     ``skip`` is not considered."""
     best = 0.0
     pairs = zip(_poles(a_text, a_advocates), _poles(b_text, b_advocates), AXIS_WEIGHTS, strict=True)
     for axis, ((au, ad), (bu, bd), w) in enumerate(pairs):
-        if axis == skip:
+        if axis in skip:
             continue
         if (au and not ad and bd and not bu) or (ad and not au and bu and not bd):
             best = max(best, w)
@@ -167,17 +167,19 @@ _LINKING = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "h
             "above", "between", "during", "among", "despite", "toward", "towards", "again"}
 
 
-def _trend_subjects(text: str) -> set[str]:
+def _trend_subjects(text: str, axis: int = 0) -> set[str]:
     """What each trend word is about: the noun it modifies ("a widening gap", "a stable
-    path") or, used as a predicate, the noun before it ("the gap is widening")."""
-    up, down = AXES[0]
+    path") or, used as a predicate, the noun before it ("the gap is widening").  A standing
+    word (axis 1) is about the noun before it, what lags or leads ("open models lag closed
+    ones", "the works are far behind schedule")."""
+    up, down = AXES[axis]
     toks = re.findall(r"[\w'\u2019-]+", text.lower())
     out: set[str] = set()
     for i, tok in enumerate(toks):
         if not (up.fullmatch(tok) or down.fullmatch(tok)):
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt.isalpha() and nxt not in CLAIM_STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
+        if axis == 0 and nxt.isalpha() and nxt not in CLAIM_STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
             out.add(nxt.rstrip("s"))
             continue
         for prev in reversed(toks[max(0, i - 6) : i]):
@@ -188,11 +190,11 @@ def _trend_subjects(text: str) -> set[str]:
     return out
 
 
-def trend_on_shared_subject(a_text: str, b_text: str) -> bool:
+def trend_on_shared_subject(a_text: str, b_text: str, axis: int = 0) -> bool:
     """A trend reversal counts only when both trends are about the same thing: "the wage
     gap is stable" vs "the wage gap is widening", not "the only stable path for open
     models" vs "the gap is widening"."""
-    return bool(_trend_subjects(a_text) & _trend_subjects(b_text))
+    return bool(_trend_subjects(a_text, axis) & _trend_subjects(b_text, axis))
 
 
 def opposing(a_text: str, b_text: str) -> bool:
@@ -222,6 +224,13 @@ _CLAIM_NOUNS = (r"method\w*|methodolog\w*|claims?|estimates?|figures?|numbers?|d
                 r"allegations?|accusations?|charges?|forecasts?|projections?")
 MIN_SHARED = 2  # key words two claims share to be about the same question
 MIN_OVERLAP = 0.25  # ... as a share of the shorter claim's key words
+DISPUTE_SHARED, DISPUTE_OVERLAP = 3, 0.4  # a bare disagreement verb needs more of the other's words
+# Words too general to make two claims about one question.
+_GENERIC = frozenset(
+    """against year years time times week weeks month months day days people last first next made make
+    makes take takes took told tell well like back even still just way ways going want wants thing things
+    part many much could would should every since while because people's""".split()
+)
 
 
 def _targets(claim: str, names: set[str]) -> bool:
@@ -243,6 +252,13 @@ def _targets(claim: str, names: set[str]) -> bool:
 _DARE = re.compile(r"^(?:[A-Z][\w'\u2019.-]*\s+){1,4}to\s+[a-z]+\b")
 
 
+def _common_df(n: int) -> float:
+    """Claims a key word may appear in before it is a story-wide word: 40% of a short
+    story's claims, down to 8% (at least 8) of a long story's, where the story's
+    subject ("shutdown", "treaty") recurs across many different questions."""
+    return 0.4 * n if n < 20 else max(8.0, 0.08 * n)
+
+
 def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[TensionPair]:
     """Conflicting claims between two different named actors, best first.
 
@@ -250,27 +266,32 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
     oppose each other.  The same question: the two claims share at least two key
     words (story-wide words such as "open" or "models", and the actors' own
     names, do not count) making a quarter of the shorter claim's key words; or
-    one claim takes on the other actor's claim by name ("B's method is flawed")
-    and that actor has only that one claim.  Opposed: opposite poles on an axis
+    one claim takes on the other actor's claim by name ("B's method is flawed").  Opposed: opposite poles on an axis
     (widening vs stable, lag vs competitive, flawed vs sound, support vs oppose),
-    or a disagreement verb or word ("disputes", "rejects", "misleading").  A
+    or a disagreement verb over the other's words ("disputes that ..."), or
+    answering the sentence before ("A believes X. B disagrees: ...").  A
     name mentioned in passing, or a dare ("X challenged Y to prove ..."), is
     not a position.  Precision over recall: no tension is better than a wrong one.
     """
     atts = atts[:MAX_TENSION_ATTS]
     names = {n: _names(n) for n in {canon.get(x.actor, x.actor) for x in atts}}
     name_words = {_stem(w) for ns in names.values() for n in ns for w in content_words(n)}
-    claim_words = [{_stem(w) for w in content_words(x.claim)} - name_words for x in atts]
-    claims_of: dict[str, int] = {}
-    for x in atts:
-        actor = canon.get(x.actor, x.actor)
-        claims_of[actor] = claims_of.get(actor, 0) + 1
+    claim_words = [{_stem(w) for w in content_words(x.claim) - _GENERIC} - name_words for x in atts]
     critical = [bool(CRITICAL.search(x.claim)) and not _DARE.match(x.claim) for x in atts]
+    target_cache: dict[tuple[int, str], bool] = {}
+
+    def targets(i: int, actor: str) -> bool:
+        if not (atts[i].disagrees or critical[i]):
+            return False
+        if (i, actor) not in target_cache:
+            target_cache[(i, actor)] = _targets(atts[i].claim, names[actor])
+        return target_cache[(i, actor)]
+
     df: dict[str, int] = {}
     for ws in claim_words:
         for w in ws:
             df[w] = df.get(w, 0) + 1
-    common = {w for w, n in df.items() if len(atts) >= 6 and n > 0.4 * len(atts)}
+    common = {w for w, n in df.items() if len(atts) >= 6 and n > _common_df(len(atts))}
     pairs: list[TensionPair] = []
     for i, a in enumerate(atts):
         for j in range(i + 1, len(atts)):
@@ -286,18 +307,24 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
             shared = (claim_words[i] & claim_words[j]) - common
             overlap = len(shared) / max(1, min(len(claim_words[i]), len(claim_words[j])))
             same_question = len(shared) >= MIN_SHARED and overlap >= MIN_OVERLAP
-            a_on_b = (a.disagrees or critical[i]) and _targets(a.claim, names[actor_b])
-            b_on_a = (b.disagrees or critical[j]) and _targets(b.claim, names[actor_a])
-            critic = (a_on_b and (same_question or claims_of[actor_b] == 1)) or (
-                b_on_a and (same_question or claims_of[actor_a] == 1))
+            # "B's method is flawed": a criticism of the other's claim by name, paired with the
+            # other's claims (the one sharing most words first)
+            critic = targets(i, actor_b) or targets(j, actor_a)
             # "X disputes that <what Y says>": a disagreement verb over the same words
-            disputes = (a.disagrees or b.disagrees or critical[i] != critical[j]) and same_question
+            disputes = (a.disagrees or b.disagrees) and len(shared) >= DISPUTE_SHARED and overlap >= DISPUTE_OVERLAP
             poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if same_question else 0.0
             if poles and a.advocates and b.advocates:
                 poles = 0.0  # two actors each wanting something is not yet a conflict
-            if poles == AXIS_WEIGHTS[0] and not trend_on_shared_subject(a.claim, b.claim):
-                # opposite trends, but of different things: only the other axes count
-                poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=0)
+            # opposite trends (or standings), but of different things ("ahead of schedule" on
+            # one goal, "behind schedule" on another): only the other axes count
+            unrelated = frozenset(k for k in (0, 1) if not trend_on_shared_subject(a.claim, b.claim, k))
+            if poles and unrelated:
+                poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=unrelated)
+            # "A believes X. B disagrees: ...": a disagreement verb answering the sentence before
+            first, later = (a, b) if (a.sent.item, a.sent.index) < (b.sent.item, b.sent.index) else (b, a)
+            reply = (first.sent.item == later.sent.item and later.sent.index == first.sent.index + 1
+                     and later.disagrees and bool(claim_words[i] & claim_words[j]))
+            disputes = disputes or reply
             if not (critic or disputes or poles):
                 continue
             score = len(shared) / 4 + 1.5 * critic + max(poles, 1.0 * disputes)

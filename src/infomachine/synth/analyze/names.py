@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from infomachine.synth.analyze.actors import (
     NAME_TOKEN,
     OUTLET_WORDS,
+    VERBS,
     Attribution,
     clean_name,
     is_person,
@@ -123,18 +124,41 @@ _TOLD = re.compile(rf"\b(?:told|tells|said to|speaking to|in an interview with|a
                    rf"wrote in|writing in)\s+(?:the\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}})")
 
 
+def _quoted_elsewhere(writers: set[str], texts: list[str], publishers: list[str],
+                      authors: list[str]) -> set[str]:
+    """Writers whom another outlet's item reports as saying something ("Lambert argues
+    ..." in someone else's article), and publishers without an outlet word that speak
+    as an organisation ("Epoch AI estimates ..."): their claims are the news, so they
+    are actors of the story, not only its reporters."""
+    out: set[str] = set()
+    for name in writers:
+        if any(p in OUTLET_WORDS for p in name.split()) or len(name) < 3:
+            continue
+        keys = {name, name.split()[-1]} if is_person(name) else {name}
+        said = re.compile(rf"\b(?:{'|'.join(re.escape(k) for k in keys)})(?:\s*,[^,]{{3,80}},)?\s+(?:{VERBS})\b")
+        for k, text in enumerate(texts):
+            # a person's own byline aside; an organisation may speak in its own pages
+            own = {(authors[k] if k < len(authors) else "") or ""} if is_person(name) else set()
+            if name not in own and said.search(text):
+                out.add(name)
+                break
+    return out
+
+
 def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[str] = (),
                authors: Iterable[str] = ()) -> set[str]:
     """The names among ``names`` that are not actors of the story: reporters
-    (bylines, item authors), outlets (publishers, names with an outlet word,
+    (bylines, item authors, unless another outlet reports them as saying
+    something), outlets (publishers, names with an outlet word,
     the one told or cited: "told Canal Plus", "reported by The Verge"), and
     common words capitalised only because they open a sentence ("Evidence
     shows ..." when "evidence" is written in lower case elsewhere)."""
-    texts = list(texts)
+    texts, publishers, authors = list(texts), list(publishers), list(authors)
     lower: set[str] = set()
     for text in texts:
         lower |= set(re.findall(r"\b[a-z][a-z'-]+\b", text))
     outside = {a.strip() for a in authors if a} | {p.strip() for p in publishers if p}
+    outside -= _quoted_elsewhere(outside, texts, publishers, authors)
     for text in texts:
         outside |= {m["name"] for m in _BYLINE_NAME.finditer(text)}
         for m in _TOLD.finditer(text):
