@@ -118,3 +118,26 @@ def test_a_writer_reported_by_another_outlet_is_an_actor() -> None:
     # her own column alone does not make her an actor
     out = not_actors(names, texts[:1], ["Harbour Weekly"], ["Ada Lindqvist"])
     assert "Ada Lindqvist" in out
+
+
+# ----------------------------------------------------------------- one side
+
+
+def test_a_seat_of_government_and_its_head_are_one_side() -> None:
+    from infomachine.synth.analyze.names import same_side
+
+    texts = ["President Mira Falk met the union leaders on Monday.",
+             "The White House said the talks would resume on Friday."]
+    pair = frozenset({"White House", "Mira Falk"})
+    assert same_side({pair}, [], {}, texts) == {pair}
+    other = frozenset({"White House", "Jon Ruud"})
+    assert same_side({other}, [], {}, texts + ["Jon Ruud said the talks had failed."]) == set()
+
+
+def test_a_country_and_its_own_official_are_one_side() -> None:
+    from infomachine.synth.analyze.names import same_side
+
+    pair = frozenset({"Norland", "Eva Brun"})
+    assert same_side({pair}, [], {}, ["Norlandic foreign minister Eva Brun said the border would stay open."]) == {pair}
+    assert same_side({pair}, [], {}, ["Eva Brun, Norland's trade envoy, spoke first."]) == {pair}
+    assert same_side({pair}, [], {}, ["Eva Brun criticised Norland over the border closure."]) == set()

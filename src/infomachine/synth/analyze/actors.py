@@ -113,6 +113,7 @@ _TITLES = {
     "Founder", "Chairman", "Director", "Coach", "Manager", "Spokesperson", "Spokesman", "Mayor",
     "Premier", "Chancellor", "Commissioner", "Ambassador", "General", "Captain", "Sir", "Dame",
     "Attorney", "Lawyer", "Speaker", "Leader", "Spokeswoman", "Congressman", "Congresswoman",
+    "Former", "Vice", "Vice-president", "Vice-President", "Deputy", "Acting", "Interim",
 }
 # A descriptor stands for a person the sentence (or the story) names: "the Ohio Republican
 # said", "the Labour leader said".  A place or party word may precede the head.
@@ -272,7 +273,7 @@ def is_person(name: str) -> bool:
     parts = name.split()
     if not 2 <= len(parts) <= 4 or any(p in ORG_WORDS for p in parts):
         return False
-    return all(re.fullmatch(r"[A-Z][a-z\u00e0-\u00ff'\u2019-]+\.?|[A-Z]\.", p) for p in parts)
+    return all(re.fullmatch(r"(?:Mc|Mac|De|Di|Le|La|O'|O\u2019)?[A-Z][a-z\u00e0-\u00ff'\u2019-]+\.?|[A-Z]\.", p) for p in parts)
 
 
 def split_affiliation(name: str) -> tuple[str, str | None]:
@@ -382,6 +383,8 @@ def affiliations_in(texts: Iterable[str]) -> dict[str, str]:
             for m in rx.finditer(text):
                 name = clean_name(m["name"])
                 org = clean_name(m["org"])
+                if org and re.fullmatch(r"[A-Z][a-z]+(?:ian|ese|ish|ean|ican)", org):
+                    continue  # "Brazilian President X": a nationality, not an organisation
                 if name and org and org != name and len(name.split()) >= 2:
                     out.setdefault(name, org)
     return out

@@ -41,6 +41,29 @@ def full_names(texts: Iterable[str]) -> Counter[str]:
 _SMALL = {"of", "the", "for", "and", "on", "in", "de", "du", "la"}
 
 
+def _dominant(cands: set[str], counts: Counter[str]) -> str | None:
+    """The one candidate, or the one written at least four times in five ("Michel Temer"
+    over "Marcela Temer" and a slogan); None when the surname is shared more evenly."""
+    if len(cands) == 1:
+        return next(iter(cands))
+    if not cands:
+        return None
+    top = max(sorted(cands), key=lambda c: counts[c])
+    return top if counts[top] >= 3 and counts[top] >= 0.8 * sum(counts[c] for c in cands) else None
+
+
+def _titled(name: str, texts: list[str]) -> bool:
+    """The one word is a person's name: the sources write "Mr Hu", "President Hu"."""
+    rx = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr|President|Premier|Chairman)\.?\s+{re.escape(name)}\b")
+    return any(rx.search(t) for t in texts)
+
+
+def _shortest(names: set[str]) -> set[str]:
+    """Names without a title-like word in front of another of them ("Vice-president Michel
+    Temer" and "Michel Temer" are one person)."""
+    return {n for n in names if not any(o != n and n.endswith(" " + o) for o in names)}
+
+
 def _initials(name: str, small: bool) -> str:
     parts = [p for p in re.split(r"[\s-]+", name.replace(".", "")) if p]
     return "".join(p[0] for p in parts if small or p.lower() not in _SMALL).upper()
@@ -68,9 +91,11 @@ _ACRONYM_DEF = re.compile(r"(?P<long>[A-Z][\w.'\u2019-]*(?:\s+(?:of|the|for|and|
 def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[str, str]:
     """Map each name to one form per actor.
 
-    A one-word name resolves to the single full name ending with it among the
-    attributed names, else among personal names written out in ``texts``
-    (when two different people share the surname it stays as it is); an
+    A one-word name resolves to the full name ending with it (or, for a name
+    the sources title "Mr Hu", starting with it) among the attributed names,
+    else among personal names written out in ``texts``, when that name is the
+    only one or written four times in five (when two people share the surname
+    more evenly it stays as it is); an
     acronym and its expansion ("WHO", "World Health Organization (WHO)"), and
     the same words in another order ("Justice Department", "Department of
     Justice"), are one actor, named by its most frequent form (the longer on a tie).
@@ -93,9 +118,13 @@ def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[st
         if len(name.split()) != 1:
             continue
         for pool in (counts, written):
-            cands = {c for c in pool if c != name and c.split()[-1] == name and len(c.split()) <= 3}
-            if len(cands) == 1:
-                out[name] = cands.pop()
+            cands = _shortest({c for c in pool if c != name and c.split()[-1] == name and len(c.split()) <= 3})
+            if pool is written and _titled(name, texts):
+                # family name first ("Mr Hu" of "Hu Jintao")
+                cands |= {c for c in pool if len(c.split()) == 2 and c.split()[0] == name}
+            best = _dominant(cands, pool)
+            if best:
+                out[name] = best
                 break
             if len(cands) > 1:
                 break
@@ -145,6 +174,22 @@ def _quoted_elsewhere(writers: set[str], texts: list[str], publishers: list[str]
     return out
 
 
+_REPORTING = r"(?:first\s+)?(?:reported|reports|has reported|had reported|revealed|has learned|learned|obtained)"
+
+
+def _reports_only(name: str, texts: list[str]) -> bool:
+    """A name the sources cite for reporting ("TMZ reported that ...",
+    "according to TMZ") three times as often as for a view of its own: an outlet."""
+    if is_person(name) or len(name) < 2:
+        return False
+    e = re.escape(name)
+    reports = re.compile(rf"\b{e}\s+{_REPORTING}\b|\b(?:according to|told|reported by)\s+{e}\b")
+    says = re.compile(rf"\b{e}\s+(?:{VERBS})\b")
+    n_reports = sum(len(reports.findall(t)) for t in texts)
+    n_says = sum(1 for t in texts for m in says.finditer(t) if not re.match(rf"{e}\s+{_REPORTING}\b", m.group()))
+    return n_reports >= 2 and n_reports >= 3 * n_says
+
+
 def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[str] = (),
                authors: Iterable[str] = ()) -> set[str]:
     """The names among ``names`` that are not actors of the story: reporters
@@ -168,7 +213,7 @@ def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[
     out: set[str] = set()
     for name in set(names):
         parts = name.split()
-        if (name in outside or any(p in OUTLET_WORDS for p in parts)
+        if (name in outside or _reports_only(name, texts) or any(p in OUTLET_WORDS for p in parts)
                 or any(name in o or o in name for o in outside if len(o) > 3)
                 or len(parts) == 1 and name.lower() in lower and not name.isupper()):
             out.add(name)
@@ -179,8 +224,10 @@ def same_side(pairs: Iterable[frozenset[str]], atts: Iterable[Attribution], cano
               texts: Iterable[str]) -> set[frozenset[str]]:
     """Those of ``pairs`` (of canonical actors) who speak for one side: one is
     the other's affiliation ("Matthew Huppert, leading the Justice
-    Department's closing argument"), or they act together ("The DOJ and
-    several states urged ...", "A and B said", "A's B")."""
+    Department's closing argument"), they act together ("The DOJ and
+    several states urged ...", "A and B said", "A's B"), or one speaks for
+    the other (a seat of government and its head, a country and its official:
+    ``_speaks_for``)."""
     pairs = {p for p in pairs if len(p) == 2}
     affiliated = {frozenset({canon.get(x.actor, x.actor), canon.get(x.affiliation, x.affiliation)})
                   for x in atts if x.affiliation}
@@ -192,6 +239,35 @@ def same_side(pairs: Iterable[frozenset[str]], atts: Iterable[Attribution], cano
         together = re.compile(
             rf"\b(?:{ea}(?:'s|\u2019s) (?:[a-z]+ ){{0,2}}{eb}|{eb}(?:'s|\u2019s) (?:[a-z]+ ){{0,2}}{ea})\b"
         )
-        if any(a_ in t and b_ in t and together.search(t) for t in texts):
+        if any(a_ in t and b_ in t and together.search(t) for t in texts) or _speaks_for(a_, b_, texts):
             out.add(pair)
     return out
+
+
+# Seats of government: the voice of the head of state or government ("the White House said").
+SEATS = {"White House", "Kremlin", "Downing Street", "Number 10", "No 10", "Elysee", "\u00c9lys\u00e9e",
+         "Blue House", "Zhongnanhai", "Planalto", "Quirinale", "Chancellery"}
+_HEAD = r"(?:President|Prime Minister|Premier|Chancellor|president|prime minister|premier|chancellor)"
+
+
+def _speaks_for(a: str, b: str, texts: list[str]) -> bool:
+    """One of a person and a body speaks for the other: a seat of government and the
+    person the sources title its head ("President X"), or a country and its own official
+    ("Norland's foreign minister X", "Norlandic President X", "X, Norland's minister")."""
+    for person, body in ((a, b), (b, a)):
+        if not is_person(person) and len(person.split()) != 1:
+            continue
+        names_ = "|".join(re.escape(n) for n in {person, person.split()[-1]})
+        if body in SEATS:
+            head = re.compile(rf"\b{_HEAD}\s+(?:{NAME_TOKEN}\s+)?(?:{names_})\b")
+            if any(head.search(t) for t in texts):
+                return True
+            continue
+        if len(body.split()) != 1 or len(body) < 4 or is_person(body):
+            continue
+        stem = re.escape(body[:4])
+        own = re.compile(rf"\b{stem}\w*(?:'s|\u2019s| 's)?\s+(?:(?:[a-z-]+|{_HEAD})\s+){{1,3}}(?:{NAME_TOKEN}\s+)?"
+                         rf"(?:{names_})\b|\b(?:{names_}),\s+(?:the\s+)?{stem}\w*(?:'s|\u2019s| 's)?\s+[a-z]")
+        if any(own.search(t) for t in texts):
+            return True
+    return False
