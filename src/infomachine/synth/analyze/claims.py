@@ -167,7 +167,8 @@ _LINKING = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "h
             "above", "between", "during", "among", "despite", "toward", "towards", "again"}
 
 
-def _trend_subjects(text: str, axis: int = 0) -> set[str]:
+@lru_cache(maxsize=8192)
+def _trend_subjects(text: str, axis: int = 0) -> frozenset[str]:
     """What each trend word is about: the noun it modifies ("a widening gap", "a stable
     path") or, used as a predicate, the noun before it ("the gap is widening").  A standing
     word (axis 1) is about the noun before it, what lags or leads ("open models lag closed
@@ -187,7 +188,7 @@ def _trend_subjects(text: str, axis: int = 0) -> set[str]:
                 continue
             out.add(prev.rstrip("s"))
             break
-    return out
+    return frozenset(out)
 
 
 def trend_on_shared_subject(a_text: str, b_text: str, axis: int = 0) -> bool:
@@ -317,8 +318,8 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
                 poles = 0.0  # two actors each wanting something is not yet a conflict
             # opposite trends (or standings), but of different things ("ahead of schedule" on
             # one goal, "behind schedule" on another): only the other axes count
-            unrelated = frozenset(k for k in (0, 1) if not trend_on_shared_subject(a.claim, b.claim, k))
-            if poles and unrelated:
+            unrelated = frozenset(k for k in (0, 1) if poles and not trend_on_shared_subject(a.claim, b.claim, k))
+            if unrelated:
                 poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=unrelated)
             # "A believes X. B disagrees: ...": a disagreement verb answering the sentence before
             first, later = (a, b) if (a.sent.item, a.sent.index) < (b.sent.item, b.sent.index) else (b, a)

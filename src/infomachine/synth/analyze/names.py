@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from infomachine.synth.analyze.actors import (
     NAME_TOKEN,
@@ -52,10 +52,21 @@ def _dominant(cands: set[str], counts: Counter[str]) -> str | None:
     return top if counts[top] >= 3 and counts[top] >= 0.8 * sum(counts[c] for c in cands) else None
 
 
-def _titled(name: str, texts: list[str]) -> bool:
-    """The one word is a person's name: the sources write "Mr Hu", "President Hu"."""
-    rx = re.compile(rf"\b(?:Mr|Mrs|Ms|Dr|President|Premier|Chairman)\.?\s+{re.escape(name)}\b")
-    return any(rx.search(t) for t in texts)
+def _titled(name: str, blob: str) -> bool:
+    """The one word is a person's name: the sources (``blob``, their joined text) write
+    "Mr Hu", "President Hu"."""
+    title = re.compile(r"\b(?:Mr|Mrs|Ms|Dr|President|Premier|Chairman)\.?\s+$")
+    return any(title.search(blob[max(0, start - 12) : start]) for start, _ in _occurrences(name, blob))
+
+
+def _occurrences(name: str, blob: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each whole-word occurrence of ``name`` in ``blob`` (str.find: fast)."""
+    k = blob.find(name)
+    while k >= 0:
+        end = k + len(name)
+        if (k == 0 or not blob[k - 1].isalnum()) and (end == len(blob) or not blob[end].isalnum()):
+            yield k, end
+        k = blob.find(name, end)
 
 
 def _shortest(names: set[str]) -> set[str]:
@@ -102,6 +113,7 @@ def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[st
     """
     counts = Counter(names)
     texts = list(texts)
+    blob = "\n".join(texts)
     written = full_names(texts)
     defined: dict[str, str] = {}  # acronym -> expansion, from "World Health Organization (WHO)"
     for text in texts:
@@ -119,7 +131,7 @@ def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[st
             continue
         for pool in (counts, written):
             cands = _shortest({c for c in pool if c != name and c.split()[-1] == name and len(c.split()) <= 3})
-            if pool is written and _titled(name, texts):
+            if pool is written and _titled(name, blob):
                 # family name first ("Mr Hu" of "Hu Jintao")
                 cands |= {c for c in pool if len(c.split()) == 2 and c.split()[0] == name}
             best = _dominant(cands, pool)
@@ -177,16 +189,22 @@ def _quoted_elsewhere(writers: set[str], texts: list[str], publishers: list[str]
 _REPORTING = r"(?:first\s+)?(?:reported|reports|has reported|had reported|revealed|has learned|learned|obtained)"
 
 
-def _reports_only(name: str, texts: list[str]) -> bool:
+_REPORT_AFTER = re.compile(rf"\s+{_REPORTING}\b")
+_REPORT_BEFORE = re.compile(r"\b(?:according to|told|reported by)\s+(?:the\s+)?$")
+_SAYS_AFTER = re.compile(rf"\s+(?:{VERBS})\b")
+
+
+def _reports_only(name: str, blob: str) -> bool:
     """A name the sources cite for reporting ("TMZ reported that ...",
     "according to TMZ") three times as often as for a view of its own: an outlet."""
-    if is_person(name) or len(name) < 2:
+    if is_person(name) or len(name) < 2 or name not in blob:
         return False
-    e = re.escape(name)
-    reports = re.compile(rf"\b{e}\s+{_REPORTING}\b|\b(?:according to|told|reported by)\s+{e}\b")
-    says = re.compile(rf"\b{e}\s+(?:{VERBS})\b")
-    n_reports = sum(len(reports.findall(t)) for t in texts)
-    n_says = sum(1 for t in texts for m in says.finditer(t) if not re.match(rf"{e}\s+{_REPORTING}\b", m.group()))
+    n_reports = n_says = 0
+    for start, end in _occurrences(name, blob):
+        if _REPORT_AFTER.match(blob, end) or _REPORT_BEFORE.search(blob[max(0, start - 20) : start]):
+            n_reports += 1
+        elif _SAYS_AFTER.match(blob, end):
+            n_says += 1
     return n_reports >= 2 and n_reports >= 3 * n_says
 
 
@@ -204,6 +222,7 @@ def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[
         lower |= set(re.findall(r"\b[a-z][a-z'-]+\b", text))
     outside = {a.strip() for a in authors if a} | {p.strip() for p in publishers if p}
     outside -= _quoted_elsewhere(outside, texts, publishers, authors)
+    blob = "\n".join(texts)
     for text in texts:
         outside |= {m["name"] for m in _BYLINE_NAME.finditer(text)}
         for m in _TOLD.finditer(text):
@@ -213,7 +232,7 @@ def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[
     out: set[str] = set()
     for name in set(names):
         parts = name.split()
-        if (name in outside or _reports_only(name, texts) or any(p in OUTLET_WORDS for p in parts)
+        if (name in outside or _reports_only(name, blob) or any(p in OUTLET_WORDS for p in parts)
                 or any(name in o or o in name for o in outside if len(o) > 3)
                 or len(parts) == 1 and name.lower() in lower and not name.isupper()):
             out.add(name)
