@@ -141,3 +141,14 @@ def test_a_country_and_its_own_official_are_one_side() -> None:
     assert same_side({pair}, [], {}, ["Norlandic foreign minister Eva Brun said the border would stay open."]) == {pair}
     assert same_side({pair}, [], {}, ["Eva Brun, Norland's trade envoy, spoke first."]) == {pair}
     assert same_side({pair}, [], {}, ["Eva Brun criticised Norland over the border closure."]) == set()
+
+
+def test_criticism_of_the_other_by_name_pairs_with_their_reply_in_the_same_report() -> None:
+    criticism = "The Green Union criticised Mr Sand for failing to win a guarantee on the river quotas."
+    reply = "Mr Sand replied that talks on the river quotas would resume in spring."
+    assert pairs_of(sent(criticism, 0, 1), sent(reply, 0, 2)) == {frozenset({"Green Union", "Sand"})}
+    # the same criticism does not pair with what he said in another report about something else
+    assert pairs_of(sent(criticism, 0, 1), sent("Mr Sand said that the new ferry would be built in Oslo.", 1)) == set()
+    # a dare is not a criticism
+    dare = "The Green Union challenged Mr Sand to publish the river quotas before the vote."
+    assert pairs_of(sent(dare, 0, 1), sent(reply, 0, 2)) == set()

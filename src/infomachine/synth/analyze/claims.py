@@ -249,6 +249,14 @@ def _targets(claim: str, names: set[str]) -> bool:
     return False
 
 
+def _object_is(claim: str, names: set[str]) -> bool:
+    """The claim of a disagreement verb opens with the other actor: "(criticised) Mr Lien for
+    failing to ...", "(rejected) Kelvin Port's offer"; not a dare ("challenged B to prove ...")."""
+    if _DARE.match(claim):
+        return False
+    return any(re.match(rf"(?:the\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?{re.escape(n)}\b(?!\s+to\s)", claim) for n in names)
+
+
 # "X challenged Y to prove ...", "X urged Y to ...": a dare or a request, not a position on a question
 _DARE = re.compile(r"^(?:[A-Z][\w'\u2019.-]*\s+){1,4}to\s+[a-z]+\b")
 
@@ -276,6 +284,8 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
     """
     atts = atts[:MAX_TENSION_ATTS]
     names = {n: _names(n) for n in {canon.get(x.actor, x.actor) for x in atts}}
+    for x in atts:  # and the forms the sources use ("Mr Lien" of "Lien Chan")
+        names[canon.get(x.actor, x.actor)].add(x.actor)
     name_words = {_stem(w) for ns in names.values() for n in ns for w in content_words(n)}
     claim_words = [{_stem(w) for w in content_words(x.claim) - _GENERIC} - name_words for x in atts]
     critical = [bool(CRITICAL.search(x.claim)) and not _DARE.match(x.claim) for x in atts]
@@ -311,6 +321,11 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
             # "B's method is flawed": a criticism of the other's claim by name, paired with the
             # other's claims (the one sharing most words first)
             critic = targets(i, actor_b) or targets(j, actor_a)
+            # "A criticised B for ...": a disagreement verb with the other as its object, paired
+            # only with what B says in the same report (B's reply)
+            if not critic and a.sent.item == b.sent.item:
+                critic = (a.disagrees and _object_is(a.claim, names[actor_b])
+                          or b.disagrees and _object_is(b.claim, names[actor_a]))
             # "X disputes that <what Y says>": a disagreement verb over the same words
             disputes = (a.disagrees or b.disagrees) and len(shared) >= DISPUTE_SHARED and overlap >= DISPUTE_OVERLAP
             poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if same_question else 0.0

@@ -134,9 +134,9 @@ def canonical_actors(names: Iterable[str], texts: Iterable[str] = ()) -> dict[st
             if pool is written and _titled(name, blob):
                 # family name first ("Mr Hu" of "Hu Jintao")
                 cands |= {c for c in pool if len(c.split()) == 2 and c.split()[0] == name}
-            best = _dominant(cands, pool)
-            if best:
-                out[name] = best
+            full = _dominant(cands, pool)
+            if full:
+                out[name] = full
                 break
             if len(cands) > 1:
                 break
