@@ -24,7 +24,10 @@ STRONG_UNCERTAINTY = re.compile(
     r"confirmed|been)|has not been (?:independently )?(?:verified|confirmed|reproduced|announced)|"
     r"unverified|open question|it is not clear|it's not clear|yet to (?:be )?\w+|"
     r"whether or not|no (?:timeline|decision|date) (?:has|have) been|undecided|questions? remains?|"
-    r"(?:is|are|was|were) (?:still )?(?:awaited|pending|disputed|contested)|awaiting|has yet to|have yet to)\b",
+    r"(?:is|are|was|were) (?:still )?(?:awaited|pending|disputed|contested)|awaiting|has yet to|have yet to|"
+    r"(?:is|are) (?:now |still )?(?:expected|due|set|scheduled) to (?:rule|decide)|"
+    r"(?:has said it will|has said they will|plans to|intends to|is expected to|is likely to|has vowed to|vowed to|"
+    r"said it would|says it will) appeal)\b",
     re.IGNORECASE,
 )
 WEAK_UNCERTAINTY = re.compile(r"\b(could|might|may|whether|possibly|potentially|if)\b")
