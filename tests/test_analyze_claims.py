@@ -149,3 +149,8 @@ def test_a_pending_ruling_or_appeal_is_an_open_question(text: str, question: str
 
     assert uncertainty(text) >= 2  # so that the brief considers it
     assert to_question(text) == question
+
+
+def test_a_decision_whether_to_act_becomes_a_yes_no_question() -> None:
+    text = "Delegates meeting in Bergen are expected to decide today whether to accept the new quota plan."
+    assert to_question(text) == "Will delegates meeting in Bergen accept the new quota plan?"

@@ -152,3 +152,14 @@ def test_criticism_of_the_other_by_name_pairs_with_their_reply_in_the_same_repor
     # a dare is not a criticism
     dare = "The Green Union challenged Mr Sand to publish the river quotas before the vote."
     assert pairs_of(sent(dare, 0, 1), sent(reply, 0, 2)) == set()
+
+
+def test_a_medium_is_an_outlet_but_a_company_cited_for_figures_is_not() -> None:
+    texts = ["The gossip website Harbour Buzz said the singer had left the island.",
+             "The tour was over, the celebrity site Harbour Buzz reported. A friend told Fjordly the same.",
+             "The singer gave an interview with Fjordly on Monday.",
+             "According to Kelvin Port, fares rose 4%. Kelvin Port reports that traffic fell."]
+    out = not_actors({"Harbour Buzz", "Fjordly", "Kelvin Port"}, texts)
+    assert out == {"Harbour Buzz", "Fjordly"}
+    # being told something is not enough for a person's name
+    assert not_actors({"Jon Berg"}, ["She told Jon Berg the plan.", "He told Jon Berg again."]) == set()

@@ -186,26 +186,30 @@ def _quoted_elsewhere(writers: set[str], texts: list[str], publishers: list[str]
     return out
 
 
-_REPORTING = r"(?:first\s+)?(?:reported|reports|has reported|had reported|revealed|has learned|learned|obtained)"
-
-
-_REPORT_AFTER = re.compile(rf"\s+{_REPORTING}\b")
-_REPORT_BEFORE = re.compile(r"\b(?:according to|told|reported by)\s+(?:the\s+)?$")
+# What the sources write before an outlet's name: "gossip website TMZ", "told TMZ", "an
+# interview with TMZ" ("according to X" and "X reports" are said of companies too).
+_MEDIUM_BEFORE = re.compile(
+    r"\b(?:(?:web)?site|newspaper|paper|tabloid|magazine|broadcaster|channel|network|outlet|blog|"
+    r"news agency|daily|weekly)\s+(?:the\s+)?$"
+)
+_TOLD_BEFORE = re.compile(r"\b(?:told|interview with|statement to|speaking to|reported by|wrote in)\s+(?:the\s+)?$")
 _SAYS_AFTER = re.compile(rf"\s+(?:{VERBS})\b")
 
 
 def _reports_only(name: str, blob: str) -> bool:
-    """A name the sources cite for reporting ("TMZ reported that ...",
-    "according to TMZ") three times as often as for a view of its own: an outlet."""
-    if is_person(name) or len(name) < 2 or name not in blob:
+    """A name the sources present as a medium ("celebrity website TMZ", "told TMZ") twice,
+    and three times as often as the subject of a view of its own: an outlet."""
+    if len(name) < 2 or name not in blob:
         return False
-    n_reports = n_says = 0
+    person = is_person(name)  # "told Jon Berg" is said of people too: only "website Jon Berg" counts
+    n_medium = n_says = 0
     for start, end in _occurrences(name, blob):
-        if _REPORT_AFTER.match(blob, end) or _REPORT_BEFORE.search(blob[max(0, start - 20) : start]):
-            n_reports += 1
+        before = blob[max(0, start - 24) : start]
+        if _MEDIUM_BEFORE.search(before) or not person and _TOLD_BEFORE.search(before):
+            n_medium += 1
         elif _SAYS_AFTER.match(blob, end):
             n_says += 1
-    return n_reports >= 2 and n_reports >= 3 * n_says
+    return n_medium >= 2 and n_medium >= 3 * n_says
 
 
 def not_actors(names: Iterable[str], texts: Iterable[str], publishers: Iterable[str] = (),

@@ -136,12 +136,18 @@ def pending(text: str) -> str | None:
     m = _PENDING_RULING.match(s)
     if m:
         subj = m["subj"].strip()
-        rest = re.split(r"\s+(?:by|before|in|on|within|early|later|next|this|after)\s+(?:the\s+)?(?:end|[A-Z0-9]|week|month|year|spring|summer|autumn|fall|winter)",
-                        m["rest"])[0].strip(" ,")
-        wh = "How" if m["verb"] == "rule" else "What"
-        body = f"{wh} will {subj[:1].lower() + subj[1:] if subj.split()[0] in ('The', 'A') else subj} {m['verb']}"
-        body += f" {rest}" if rest else ""
-        return body.strip() + "?" if _standalone(body) else None
+        rest = re.split(r"\s+(?:by|before|in|on|within|early|later|next|this|after)\s+(?:the\s+)?(?:end|[A-Z0-9]|week|"
+                        r"month|year|spring|summer|autumn|fall|winter)",
+                        re.sub(r"\s+(?:today|tomorrow|tonight|soon|shortly)\b", "", m["rest"]))[0].strip(" ,")
+        words_ = subj.split()
+        if len(words_) > 1 and words_[1][:1].islower():
+            subj = subj[:1].lower() + subj[1:]  # "The harbour board", "Delegates meeting in ...": not a name
+        whether = re.match(r"whether\s+to\s+(?P<act>.+)$", rest)
+        if whether and m["verb"] == "decide":
+            body = f"Will {subj} {whether['act']}"  # "decide whether to accept X" -> "Will S accept X?"
+        else:
+            body = f"{'How' if m['verb'] == 'rule' else 'What'} will {subj} {m['verb']}" + (f" {rest}" if rest else "")
+        return body.strip() + "?" if _standalone(body) and len(body.split()) <= 25 else None
     m = _PENDING_APPEAL.match(s)
     if m:
         return f"Will {m['obj'].strip()} stand on appeal?"
