@@ -165,6 +165,9 @@ _TOLD = re.compile(rf"\b(?:told|tells|said to|speaking to|in an interview with|a
                    rf"wrote in|writing in)\s+(?:the\s+)?(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}})")
 
 
+_SAID_AFTER = re.compile(rf"(?:\s*,[^,]{{3,80}},)?\s+(?:{VERBS})\b")
+
+
 def _quoted_elsewhere(writers: set[str], texts: list[str], publishers: list[str],
                       authors: list[str]) -> set[str]:
     """Writers whom another outlet's item reports as saying something ("Lambert argues
@@ -176,11 +179,11 @@ def _quoted_elsewhere(writers: set[str], texts: list[str], publishers: list[str]
         if any(p in OUTLET_WORDS for p in name.split()) or len(name) < 3:
             continue
         keys = {name, name.split()[-1]} if is_person(name) else {name}
-        said = re.compile(rf"\b(?:{'|'.join(re.escape(k) for k in keys)})(?:\s*,[^,]{{3,80}},)?\s+(?:{VERBS})\b")
         for k, text in enumerate(texts):
             # a person's own byline aside; an organisation may speak in its own pages
             own = {(authors[k] if k < len(authors) else "") or ""} if is_person(name) else set()
-            if name not in own and said.search(text):
+            if name not in own and any(_SAID_AFTER.match(text, end) for key in keys
+                                       for _, end in _occurrences(key, text)):
                 out.add(name)
                 break
     return out
