@@ -163,3 +163,8 @@ def test_a_medium_is_an_outlet_but_a_company_cited_for_figures_is_not() -> None:
     assert out == {"Harbour Buzz", "Fjordly"}
     # being told something is not enough for a person's name
     assert not_actors({"Jon Berg"}, ["She told Jon Berg the plan.", "He told Jon Berg again."]) == set()
+
+
+def test_a_name_in_apposition_is_the_speaker() -> None:
+    (att,) = attributions(sent("The chair of the Harbour Board, Vera Lusk, has warned that the levy will fail."))
+    assert att.actor == "Vera Lusk"

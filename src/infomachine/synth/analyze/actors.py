@@ -356,6 +356,9 @@ def attributions(sent: Sent) -> list[Attribution]:
         m3 = SUBJECT_VERB.search(text)
         if m3:
             name = _name_of(m3["name"], text)
+            appos_name = clean_name(m3["appos"] or "")
+            if appos_name and is_person(appos_name) and appos_name == (m3["appos"] or "").strip():
+                name = appos_name  # "The speaker of the House, John Boehner, has warned ...": the person
             claim = m3["claim"].strip()
             before = text[: m3.start("name")].split()
             # "in Kamchatka reported", "the gap that CAISI reports may ...": not the subject
