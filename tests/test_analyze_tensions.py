@@ -168,3 +168,16 @@ def test_a_medium_is_an_outlet_but_a_company_cited_for_figures_is_not() -> None:
 def test_a_name_in_apposition_is_the_speaker() -> None:
     (att,) = attributions(sent("The chair of the Harbour Board, Vera Lusk, has warned that the levy will fail."))
     assert att.actor == "Vera Lusk"
+
+
+def test_a_claim_that_the_other_is_lying_pairs_with_their_testimony_in_the_same_report() -> None:
+    testimony = "Vera Lusk has testified that she saw the mayor take the envelope at the pier."
+    attack = "The mayor's lawyer Jon Ruud claims that Lusk is lying to settle an old feud."
+    assert pairs_of(sent(testimony, 0, 1), sent(attack, 0, 2)) == {frozenset({"Vera Lusk", "Jon Ruud"})}
+    assert pairs_of(sent(testimony, 0, 1), sent(attack, 1, 2)) == set()
+
+
+def test_a_critical_clause_after_an_appositive_still_takes_on_the_other() -> None:
+    criticism = "Ola Dahl said Eva Brun, the trade minister, was sending the wrong message by cutting the port fund."
+    reply = "Eva Brun has said she would look for other ways to finance the port fund."
+    assert pairs_of(sent(criticism, 0, 1), sent(reply, 0, 2)) == {frozenset({"Ola Dahl", "Eva Brun"})}

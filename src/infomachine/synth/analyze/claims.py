@@ -123,7 +123,7 @@ AXES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 CRITICAL = re.compile(
     r"\b(?:flawed|wrong|misleading|overstat\w*|understat\w*|exaggerat\w*|inaccurate|unreliable|"
     r"biased|false|mistaken|disput\w*|reject\w*|den(?:y|ies|ied)|counter\w*|disagree\w*|"
-    r"challeng\w*|criticis\w*|criticiz\w*)\b",
+    r"challeng\w*|criticis\w*|criticiz\w*|smear\w*|lying|lied|fabricat\w*)\b",
     re.IGNORECASE,
 )
 
@@ -238,26 +238,35 @@ _GENERIC = frozenset(
 
 
 def _targets(claim: str, names: set[str]) -> bool:
-    """The claim takes on the other actor's claim or work: "B's method", "B is wrong",
-    "the claim by B", "B's figures overstate"."""
+    """The claim takes on the other actor's claim or work: "B's method", "the claim by B",
+    "B's figures overstate"."""
     for n in names:
         e = re.escape(n)
         if re.search(rf"\b{e}(?:'s|\u2019s| \u2019s| 's)\s+(?:[a-z-]+\s+){{0,2}}(?:{_CLAIM_NOUNS})\b", claim):
             return True
         if re.search(rf"\b(?:{_CLAIM_NOUNS})\s+(?:by|from|of)\s+(?:the\s+)?{e}\b", claim):
             return True
-        if re.search(rf"\b{e}\s+(?:is|was|are|were|has been)\s+(?:\w+\s+)?(?:wrong|mistaken|misleading|lying)\b",
-                     claim):
-            return True
     return False
 
 
-def _object_is(claim: str, names: set[str]) -> bool:
-    """The claim of a disagreement verb opens with the other actor: "(criticised) Mr Lien for
-    failing to ...", "(rejected) Kelvin Port's offer"; not a dare ("challenged B to prove ...")."""
+def _object_is(claim: str, names: set[str], disagrees: bool) -> bool:
+    """The claim takes on the other actor: it opens with them after a disagreement verb
+    ("(criticised) Mr Lien for failing to ...") or in a critical first clause ("Lusk is
+    smearing ..."), or says they are wrong or lying; not a dare ("challenged B to prove ...")."""
     if _DARE.match(claim):
         return False
-    return any(re.match(rf"(?:the\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?{re.escape(n)}\b(?!\s+to\s)", claim) for n in names)
+    # the claim's first clause, before a dash, semicolon or comma ("... a bribe - a claim
+    # that B denies": the denial is B's, not a criticism of B)
+    bare = re.sub(r"^([^,]{2,40}?)\s?,\s[^,]{3,60}?\s?,\s", r"\1 ", claim)  # "B, the minister, was ..."
+    first = re.split(r"\s[\u2013\u2014-]\s|;|,\s|\s\u00e2\u20ac", bare)[0]
+    for n in names:
+        opens = re.match(rf"(?:the\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?{re.escape(n)}\b(?!\s+to\s)", claim)
+        if opens and (disagrees or CRITICAL.search(first)):
+            return True  # "(criticised) Mr Lien for ...", "(claims that) Lusk is smearing ..."
+        if re.search(rf"\b{re.escape(n)}\s+(?:is|was|are|were|has been)\s+(?:\w+\s+)?(?:wrong|mistaken|misleading|"
+                     rf"lying)\b", first):
+            return True
+    return False
 
 
 # "X challenged Y to prove ...", "X urged Y to ...": a dare or a request, not a position on a question
@@ -324,11 +333,12 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
             # "B's method is flawed": a criticism of the other's claim by name, paired with the
             # other's claims (the one sharing most words first)
             critic = targets(i, actor_b) or targets(j, actor_a)
-            # "A criticised B for ...": a disagreement verb with the other as its object, paired
+            # "A criticised B for ...", "A claims that B is lying": the other as the object of a
+            # disagreement verb or the subject of a critical claim, paired
             # only with what B says in the same report (B's reply)
             if not critic and a.sent.item == b.sent.item:
-                critic = (a.disagrees and _object_is(a.claim, names[actor_b])
-                          or b.disagrees and _object_is(b.claim, names[actor_a]))
+                critic = (_object_is(a.claim, names[actor_b], a.disagrees)
+                          or _object_is(b.claim, names[actor_a], b.disagrees))
             # "X disputes that <what Y says>": a disagreement verb over the same words
             disputes = (a.disagrees or b.disagrees) and len(shared) >= DISPUTE_SHARED and overlap >= DISPUTE_OVERLAP
             poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if same_question else 0.0
