@@ -30,8 +30,10 @@ def sent(text: str, item: int = 0, index: int = 0) -> Sent:
          "Do these subsidies help small ports or mainly large ones?"),
         ("The vote passed; whether the courts will allow it remains to be seen.", "Will the courts allow it?"),
         ("It is unclear who would fund such a body, and no group has offered.", "Who would fund such a body?"),
-        ("Councillors said they would block the toll, but it was unclear how they could do so.",
-         "How could they do so?"),
+        ("It is unclear how long the new pier, which the council approved in May, will stay closed.",
+         "How long will the new pier stay closed?"),
+        ("Officials said it was unclear how deep the cuts to the ferry timetable were.",
+         "How deep were the cuts to the ferry timetable?"),
     ],
 )
 def test_question_from_uncertain_clause(text: str, question: str) -> None:
@@ -48,6 +50,11 @@ def test_question_from_uncertain_clause(text: str, question: str) -> None:
         "What if a small model could match the largest ones?",
         # the clause cut at ", which" has no verb left to ask about
         "It is still unclear whether the vote on the ferry board, which had been set for May, goes ahead.",
+        # a question that does not say what it is about without its sentence
+        "Councillors said they would block the toll, but it was unclear how they could do so.",
+        "Crew members stayed on board, although it was unclear if they were trapped.",
+        "Whether this will be considered an adequate response, however, remains to be seen.",
+        "If two-thirds approve, which is uncertain, the levy will pass.",
     ],
 )
 def test_no_clean_question_means_none(text: str) -> None:
@@ -125,3 +132,25 @@ def test_opposite_trends_of_different_things_are_not_a_tension() -> None:
         "Ilka Berg said that a pooled harbour fund is the only financially stable path for small ferry lines.",
         "The Ridge Institute concludes that small ferry lines lag rivals and that the fare gap is widening.",
     ) == set()
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("Judge Ilse Varga is expected to rule on the ferry remedies by the end of August.",
+         "How will Judge Ilse Varga rule on the ferry remedies?"),
+        ("The harbour board is expected to decide on the new levy next month.",
+         "What will the harbour board decide on the new levy?"),
+        ("Kelvin Port has said it will appeal the ruling on fares.", "Will the ruling on fares stand on appeal?"),
+    ],
+)
+def test_a_pending_ruling_or_appeal_is_an_open_question(text: str, question: str) -> None:
+    from infomachine.synth.analyze.claims import uncertainty
+
+    assert uncertainty(text) >= 2  # so that the brief considers it
+    assert to_question(text) == question
+
+
+def test_a_decision_whether_to_act_becomes_a_yes_no_question() -> None:
+    text = "Delegates meeting in Bergen are expected to decide today whether to accept the new quota plan."
+    assert to_question(text) == "Will delegates meeting in Bergen accept the new quota plan?"

@@ -60,6 +60,8 @@ _ACT_VERBS = {
 }
 _TRAILING_TAIL = re.compile(r"^(?!\s+that\b)(?:\s+[^\s.]+){0,5}\s*[.!?][\"\u201d]?$")
 _CLAUSE_START = re.compile(r"^(?:may|might|could|would|will|can|is|are|was|were|has|have|had)\b")
+_SUBORDINATORS = {"while", "although", "though", "if", "because", "as", "when", "whereas", "since", "after",
+                  "before", "unless"}
 _PREPOSITIONS = {"in", "on", "at", "from", "of", "for", "with", "by", "to", "into", "across", "near",
                  "that", "which"}
 _OBJECT_START = re.compile(r"^(?:a|an|the|its|his|her|their|our|this|these|that|those)\s", re.IGNORECASE)
@@ -88,6 +90,9 @@ _STOP_FIRST = {
     "Authorities", "Police", "Researchers", "Scientists", "Residents", "Users",
     "Although", "Though", "Because", "Since", "Unlike", "Despite", "Under", "Like", "Until", "Even",
     "Your", "My", "Whether", "Where", "Once", "Whereas", "Amid", "Following", "Instead",
+    # sentence adverbs and determiners glued to a name ("Afterwards Obama", "Neither Rihanna")
+    "Afterwards", "Afterward", "Later", "Earlier", "Separately", "Neither", "Nor", "Either", "Other",
+    "Asked", "Speaking", "Last", "Next", "Few", "Several", "Such", "Among", "Besides", "Otherwise",
 }
 # Capitalised words that are things, not actors (a sentence-initial common word is
 # caught by ``not_actors`` from the story's own text).
@@ -107,9 +112,20 @@ _TITLES = {
     "Dr.", "Mr.", "Mrs.", "Ms.", "Chief", "Minister", "Secretary", "Governor", "Gov.", "Justice",
     "Founder", "Chairman", "Director", "Coach", "Manager", "Spokesperson", "Spokesman", "Mayor",
     "Premier", "Chancellor", "Commissioner", "Ambassador", "General", "Captain", "Sir", "Dame",
+    "Attorney", "Lawyer", "Speaker", "Leader", "Spokeswoman", "Congressman", "Congresswoman",
+    "Former", "Vice", "Vice-president", "Vice-President", "Deputy", "Acting", "Interim",
+}
+# A descriptor stands for a person the sentence (or the story) names: "the Ohio Republican
+# said", "the Labour leader said".  A place or party word may precede the head.
+DESCRIPTOR_HEADS = {
+    "Republican", "Democrat", "Conservative", "Liberal", "Socialist", "Tory", "Centrist",
+    "Republicans", "Democrats", "Conservatives", "Liberals", "Socialists", "Tories",
+    "Speaker", "Senator", "Congressman", "Congresswoman", "Lawmaker", "Leader", "Chairman",
+    "Chairwoman", "President", "Minister", "Premier", "Spokesman", "Spokeswoman", "Spokesperson",
+    "Veteran", "Incumbent", "Challenger", "Nominee", "Candidate", "Frontrunner", "Legislator",
 }
 _NOT_A_CLAIM = re.compile(
-    r"^(?:with|during|as|in|on|at|by|for|to|from|after|before|about|of|himself|herself|"
+    r"^(?:with|during|as|in|on|at|by|for|to|from|after|before|about|of|how|himself|herself|"
     r"itself|themselves)\b",
     re.IGNORECASE,
 )
@@ -192,11 +208,33 @@ def _strip_title(parts: list[str]) -> list[str]:
     return parts
 
 
+def is_descriptor(name: str) -> bool:
+    """ "Ohio Republican", "Democrats", "Labour Leader": a description of a person or a
+    group (a party's members), not a name."""
+    parts = name.split()
+    return bool(parts) and len(parts) <= 3 and parts[-1] in DESCRIPTOR_HEADS
+
+
+def joint_name(name: str) -> bool:
+    """ "Cameron and Medvedev", "US and Russia": two actors speaking together, not one name
+    ("Bank of Trade and Industry" keeps its organisation word)."""
+    parts = name.split()
+    if "and" not in parts or parts[-1] in ORG_WORDS:
+        return False
+    k = parts.index("and")
+    if any(p.islower() for p in parts[:k]):
+        return False  # "Ministry of Trade and Industry"
+    return 1 <= k <= 3 and 1 <= len(parts) - k - 1 <= 3
+
+
 def clean_name(name: str) -> str | None:
-    """A plausible actor name, or None (pronouns, openers, generic words)."""
-    name = name.strip(" ,.;:'\"\u2019\u201c\u201d")
+    """A plausible actor name, or None (pronouns, openers, generic words, two names joined
+    by "and", a descriptor such as "Ohio Republican")."""
+    name = name.strip(" ,.;:'\"\u2019\u201c\u201d").rstrip("\u00e2\u20ac\u2122\u0080\u0099")  # mojibake tail
     name = re.sub(r"(?:'s|\u2019s)$", "", name)
     name = re.split(r"(?:'s|\u2019s)\s+", name)[-1]
+    if joint_name(name):
+        return None
     parts = name.split()
     while parts and (parts[0] in _STOP_FIRST or parts[0] in _TITLES or parts[0].endswith("ly")):
         if parts[0] in _TITLES and len(parts) > 1 and parts[-1] in ORG_WORDS:
@@ -210,7 +248,7 @@ def clean_name(name: str) -> str | None:
     if len(parts) >= 3 and parts[0].endswith("er") and is_person(" ".join(parts[1:])):
         parts = parts[1:]  # "Googler Tim Craycroft"
     name = " ".join(parts)
-    if len(name) < 2 or not name[0].isupper() or name.isupper() and len(name) > 12:
+    if len(name) < 2 or not name[0].isupper() or name.isupper() and len(name) > 12 or is_descriptor(name):
         return None
     return name
 
@@ -235,7 +273,7 @@ def is_person(name: str) -> bool:
     parts = name.split()
     if not 2 <= len(parts) <= 4 or any(p in ORG_WORDS for p in parts):
         return False
-    return all(re.fullmatch(r"[A-Z][a-z\u00e0-\u00ff'\u2019-]+\.?|[A-Z]\.", p) for p in parts)
+    return all(re.fullmatch(r"(?:Mc|Mac|De|Di|Le|La|O'|O\u2019)?[A-Z][a-z\u00e0-\u00ff'\u2019-]+\.?|[A-Z]\.", p) for p in parts)
 
 
 def split_affiliation(name: str) -> tuple[str, str | None]:
@@ -244,6 +282,42 @@ def split_affiliation(name: str) -> tuple[str, str | None]:
     if m and is_person(m["person"]):
         return m["person"], m["org"]
     return name, None
+
+
+_COORDINATED = re.compile(r"\b[A-Z][\w'\u2019.-]*,?\s+and\s+(?:the\s+)?(?:[A-Za-z.-]+\s+){0,4}$")
+_NAMED = re.compile(rf"(?<![\w'\u2019])(?P<name>{NAME_TOKEN}(?:\s+{NAME_TOKEN}){{0,3}})(?P<poss>\s?(?:'s|\u2019s)(?!\w))?")
+
+
+def _descriptor_referent(raw: str, text: str) -> str | None:
+    """The one person a descriptor subject stands for ("After Boehner's resignation, the
+    Ohio Republican said ..." -> "Boehner"): a possessive name in the sentence first, then a
+    personal name, then any other single name; None when there is no single candidate."""
+    tiers: list[set[str]] = [set(), set(), set()]
+    if raw.split()[-1].endswith("s"):
+        return None  # "Republicans said": a group, not one person
+    at = text.find(raw)
+    for m in _NAMED.finditer(text):
+        if raw in m["name"] or m.start() > at >= 0:
+            continue  # the person named before the descriptor
+        possessive = bool(m["poss"] or re.search(r"(?:'s|\u2019s)$", m["name"]))
+        name = clean_name(m["name"])
+        if not name or any(p in ORG_WORDS or p in OUTLET_WORDS for p in name.split()) or name in _THINGS:
+            continue
+        tiers[0 if possessive else 1 if is_person(name) else 2].add(name)
+    for tier in tiers:
+        if tier:
+            return tier.pop() if len(tier) == 1 else None
+    return None
+
+
+def _name_of(raw: str, text: str) -> str | None:
+    """``raw``'s actor name; a descriptor ("the Ohio Republican") resolves to the person
+    the sentence names, if it names just one."""
+    name = clean_name(raw)
+    if name:
+        return name
+    bare = " ".join(p for p in raw.strip(" ,.;:").split() if p not in _STOP_FIRST)
+    return _descriptor_referent(raw, text) if is_descriptor(bare) else None
 
 
 def _make(name: str | None, sent: Sent, verb: str, claim: str, aff: str | None) -> Attribution | None:
@@ -269,7 +343,7 @@ def attributions(sent: Sent) -> list[Attribution]:
         m = None  # "In its earlier analysis, Epoch AI estimated that ...": the claim follows
     if m:
         verb = m["verb1"] or m["verb2"] or ""
-        att = _make(clean_name(m["name1"] or m["name2"] or ""), sent, verb, m["claim"].strip(), None)
+        att = _make(_name_of(m["name1"] or m["name2"] or "", text), sent, verb, m["claim"].strip(), None)
         if att:
             found.append(att)
     m2 = ACCORDING.search(text)
@@ -281,11 +355,18 @@ def attributions(sent: Sent) -> list[Attribution]:
     if not found:
         m3 = SUBJECT_VERB.search(text)
         if m3:
-            name = clean_name(m3["name"])
+            name = _name_of(m3["name"], text)
+            appos_name = clean_name(m3["appos"] or "")
+            if appos_name and is_person(appos_name) and appos_name == (m3["appos"] or "").strip():
+                name = appos_name  # "The speaker of the House, John Boehner, has warned ...": the person
             claim = m3["claim"].strip()
             before = text[: m3.start("name")].split()
             # "in Kamchatka reported", "the gap that CAISI reports may ...": not the subject
             governed = bool(before) and before[-1].lower() in _PREPOSITIONS or bool(_CLAUSE_START.match(claim))
+            # "both A and Senate leader B have rejected ...": a joint subject, not B's own claim
+            governed = governed or bool(_COORDINATED.search(text[: m3.start("name")]))
+            if before and before[-1].lower() in _SUBORDINATORS:
+                claim = re.split(r"\s?,\s", claim, maxsplit=1)[0]  # "while X denies A, B ...": A only
             participle = _PARTICIPLE.search(claim) if _NOT_A_CLAIM.match(claim) else None
             if participle:
                 claim = participle["claim"].strip()
@@ -305,6 +386,8 @@ def affiliations_in(texts: Iterable[str]) -> dict[str, str]:
             for m in rx.finditer(text):
                 name = clean_name(m["name"])
                 org = clean_name(m["org"])
+                if org and re.fullmatch(r"[A-Z][a-z]+(?:ian|ese|ish|ean|ican)", org):
+                    continue  # "Brazilian President X": a nationality, not an organisation
                 if name and org and org != name and len(name.split()) >= 2:
                     out.setdefault(name, org)
     return out

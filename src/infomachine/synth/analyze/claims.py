@@ -24,7 +24,10 @@ STRONG_UNCERTAINTY = re.compile(
     r"confirmed|been)|has not been (?:independently )?(?:verified|confirmed|reproduced|announced)|"
     r"unverified|open question|it is not clear|it's not clear|yet to (?:be )?\w+|"
     r"whether or not|no (?:timeline|decision|date) (?:has|have) been|undecided|questions? remains?|"
-    r"(?:is|are|was|were) (?:still )?(?:awaited|pending|disputed|contested)|awaiting|has yet to|have yet to)\b",
+    r"(?:is|are|was|were) (?:still )?(?:awaited|pending|disputed|contested)|awaiting|has yet to|have yet to|"
+    r"(?:is|are) (?:now |still )?(?:expected|due|set|scheduled) to (?:rule|decide)|"
+    r"(?:has said it will|has said they will|plans to|intends to|is expected to|is likely to|has vowed to|vowed to|"
+    r"said it would|says it will) appeal)\b",
     re.IGNORECASE,
 )
 WEAK_UNCERTAINTY = re.compile(r"\b(could|might|may|whether|possibly|potentially|if)\b")
@@ -120,7 +123,7 @@ AXES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = tuple(
 CRITICAL = re.compile(
     r"\b(?:flawed|wrong|misleading|overstat\w*|understat\w*|exaggerat\w*|inaccurate|unreliable|"
     r"biased|false|mistaken|disput\w*|reject\w*|den(?:y|ies|ied)|counter\w*|disagree\w*|"
-    r"challeng\w*|criticis\w*|criticiz\w*)\b",
+    r"challeng\w*|criticis\w*|criticiz\w*|smear\w*|lying|lied|fabricat\w*)\b",
     re.IGNORECASE,
 )
 
@@ -145,14 +148,14 @@ AXIS_WEIGHTS = (1.5, 0.75, 1.0, 1.0)  # a trend reversal is the most specific op
 
 
 def opposition(a_text: str, b_text: str, a_advocates: bool = False, b_advocates: bool = False,
-               skip: int | None = None) -> float:
+               skip: frozenset[int] = frozenset()) -> float:
     """Weight of the strongest axis on which the two texts take opposite poles (0: none).
     A claim that is an advocated measure holds the support pole (see ``_poles``); axis
     ``skip`` is not considered."""
     best = 0.0
     pairs = zip(_poles(a_text, a_advocates), _poles(b_text, b_advocates), AXIS_WEIGHTS, strict=True)
     for axis, ((au, ad), (bu, bd), w) in enumerate(pairs):
-        if axis == skip:
+        if axis in skip:
             continue
         if (au and not ad and bd and not bu) or (ad and not au and bu and not bd):
             best = max(best, w)
@@ -167,17 +170,20 @@ _LINKING = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "h
             "above", "between", "during", "among", "despite", "toward", "towards", "again"}
 
 
-def _trend_subjects(text: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _trend_subjects(text: str, axis: int = 0) -> frozenset[str]:
     """What each trend word is about: the noun it modifies ("a widening gap", "a stable
-    path") or, used as a predicate, the noun before it ("the gap is widening")."""
-    up, down = AXES[0]
+    path") or, used as a predicate, the noun before it ("the gap is widening").  A standing
+    word (axis 1) is about the noun before it, what lags or leads ("open models lag closed
+    ones", "the works are far behind schedule")."""
+    up, down = AXES[axis]
     toks = re.findall(r"[\w'\u2019-]+", text.lower())
     out: set[str] = set()
     for i, tok in enumerate(toks):
         if not (up.fullmatch(tok) or down.fullmatch(tok)):
             continue
         nxt = toks[i + 1] if i + 1 < len(toks) else ""
-        if nxt.isalpha() and nxt not in CLAIM_STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
+        if axis == 0 and nxt.isalpha() and nxt not in CLAIM_STOPWORDS and nxt not in _LINKING and not nxt.endswith("ly"):
             out.add(nxt.rstrip("s"))
             continue
         for prev in reversed(toks[max(0, i - 6) : i]):
@@ -185,14 +191,14 @@ def _trend_subjects(text: str) -> set[str]:
                 continue
             out.add(prev.rstrip("s"))
             break
-    return out
+    return frozenset(out)
 
 
-def trend_on_shared_subject(a_text: str, b_text: str) -> bool:
+def trend_on_shared_subject(a_text: str, b_text: str, axis: int = 0) -> bool:
     """A trend reversal counts only when both trends are about the same thing: "the wage
     gap is stable" vs "the wage gap is widening", not "the only stable path for open
     models" vs "the gap is widening"."""
-    return bool(_trend_subjects(a_text) & _trend_subjects(b_text))
+    return bool(_trend_subjects(a_text, axis) & _trend_subjects(b_text, axis))
 
 
 def opposing(a_text: str, b_text: str) -> bool:
@@ -206,36 +212,109 @@ def _names(actor: str) -> set[str]:
     return {actor, parts[-1]} if is_person(actor) else {actor}
 
 
+def _stem(word: str) -> str:
+    """A crude stem, so that "forcing" and "forced", "cuts" and "cut" match."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 MAX_TENSION_ATTS = 150  # attributions compared pairwise (the most salient first)
+# What one actor says about another's claim or work ("Kolm Bureau's method is misleading").
+_CLAIM_NOUNS = (r"method\w*|methodolog\w*|claims?|estimates?|figures?|numbers?|data|analys[ie]s|"
+                r"assessments?|arguments?|accounts?|views?|position|conclusions?|reports?|study|studies|"
+                r"findings?|proposals?|plans?|theory|version|case|evidence|testimony|statements?|"
+                r"allegations?|accusations?|charges?|forecasts?|projections?")
+MIN_SHARED = 2  # key words two claims share to be about the same question
+MIN_OVERLAP = 0.25  # ... as a share of the shorter claim's key words
+DISPUTE_SHARED, DISPUTE_OVERLAP = 3, 0.4  # a bare disagreement verb needs more of the other's words
+# Words too general to make two claims about one question.
+_GENERIC = frozenset(
+    """against year years time times week weeks month months day days people last first next made make
+    makes take takes took told tell well like back even still just way ways going want wants thing things
+    part many much could would should every since while because people's""".split()
+)
+
+
+def _targets(claim: str, names: set[str]) -> bool:
+    """The claim takes on the other actor's claim or work: "B's method", "the claim by B",
+    "B's figures overstate"."""
+    for n in names:
+        e = re.escape(n)
+        if re.search(rf"\b{e}(?:'s|\u2019s| \u2019s| 's)\s+(?:[a-z-]+\s+){{0,2}}(?:{_CLAIM_NOUNS})\b", claim):
+            return True
+        if re.search(rf"\b(?:{_CLAIM_NOUNS})\s+(?:by|from|of)\s+(?:the\s+)?{e}\b", claim):
+            return True
+    return False
+
+
+def _object_is(claim: str, names: set[str], disagrees: bool) -> bool:
+    """The claim takes on the other actor: it opens with them after a disagreement verb
+    ("(criticised) Mr Lien for failing to ...") or in a critical first clause ("Lusk is
+    smearing ..."), or says they are wrong or lying; not a dare ("challenged B to prove ...")."""
+    if _DARE.match(claim):
+        return False
+    # the claim's first clause, before a dash, semicolon or comma ("... a bribe - a claim
+    # that B denies": the denial is B's, not a criticism of B)
+    bare = re.sub(r"^([^,]{2,40}?)\s?,\s[^,]{3,60}?\s?,\s", r"\1 ", claim)  # "B, the minister, was ..."
+    first = re.split(r"\s[\u2013\u2014-]\s|;|,\s|\s\u00e2\u20ac", bare)[0]
+    for n in names:
+        opens = re.match(rf"(?:the\s+|Mr\.?\s+|Mrs\.?\s+|Ms\.?\s+)?{re.escape(n)}\b(?!\s+to\s)", claim)
+        if opens and (disagrees or CRITICAL.search(first)):
+            return True  # "(criticised) Mr Lien for ...", "(claims that) Lusk is smearing ..."
+        if re.search(rf"\b{re.escape(n)}\s+(?:is|was|are|were|has been)\s+(?:\w+\s+)?(?:wrong|mistaken|misleading|"
+                     rf"lying)\b", first):
+            return True
+    return False
+
+
+# "X challenged Y to prove ...", "X urged Y to ...": a dare or a request, not a position on a question
+_DARE = re.compile(r"^(?:[A-Z][\w'\u2019.-]*\s+){1,4}to\s+[a-z]+\b")
+
+
+def _common_df(n: int) -> float:
+    """Claims a key word may appear in before it is a story-wide word: 40% of a short
+    story's claims, down to 8% (at least 8) of a long story's, where the story's
+    subject ("shutdown", "treaty") recurs across many different questions."""
+    return 0.4 * n if n < 20 else max(8.0, 0.08 * n)
 
 
 def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[TensionPair]:
     """Conflicting claims between two different named actors, best first.
 
-    A pair is a tension only when both claims are about the same thing (they
-    share a key term, or one names the other actor) and they oppose each
-    other: opposite poles on an axis (widening vs stable, lag vs competitive,
-    flawed vs sound, support vs oppose), one side criticising or disputing
-    the other by name, or one negating what the other asserts (with more
-    shared terms).  Story-wide words ("open", "models") are not key terms.
+    A pair is a tension only when both claims are about the same question and
+    oppose each other.  The same question: the two claims share at least two key
+    words (story-wide words such as "open" or "models", and the actors' own
+    names, do not count) making a quarter of the shorter claim's key words; or
+    one claim takes on the other actor's claim by name ("B's method is flawed").  Opposed: opposite poles on an axis
+    (widening vs stable, lag vs competitive, flawed vs sound, support vs oppose),
+    or a disagreement verb over the other's words ("disputes that ..."), or
+    answering the sentence before ("A believes X. B disagrees: ...").  A
+    name mentioned in passing, or a dare ("X challenged Y to prove ..."), is
+    not a position.  Precision over recall: no tension is better than a wrong one.
     """
     atts = atts[:MAX_TENSION_ATTS]
-    claim_words = [content_words(x.claim) for x in atts]
     names = {n: _names(n) for n in {canon.get(x.actor, x.actor) for x in atts}}
-    mention_cache: dict[tuple[int, str], bool] = {}
+    for x in atts:  # and the forms the sources use ("Mr Lien" of "Lien Chan")
+        names[canon.get(x.actor, x.actor)].add(x.actor)
+    name_words = {_stem(w) for ns in names.values() for n in ns for w in content_words(n)}
+    claim_words = [{_stem(w) for w in content_words(x.claim) - _GENERIC} - name_words for x in atts]
+    critical = [bool(CRITICAL.search(x.claim)) and not _DARE.match(x.claim) for x in atts]
+    target_cache: dict[tuple[int, str], bool] = {}
 
-    def mentions(i: int, actor: str) -> bool:
-        key = (i, actor)
-        if key not in mention_cache:
-            mention_cache[key] = any(re.search(rf"\b{re.escape(n)}\b", atts[i].claim) for n in names[actor])
-        return mention_cache[key]
+    def targets(i: int, actor: str) -> bool:
+        if not (atts[i].disagrees or critical[i]):
+            return False
+        if (i, actor) not in target_cache:
+            target_cache[(i, actor)] = _targets(atts[i].claim, names[actor])
+        return target_cache[(i, actor)]
 
-    critical = [bool(CRITICAL.search(x.claim)) for x in atts]
     df: dict[str, int] = {}
     for ws in claim_words:
         for w in ws:
             df[w] = df.get(w, 0) + 1
-    common = {w for w, n in df.items() if len(atts) >= 6 and n > 0.4 * len(atts)}
+    common = {w for w, n in df.items() if len(atts) >= 6 and n > _common_df(len(atts))}
     pairs: list[TensionPair] = []
     for i, a in enumerate(atts):
         for j in range(i + 1, len(atts)):
@@ -245,27 +324,41 @@ def find_tensions(atts: list[Attribution], canon: dict[str, str]) -> list[Tensio
                 continue
             if a.sent == b.sent:
                 halves = split_contrast(a.sent.text)
-                if halves and opposing(*halves):
+                if halves and opposing(*halves) and content_words(halves[0]) & content_words(halves[1]):
                     pairs.append(TensionPair(a, b, halves[0], halves[1], 3.0))
                 continue
             shared = (claim_words[i] & claim_words[j]) - common
-            a_on_b = mentions(i, actor_b)
-            b_on_a = mentions(j, actor_a)
-            critic = (a_on_b and (a.disagrees or critical[i])) or (b_on_a and (b.disagrees or critical[j]))
+            overlap = len(shared) / max(1, min(len(claim_words[i]), len(claim_words[j])))
+            same_question = len(shared) >= MIN_SHARED and overlap >= MIN_OVERLAP
+            # "B's method is flawed": a criticism of the other's claim by name, paired with the
+            # other's claims (the one sharing most words first)
+            critic = targets(i, actor_b) or targets(j, actor_a)
+            # "A criticised B for ...", "A claims that B is lying": the other as the object of a
+            # disagreement verb or the subject of a critical claim, paired
+            # only with what B says in the same report (B's reply)
+            if not critic and a.sent.item == b.sent.item:
+                critic = (_object_is(a.claim, names[actor_b], a.disagrees)
+                          or _object_is(b.claim, names[actor_a], b.disagrees))
             # "X disputes that <what Y says>": a disagreement verb over the same words
-            disputes = (a.disagrees or b.disagrees) and len(shared) >= 2
-            about_same = shared or a_on_b or b_on_a
-            poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if about_same else 0.0
+            disputes = (a.disagrees or b.disagrees) and len(shared) >= DISPUTE_SHARED and overlap >= DISPUTE_OVERLAP
+            poles = opposition(a.claim, b.claim, a.advocates, b.advocates) if same_question else 0.0
             if poles and a.advocates and b.advocates:
                 poles = 0.0  # two actors each wanting something is not yet a conflict
-            if poles == AXIS_WEIGHTS[0] and not trend_on_shared_subject(a.claim, b.claim):
-                # opposite trends, but of different things: only the other axes count
-                poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=0)
+            # opposite trends (or standings), but of different things ("ahead of schedule" on
+            # one goal, "behind schedule" on another): only the other axes count
+            unrelated = frozenset(k for k in (0, 1) if poles and not trend_on_shared_subject(a.claim, b.claim, k))
+            if unrelated:
+                poles = opposition(a.claim, b.claim, a.advocates, b.advocates, skip=unrelated)
+            # "A believes X. B disagrees: ...": a disagreement verb answering the sentence before
+            first, later = (a, b) if (a.sent.item, a.sent.index) < (b.sent.item, b.sent.index) else (b, a)
+            reply = (first.sent.item == later.sent.item and later.sent.index == first.sent.index + 1
+                     and later.disagrees and bool(claim_words[i] & claim_words[j]))
+            disputes = disputes or reply
             if not (critic or disputes or poles):
                 continue
-            score = len(shared) / 4 + 1.5 * (a_on_b or b_on_a) + 1.5 * critic + max(poles, 1.0 * disputes)
-            if a.sent.item != b.sent.item:
-                score += 0.5
+            score = len(shared) / 4 + 1.5 * critic + max(poles, 1.0 * disputes)
+            if a.sent.item == b.sent.item:
+                score += 0.5  # one report setting out both sides
             pairs.append(TensionPair(a, b, a.sent.text, b.sent.text, score))
     pairs.sort(key=lambda p: (-p.score, p.a.sent.item, p.a.sent.index, p.b.sent.item, p.b.sent.index))
     return pairs
