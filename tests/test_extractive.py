@@ -166,3 +166,16 @@ def test_summary_states_the_news_of_the_headline() -> None:
     story = replace(STORY, title="Harbour Board holds ferry toll at 3.25 crowns")
     brief = synthesize(story, items, now=NOW)
     assert brief.what.summary[0].text.startswith("The Harbour Board held the ferry toll")
+
+
+def test_a_perspective_states_one_claim_once_not_again_in_other_words() -> None:
+    items = make_items()
+    items.append(Item(
+        id="i9", title="Levy row continues", content_hash="h9", url="https://example.org/ferry/9",
+        publisher="Bay Herald", published=datetime(2024, 3, 21, 9, tzinfo=UTC), source="feed:example",
+        text="Jonas Keel argues that higher ferry fares will push the passengers onto private boats.\n"
+             "The guild says it will wait for the court hearing in April before saying more."))
+    brief = synthesize(STORY, items)
+    keel = next(p for p in brief.perspectives if "Keel" in p.actor)
+    texts = [s.text for s in keel.stance]
+    assert sum("private boats" in t for t in texts) == 1, texts

@@ -27,7 +27,14 @@ from infomachine.synth.analyze.claims import (
 from infomachine.synth.analyze.questions import rhetorical, to_question
 from infomachine.synth.analyze.sentences import cut_long
 from infomachine.synth.events import StoryEvent
-from infomachine.synth.selection import Analysis, Said, cited_sentence, points_back, writer_aside
+from infomachine.synth.selection import (
+    Analysis,
+    Said,
+    cited_sentence,
+    points_back,
+    same_fact,
+    writer_aside,
+)
 from infomachine.synth.timeline import pronoun_led
 
 BULLET_LAMBDA = 0.6  # What bullets lean further toward covering different sub-topics
@@ -236,6 +243,8 @@ def perspectives(a: Analysis, atts: list[Attribution], canon: dict[str, str],
             quote = cut_long(_own_half(att.sent.text, att.actor))
             if quote in seen or not _says_something(quote, actor) or writer_aside(quote):
                 continue
+            if any(same_fact(quote, s.text) for s in stance):
+                continue  # the same claim again, in other words: one is enough
             seen.add(quote)
             stance.append(cited_sentence(quote, [(att.sent.item, quote)]))
             if len(stance) == 2:
