@@ -56,6 +56,8 @@ def datasets() -> dict[str, list[dict[str, Any]]]:
         "realnews-A": [r for r in real if half(str(r["story"])) == 0],
         "realnews-B": [r for r in real if half(str(r["story"])) == 1],
         "uci-same-event": [{**r, "story": SAME_EVENT.get(str(r["story"]), r["story"])} for r in uci],
+        "uci-B-same-event": [{**r, "story": SAME_EVENT.get(str(r["story"]), r["story"])} for r in uci
+                             if half(str(r["story"])) == 1],
     }
 
 
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override a [cluster] setting (repeatable)")
     ap.add_argument("--only", default="",
-                    help="comma-separated subset: uci,uci-A,uci-B,realnews,realnews-A,realnews-B,uci-same-event")
+                    help="comma-separated subset: uci,uci-A,uci-B,realnews,realnews-A,realnews-B,uci-same-event,uci-B-same-event")
     args = ap.parse_args(argv)
     overrides = {k: parse_value(v) for k, v in (s.split("=", 1) for s in args.set)}
     sets = datasets()
