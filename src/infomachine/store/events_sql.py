@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Event, utcnow
-from infomachine.text.slug import slugify
+from infomachine.text.slug import free_slug
 
 EVENT_COLUMNS = "id, slug, title, story_id, created_at, updated_at, pinned, merged_into, metadata"
 EVENT_FIELDS = {"slug", "title", "updated_at", "pinned", "merged_into", "metadata"}
@@ -140,15 +140,9 @@ class EventsSQL:
                 ev.last_published = self._time_out(last)
 
     def unique_event_slug(self, base: str) -> str:
-        slug = slugify(base)
-        candidate, n = slug, 1
-        while self._run(
+        return free_slug(base, lambda c: self._run(
             "SELECT 1 FROM events WHERE slug = ? UNION SELECT 1 FROM event_aliases WHERE alias = ?",
-            (candidate, candidate),
-        ).fetchone():
-            n += 1
-            candidate = f"{slug}-{n}"
-        return candidate
+            (c, c)).fetchone() is not None)
 
     def event_exists(self, event_id: str) -> bool:
         return self._event_row(event_id) is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 
 def slugify(text: str, max_len: int = 60) -> str:
@@ -13,3 +14,13 @@ def slugify(text: str, max_len: int = 60) -> str:
     if len(slug) > max_len:
         slug = slug[:max_len].rsplit("-", 1)[0] or slug[:max_len]
     return slug or "story"
+
+
+def free_slug(base: str, taken: Callable[[str], bool]) -> str:
+    """``slugify(base)``, or ``-2``, ``-3``… appended, whichever ``taken`` says is free."""
+    slug = slugify(base)
+    candidate, n = slug, 1
+    while taken(candidate):
+        n += 1
+        candidate = f"{slug}-{n}"
+    return candidate

@@ -12,7 +12,7 @@ import psycopg
 from infomachine.errors import NotFoundError
 from infomachine.models import Story, utcnow
 from infomachine.store.postgres.core import from_pg_time, jsonb, to_pg_time
-from infomachine.store.sqlite.stories import slugify
+from infomachine.text.slug import free_slug
 
 STORY_COLUMNS = "id, slug, title, created_at, updated_at, pinned, merged_into, metadata"
 
@@ -39,15 +39,10 @@ class StoriesMixin:
         )
 
     def unique_slug(self, base: str) -> str:
-        slug = slugify(base)
-        candidate, n = slug, 1
-        while self.conn.execute(
+        """``base``, or ``base-2``, ``base-3``… whichever is free (aliases too)."""
+        return free_slug(base, lambda c: self.conn.execute(
             "SELECT 1 FROM stories WHERE slug = %s UNION SELECT 1 FROM story_aliases WHERE alias = %s",
-            (candidate, candidate),
-        ).fetchone():
-            n += 1
-            candidate = f"{slug}-{n}"
-        return candidate
+            (c, c)).fetchone() is not None)
 
     def create_story(self, story: Story) -> Story:
         with self.transaction() as conn:

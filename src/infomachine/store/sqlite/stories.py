@@ -12,7 +12,7 @@ from typing import Any
 from infomachine.errors import NotFoundError
 from infomachine.models import Story, utcnow
 from infomachine.store.sqlite.core import from_db_time, to_db_time
-from infomachine.text.slug import slugify
+from infomachine.text.slug import free_slug
 
 STORY_COLUMNS = "id, slug, title, created_at, updated_at, pinned, merged_into, metadata"
 
@@ -37,15 +37,9 @@ class StoriesMixin:
 
     def unique_slug(self, base: str) -> str:
         """``base``, or ``base-2``, ``base-3``… whichever is free (aliases too)."""
-        slug = slugify(base)
-        candidate, n = slug, 1
-        while self.conn.execute(
+        return free_slug(base, lambda c: self.conn.execute(
             "SELECT 1 FROM stories WHERE slug = ? UNION SELECT 1 FROM story_aliases WHERE alias = ?",
-            (candidate, candidate),
-        ).fetchone():
-            n += 1
-            candidate = f"{slug}-{n}"
-        return candidate
+            (c, c)).fetchone() is not None)
 
     def create_story(self, story: Story) -> Story:
         with self.transaction() as conn:
