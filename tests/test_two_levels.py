@@ -186,3 +186,17 @@ def test_pinned_items_stay_in_their_story_as_events(store: Store) -> None:
     assert pinned.pinned and pinned.item_count == 6 and pinned.event_count == 3
     assert pinned.title == "Zentara watch"
     assert {item_stories(store)[r["id"]] for r in chip} == {pinned.id}
+
+
+def test_a_chunk_s_items_are_never_seen_clustered_without_a_story(store: Store) -> None:
+    """Events and their stories commit in one transaction per chunk: once no item is
+    pending, every clustered item has its story (a reader, or a worker deciding that
+    all work is done, never sees the gap between the two levels)."""
+    from infomachine.cluster.config import ClusterConfig
+
+    ingest(store, records())
+    cluster_items(store, ClusterConfig(commit_every=3))  # several chunks in one run
+    assert not store.cluster_pending()
+    assert all(store.item_stories().values()) and all(store.item_events().values())
+    assert store.unlinked_events() == []
+    assert sorted(s.event_count for s in store.list_stories()) == [3, 3]

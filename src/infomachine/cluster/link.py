@@ -2,14 +2,15 @@
 
 ``cluster.stage`` tells a ``StorylineStep`` which events grew (with their new
 items), which events the engine merged, and which events hold items pinned to
-a story; ``run`` then reads each touched event's state, links the events
+a story; ``run`` (at the end of each chunk, in its transaction) then reads
+each touched event's state, links the events
 (``StorylineLinker``) and writes the result: new stories titled by their
 largest event, events and their items put in their story, storyline merges
 through ``store.merge_stories`` (old ids and slugs stay aliases), and the
 linker's state.
 
-Events no storyline holds yet (a run that died between its event chunks and
-this step) are picked up from the store on the next run.  A database made
+Events no storyline holds yet (say, from a database copied mid-run) are
+picked up from the store on the next run.  A database made
 before there were two levels has one event per story: on the first run its
 events are given to the linker as they are (each in its story), so new events
 can join them.
@@ -125,6 +126,7 @@ class StorylineStep:
         report.stories_merged += len(res.merged)
         report.stories_touched += len(res.touched)
         self.store.storyline_save(self.linker.state.to_plain())
+        self.grown, self.merged, self.pinned, self.fresh = {}, {}, {}, False  # the next chunk starts afresh
         return res
 
     def _write(self, res: LinkResult, events: dict[str, EventInput], before: dict[str, str | None]) -> None:

@@ -1,11 +1,12 @@
 """The cluster stage: items into events, events into stories, against the store.
 
 Loads the document frequencies and the active events' state, clusters the
-pending items in publication order in chunks of ``commit_every`` (one
+pending items in publication order in chunks of ``commit_every``, one
 transaction each: new events titled by their headline, assignments, event
-merges with aliases kept by ``store.merge_events``, updated state), then links
-the events that were started or grew into storylines (``cluster.link``), in
-one more transaction with the linker's state.
+merges with aliases kept by ``store.merge_events``, updated state, and then
+the events the chunk started or grew linked into stories (``cluster.link``)
+with the linker's state, so a reader never sees a chunk's items clustered
+but not yet in a story.
 
 An item pinned to a story (``ingest --story``) joins only events of that
 story, and the event it is in then belongs to that story; a near-duplicate
@@ -46,19 +47,26 @@ def cluster_items(
         since = min(r.ts for r in pending) - cfg.max_gap_days * DAY
         for st in store.cluster_load_states(since=since):
             engine.add_story(st)
+        step.engine = engine
         for start in range(0, len(pending), cfg.commit_every):
             chunk = pending[start : start + cfg.commit_every]
-            with store.transaction():
+            with store.transaction():  # a chunk's events and their stories commit together
                 _run_chunk(store, engine, step, chunk, report)
+                _link(step, report)
             if on_progress:
                 on_progress(len(chunk))
-        step.engine = engine
-    linking = time.perf_counter()
-    with store.transaction():
-        step.run(report)
-    report.storyline_seconds = round(time.perf_counter() - linking, 3)
+    else:
+        with store.transaction():
+            _link(step, report)  # events a run that died left without a story
+    report.storyline_seconds = round(report.storyline_seconds, 3)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _link(step: StorylineStep, report: ClusterReport) -> None:
+    started = time.perf_counter()
+    step.run(report)
+    report.storyline_seconds += time.perf_counter() - started
 
 
 def _run_chunk(store: Store, engine: Clusterer, step: StorylineStep, chunk: list[PendingItem],
