@@ -262,6 +262,23 @@ def test_a_worker_killed_mid_synthesis_loses_nothing(
     _assert_consistent(pg_url, received, 3 * len(TOPICS))
 
 
+def test_a_webhook_another_worker_just_sent_is_not_claimed_again(pg_url: str) -> None:
+    """Worker B lists an outbox row as due; worker A claims it, sends it, records it and
+    drops its lease; B's claim then fails (it would have sent the webhook twice)."""
+    from infomachine.store.postgres.work import WorkQueue
+
+    with open_store(pg_url) as a_store, open_store(pg_url) as b_store:
+        a = WorkQueue(a_store, "host-a:1:beef", lease_seconds=60)  # type: ignore[arg-type]
+        b = WorkQueue(b_store, "host-b:2:cafe", lease_seconds=60)  # type: ignore[arg-type]
+        with a_store.transaction():
+            a.add_to_outbox("s-x", 1, webhook=True)
+        (row,) = b.webhooks_due()
+        (mine,) = a.webhooks_due()
+        assert a.claim_webhook(mine[0]) and a.mark_webhook_sent(mine[0])
+        assert not b.claim_webhook(row[0])
+        assert b.webhooks_due() == []
+
+
 def test_workers_shows_who_holds_what(pg_url: str) -> None:
     from infomachine.store.postgres.work import CLUSTER_LOCK, WorkQueue
 

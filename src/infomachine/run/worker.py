@@ -320,8 +320,8 @@ class Worker:
     def _publish(self, report: StepReport) -> None:
         if self.config.webhook:
             for outbox_id, story_id, version in self.queue.webhooks_due():
-                if not self.queue.claim("outbox", str(outbox_id)):
-                    continue
+                if not self.queue.claim_webhook(outbox_id):
+                    continue  # another worker holds it, or has just sent it
                 try:
                     story = self.store.get_story(story_id)
                     brief = self.store.get_brief(story_id, version)

@@ -267,6 +267,17 @@ class WorkQueue:
             "AND NOT EXISTS (SELECT 1 FROM work_leases l WHERE l.kind = 'outbox' "
             "AND l.key = o.id::text AND l.deadline > %s) ORDER BY o.id LIMIT %s", (now, limit))]
 
+    def claim_webhook(self, outbox_id: int) -> bool:
+        """Lease an outbox row's webhook if it is still unsent.  Without the check, a
+        worker that listed the row as due just before another sent it and dropped its
+        lease would claim it again and send it twice; the row lock orders the check
+        after the other worker's commit."""
+        with self.store.transaction() as conn:
+            unsent = conn.execute(
+                "SELECT 1 FROM publish_outbox WHERE id = %s AND webhook_sent_at IS NULL FOR UPDATE",
+                (outbox_id,)).fetchone()
+            return unsent is not None and self.claim("outbox", str(outbox_id))
+
     def mark_webhook_sent(self, outbox_id: int) -> bool:
         """Record the webhook as sent (if this worker still holds the row's lease)."""
         with self.store.transaction() as conn:
