@@ -215,3 +215,44 @@ def test_a_chunk_s_items_are_never_seen_clustered_without_a_story(store: Store, 
     cluster_items(store, ClusterConfig(commit_every=4))
     assert not store.cluster_pending() and all(store.item_stories().values())
     assert store.unlinked_events() == []
+
+
+def test_a_database_from_before_two_levels_keeps_its_stories_and_they_grow(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A database as it was before migration 0060 (a story was one cluster of the
+    clusterer): after the upgrade each old story is an event of its own story, with the
+    same id, slug and aliases, and a later item about it joins that story."""
+    from infomachine.store import SQLiteStore
+
+    db = tmp_path / "old.db"
+    old = SQLiteStore(db)
+    ingest(old, [r for r in records() if r["id"].startswith("dam-approve")])
+    ids = [it.id for it in old.list_items()]
+    with old.transaction() as conn:  # back to the schema before 0060, with what the old clusterer wrote
+        for sql in ("DROP TABLE events", "DROP TABLE event_aliases", "DROP TABLE storyline_state",
+                    "DROP INDEX items_event", "ALTER TABLE items DROP COLUMN event_id",
+                    "DELETE FROM schema_migrations WHERE name = '0060_events'"):
+            conn.execute(sql)
+        conn.execute("INSERT INTO stories (id, slug, title, created_at, updated_at) VALUES "
+                     "('s-old', 'riverton-dam', 'Riverton dam', '2026-03-02T10:00:00Z', '2026-03-02T10:00:00Z')")
+        conn.execute("INSERT INTO story_aliases (alias, story_id) VALUES ('dam-vote', 's-old')")
+        conn.executemany("UPDATE items SET story_id = 's-old' WHERE id = ?", [(i,) for i in ids])
+        conn.executemany("INSERT INTO cluster_seen (item_id) VALUES (?)", [(i,) for i in ids])
+        conn.execute("INSERT INTO cluster_stories (story_id, n, first_ts, last_ts, centroid, titles) "
+                     "VALUES ('s-old', 2, 1772445600, 1772449200, ?, '[]')",
+                     ('{"kessel": 1.0, "gorge": 1.0, "dam": 1.0, "e:ada kovac": 1.0, "riverton": 1.0, '
+                      '"e:kessel gorge": 1.0, "alder": 1.0, "e:blue valley trust": 0.5}',))
+    old.close()
+    new = SQLiteStore(db)  # applies 0060
+    try:
+        assert "0060_events" in new.applied_migrations()
+        event = new.get_event("riverton-dam")
+        assert event.id == "s-old" and event.story_id == "s-old" and event.item_count == 2
+        assert new.get_event("dam-vote").id == "s-old"  # old aliases work for the event too
+        assert new.get_story("riverton-dam").event_count == 1
+        ingest(new, [r for r in records() if r["id"].startswith("dam-lawsuit")])
+        cluster_items(new)
+        stories = item_stories(new)
+        assert stories["dam-lawsuit-0"] == stories["dam-lawsuit-1"] == "s-old"
+        assert new.get_story("s-old").event_count == 2
+    finally:
+        new.close()

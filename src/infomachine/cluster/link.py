@@ -95,6 +95,7 @@ class StorylineStep:
         for eid, new in self.grown.items():
             items.setdefault(self._resolve(eid), []).extend(new)
         pinned = {self._resolve(e): s for e, s in self.pinned.items()}
+        placed: dict[str, str] = dict(pinned)  # event -> the story it goes to whatever the evidence
         for eid in self.store.unlinked_events():
             if eid not in items:
                 items[eid] = self._read_items(eid)
@@ -102,7 +103,7 @@ class StorylineStep:
             for ev in self.store.list_events():
                 if ev.story_id and ev.id not in items:
                     items[ev.id] = self._read_items(ev.id)
-                    pinned[ev.id] = ev.story_id
+                    placed[ev.id] = ev.story_id
         out: list[EventInput] = []
         for eid in sorted(items):
             st = self._state(eid)
@@ -110,7 +111,7 @@ class StorylineStep:
                 continue  # merged away
             rows = sorted(items[eid], key=lambda it: (it.ts, it.id))
             out.append(EventInput(id=eid, items=rows, vector=dict(st.centroid), n_items=max(st.n, len(rows)),
-                                  first=st.first_ts, last=st.last_ts, story=pinned.get(eid)))
+                                  first=st.first_ts, last=st.last_ts, story=placed.get(eid)))
         for story in set(pinned.values()):
             self.linker.state.fixed.setdefault(story, "pinned")
         return out
