@@ -11,7 +11,7 @@ contract (``store/base.py``) on top of ``SQLiteCore``:
   the storyline linker's state;
 * ``briefs.py``: brief versions;
 * ``cluster.py``: clustering state;
-* ``llm.py``: the LLM call log and cache.
+* ``store/llm_sql.py`` (shared with PostgreSQL): the LLM call log and cache.
 
 ``guard_public_methods`` wraps every public method, so a SQLite failure
 leaves the store as ``BackendError`` (a ``StoreError``), never ``sqlite3.Error``.
@@ -20,18 +20,18 @@ leaves the store as ``BackendError`` (a ``StoreError``), never ``sqlite3.Error``
 from __future__ import annotations
 
 from infomachine.store.events_sql import EventsSQL
+from infomachine.store.llm_sql import LLMCallsSQL
 from infomachine.store.sqlite.briefs import BriefsMixin
 from infomachine.store.sqlite.cluster import ClusterMixin
 from infomachine.store.sqlite.core import SQLiteCore, guard_public_methods
 from infomachine.store.sqlite.items import ItemsMixin
-from infomachine.store.sqlite.llm import LLMCallsMixin
 from infomachine.store.sqlite.sources import SourcesMixin
 from infomachine.store.sqlite.stories import StoriesMixin
 
 
 @guard_public_methods
 class SQLiteStore(
-    SQLiteCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsSQL, BriefsMixin, LLMCallsMixin,
+    SQLiteCore, ItemsMixin, SourcesMixin, StoriesMixin, EventsSQL, BriefsMixin, LLMCallsSQL,
     ClusterMixin,
 ):
     """All persistent state in one SQLite file (WAL, one writer)."""
