@@ -52,10 +52,8 @@ class StorylineStep:
 
     def __init__(self, store: Store, config: StorylineConfig | None = None) -> None:
         self.store = store
-        plain = store.storyline_load()
-        self.fresh = plain is None
-        self.linker = StorylineLinker(config or load_storyline_config(),
-                                      LinkerState.from_plain(plain) if plain else None)
+        self.linker = load_linker(store, config)
+        self.fresh = not self.linker.state.storylines and not self.linker.state.event_story
         self.engine: Clusterer | None = None
         self.grown: dict[str, list[ItemInput]] = {}
         self.merged: dict[str, str] = {}
