@@ -148,6 +148,13 @@ def _assert_consistent(url: str, received: list[dict[str, Any]], n_items: int) -
     with open_store(url) as store:
         rows = store.execute("SELECT COUNT(*), COUNT(DISTINCT canonical_url) FROM items").fetchone()  # type: ignore[attr-defined]
         assert tuple(rows) == (n_items, n_items)
+        # two levels: every item in an event, every event in a live story, the item's story its event's
+        orphans = store.execute(  # type: ignore[attr-defined]
+            "SELECT i.id, i.event_id, i.story_id, e.story_id, s.merged_into FROM items i "
+            "LEFT JOIN events e ON e.id = i.event_id LEFT JOIN stories s ON s.id = i.story_id "
+            "WHERE e.id IS NULL OR s.id IS NULL OR s.merged_into IS NOT NULL "
+            "OR e.story_id IS DISTINCT FROM i.story_id").fetchall()
+        assert orphans == []
         versions = set()
         for story in store.list_stories():
             if not story.item_count:
@@ -307,20 +314,37 @@ def test_workers_shows_who_holds_what(pg_url: str) -> None:
                                   "outbox": {"webhooks_pending": 0, "site_pending": 0}}
 
 
-def _wait_until_done(url: str, n_items: int, timeout: float = 120.0) -> None:
-    """Until every item is in, clustered, every story has its brief and the outbox is empty."""
+def _work_state(url: str, n_items: int) -> tuple[Any, ...] | None:
+    """What the work looks like now, read in one snapshot; None while it is not done
+    (items missing or unclustered, a story with items but no brief, an unsent webhook)."""
+    with open_store(url) as store:
+        with store.transaction():  # one snapshot: the worker's commits land between reads otherwise
+            stories = [s for s in store.list_stories() if s.item_count]
+            briefs = [store.latest_brief(s.id) for s in stories]
+            done = (store.count_items() == n_items and not store.cluster_pending() and stories
+                    and all(briefs)
+                    and work_status(store)["outbox"] == {"webhooks_pending": 0, "site_pending": 0})  # type: ignore[arg-type]
+            if not done:
+                return None
+            return tuple(sorted((s.id, s.item_count, b.version) for s, b in zip(stories, briefs, strict=True) if b))
+
+
+def _wait_until_done(url: str, n_items: int, timeout: float = 120.0, settle: float = 2.0) -> None:
+    """Until every item is in, clustered, every story has its brief and the outbox is
+    empty, and that state has held unchanged for ``settle`` seconds (the worker polls
+    every 0.2 s, so a state it is about to change does not pass for done)."""
     deadline = time.monotonic() + timeout
+    seen: tuple[Any, ...] | None = None
+    since = 0.0
     while time.monotonic() < deadline:
         try:
-            with open_store(url) as store:
-                n = store.count_items()
-                stories = [s for s in store.list_stories() if s.item_count]
-                if (n == n_items and not store.cluster_pending() and stories
-                        and all(store.latest_brief(s.id) for s in stories)
-                        and work_status(store)["outbox"] == {"webhooks_pending": 0, "site_pending": 0}):  # type: ignore[arg-type]
-                    return
+            state = _work_state(url, n_items)
         except Exception:  # noqa: BLE001 - the server may still be coming back
-            pass
+            state = None
+        if state is None or state != seen:
+            seen, since = state, time.monotonic()
+        elif time.monotonic() - since >= settle:
+            return
         time.sleep(0.2)
     raise AssertionError(f"work not done within {timeout} s")
 
