@@ -1,32 +1,22 @@
 """Brief versions (a mixin of both backends). Versions are rows, never edited.
 
-Written once for SQLite and PostgreSQL through the core's hooks, like
-``store/events_sql.py``; the brief is stored as JSON (``jsonb`` in
+Written once for SQLite and PostgreSQL through the core's hooks
+(``store/sql_hooks.py``); the brief is stored as JSON (``jsonb`` in
 PostgreSQL, text in SQLite) and ``generated_at`` is returned in dicts as
 ISO-8601 UTC text to the second by both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import UTC
+from typing import Any
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Brief
+from infomachine.store.sql_hooks import SQLHooks
 
 
-class BriefsSQL:
-    if TYPE_CHECKING:
-        transaction: Callable[[], AbstractContextManager[Any]]
-
-        def _run(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
-        def _time_in(self, value: datetime | None) -> Any: ...
-        def _time_out(self, value: Any) -> datetime | None: ...
-        def _json_in(self, value: Any) -> Any: ...
-        def _json_out(self, value: Any) -> dict[str, Any]: ...
-
+class BriefsSQL(SQLHooks):
     def _iso(self, value: Any) -> str | None:
         when = self._time_out(value)
         return when.astimezone(UTC).isoformat(timespec="seconds") if when is not None else None

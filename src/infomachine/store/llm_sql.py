@@ -3,29 +3,20 @@
 Every call to an LLM endpoint is a row of ``llm_calls`` with its token counts;
 a request made again (same hash) is answered from the latest row, so
 re-running a synthesis costs nothing.  Written once in the SQL both backends
-speak, through the core's hooks (see ``store/events_sql.py``); the answer is
+speak, through the core's hooks (see ``store/sql_hooks.py``); the answer is
 JSON text in SQLite and ``jsonb`` in PostgreSQL.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infomachine.models import utcnow
+from infomachine.store.sql_hooks import SQLHooks
 
 
-class LLMCallsSQL:
-    if TYPE_CHECKING:
-        transaction: Callable[[], AbstractContextManager[Any]]
-
-        def _run(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
-        def _time_in(self, value: datetime | None) -> Any: ...
-        def _json_in(self, value: Any) -> Any: ...
-
+class LLMCallsSQL(SQLHooks):
     def record_llm_call(
         self,
         *,

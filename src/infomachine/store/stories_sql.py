@@ -1,9 +1,7 @@
 """Stories, their aliases and merges (a mixin of both backends).
 
-Written once for SQLite and PostgreSQL, like ``store/events_sql.py``: ``?``
-placeholders (the PostgreSQL core turns them into ``%s``), ``INSERT … ON
-CONFLICT … DO UPDATE``, and the core's hooks for what differs (``_run``,
-``_time_in``/``_time_out``, ``_json_in``/``_json_out``, ``_flag``).
+Written once for SQLite and PostgreSQL through the core's hooks
+(``store/sql_hooks.py``).
 
 A merge keeps the old id and slug as aliases of the survivor, so old links
 keep working; ``get_story`` follows merges to the survivor.
@@ -11,13 +9,13 @@ keep working; ``get_story`` follows merges to the survivor.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Story, utcnow
+from infomachine.store.sql_hooks import SQLHooks
 from infomachine.text.slug import free_slug
 
 STORY_COLUMNS = "id, slug, title, created_at, updated_at, pinned, merged_into, metadata"
@@ -26,17 +24,7 @@ _SET_ALIAS = ("INSERT INTO story_aliases(alias, story_id) VALUES (?, ?) "
               "ON CONFLICT (alias) DO UPDATE SET story_id = excluded.story_id")
 
 
-class StoriesSQL:
-    if TYPE_CHECKING:
-        transaction: Callable[[], AbstractContextManager[Any]]
-
-        def _run(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
-        def _time_in(self, value: datetime | None) -> Any: ...
-        def _time_out(self, value: Any) -> datetime | None: ...
-        def _json_in(self, value: Any) -> Any: ...
-        def _json_out(self, value: Any) -> dict[str, Any]: ...
-        def _flag(self, value: bool) -> Any: ...
-
+class StoriesSQL(SQLHooks):
     def _row_to_story(self, row: Sequence[Any]) -> Story:
         return Story(
             id=row[0], slug=row[1], title=row[2],

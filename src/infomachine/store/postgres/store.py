@@ -6,9 +6,9 @@ the ``Store`` contract (``store/base.py``) on top of ``PostgresCore``:
 * ``core.py``: connection, transactions (one writer at a time, by advisory
   lock), migrations, and the error boundary;
 * ``items.py``: items, signatures, full-text search (tsvector + GIN), ingest errors;
-* ``sources.py``, ``cluster.py``; stories, events, brief versions and the LLM call log are
-  ``store/stories_sql.py``, ``store/events_sql.py``, ``store/briefs_sql.py`` and
-  ``store/llm_sql.py``, shared with SQLite.
+* ``cluster.py``; sources, stories, events, brief versions and the LLM call log are
+  ``store/sources_sql.py``, ``store/stories_sql.py``, ``store/events_sql.py``,
+  ``store/briefs_sql.py`` and ``store/llm_sql.py``, shared with SQLite.
 
 ``guard_public_methods`` wraps every public method, so a PostgreSQL failure
 leaves the store as ``BackendError`` (a ``StoreError``), never ``psycopg.Error``.
@@ -22,13 +22,13 @@ from infomachine.store.llm_sql import LLMCallsSQL
 from infomachine.store.postgres.cluster import ClusterMixin
 from infomachine.store.postgres.core import PostgresCore, guard_public_methods
 from infomachine.store.postgres.items import ItemsMixin
-from infomachine.store.postgres.sources import SourcesMixin
+from infomachine.store.sources_sql import SourcesSQL
 from infomachine.store.stories_sql import StoriesSQL
 
 
 @guard_public_methods
 class PostgresStore(
-    PostgresCore, ItemsMixin, SourcesMixin, StoriesSQL, EventsSQL, BriefsSQL, LLMCallsSQL,
+    PostgresCore, ItemsMixin, SourcesSQL, StoriesSQL, EventsSQL, BriefsSQL, LLMCallsSQL,
     ClusterMixin,
 ):
     """All persistent state in one PostgreSQL database (``postgresql://`` URL)."""

@@ -43,8 +43,8 @@ from infomachine.store.postgres.core import (
     iso,
     to_pg_time,
 )
-from infomachine.store.postgres.sources import SOURCE_COLUMNS, row_to_source
 from infomachine.store.postgres.store import PostgresStore
+from infomachine.store.sources_sql import SOURCE_COLUMNS
 
 CLUSTER_LOCK = WRITE_LOCK + 1
 SITE_LOCK = WRITE_LOCK + 2
@@ -168,7 +168,7 @@ class WorkQueue:
                 f"SELECT {SOURCE_COLUMNS} FROM sources WHERE id = ANY(%s) ORDER BY next_poll NULLS FIRST, id",
                 (keys,),
             ).fetchall()
-        return [row_to_source(r) for r in rows]
+        return [self.store._row_to_source(r) for r in rows]
 
     def claim(self, kind: str, key: str) -> bool:
         """Lease ``kind``/``key`` unless another worker's lease is still valid."""

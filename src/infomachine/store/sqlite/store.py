@@ -5,7 +5,7 @@ contract (``store/base.py``) on top of ``SQLiteCore``:
 
 * ``core.py``: connection, transactions, migrations, and the error boundary;
 * ``items.py``: items, signatures, full-text search, ingest errors;
-* ``sources.py``: sources;
+* ``store/sources_sql.py`` (shared with PostgreSQL): sources;
 * ``store/stories_sql.py`` (shared with PostgreSQL): stories, aliases and merges;
 * ``store/briefs_sql.py`` (shared with PostgreSQL): brief versions;
 * ``store/events_sql.py`` (shared with PostgreSQL): events, their story, aliases, merges;
@@ -22,16 +22,16 @@ from __future__ import annotations
 from infomachine.store.briefs_sql import BriefsSQL
 from infomachine.store.events_sql import EventsSQL
 from infomachine.store.llm_sql import LLMCallsSQL
+from infomachine.store.sources_sql import SourcesSQL
 from infomachine.store.sqlite.cluster import ClusterMixin
 from infomachine.store.sqlite.core import SQLiteCore, guard_public_methods
 from infomachine.store.sqlite.items import ItemsMixin
-from infomachine.store.sqlite.sources import SourcesMixin
 from infomachine.store.stories_sql import StoriesSQL
 
 
 @guard_public_methods
 class SQLiteStore(
-    SQLiteCore, ItemsMixin, SourcesMixin, StoriesSQL, EventsSQL, BriefsSQL, LLMCallsSQL,
+    SQLiteCore, ItemsMixin, SourcesSQL, StoriesSQL, EventsSQL, BriefsSQL, LLMCallsSQL,
     ClusterMixin,
 ):
     """All persistent state in one SQLite file (WAL, one writer)."""
