@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime
 from itertools import combinations
 
 from infomachine.models import Brief, Item, Story, TimelineEvent
+from infomachine.synth.analyze.sentences import Sent
+from infomachine.synth.events import Line, StoryEvent, timeline_entries
 from infomachine.synth.extractive import synthesize
 from infomachine.synth.selection import Said, same_fact
 from infomachine.synth.timeline import select_dates
@@ -262,3 +264,22 @@ def test_a_columnists_own_voice_does_not_open_the_brief() -> None:
     assert _unfit_lead("After all, I feel his pain after losing a race that was closely watched.") >= 0.5
     assert _unfit_lead('"We will appeal the ruling," the mayor of Riverton said on Monday.') == 0.0
     assert _unfit_lead("The US and its allies agreed on new sanctions against the regime.") == 0.0
+
+
+def _event(key: str, day: date, text: str, item: int, importance: float = 1.0) -> StoryEvent:
+    sent = Sent(item=item, index=0, text=text, start=0, end=len(text))
+    return StoryEvent(key=key, items=[item], day=day, options=[Line(day, sent, text, None, [])],
+                      importance=importance, order=f"{day.isoformat()} {key}")
+
+
+def test_lines_months_apart_sharing_only_the_storys_names_are_two_happenings() -> None:
+    charged = "The singer Ray Dunmore was charged with two felonies after an argument with his girlfriend Lina Vey."
+    deal = ("Lawyers for the singer Ray Dunmore announced a plea deal yesterday, "
+            "sparing his former girlfriend Lina Vey from testifying.")
+    common = frozenset({"ray", "dunmor", "lina", "vey"})
+    assert same_fact(charged, deal, common)  # within days of each other: a paraphrase of one happening
+    assert not same_fact(charged, deal, common, apart=True)
+    events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 6, 22), deal, 1)]
+    assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged", "e-deal"]
+    events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 3, 6), deal, 1)]
+    assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged"]

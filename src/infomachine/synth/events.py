@@ -260,8 +260,10 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
     """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first.
 
     An event whose best line repeats an earlier line (``same_fact`` without
-    the story's ``common`` words) or a sentence of ``avoid`` (What's summary,
-    plain ``same_fact``) gets its next candidate line; with none left, a line
+    the story's ``common`` words; for a line over ``BACKGROUND_DAYS`` apart,
+    without them in every test: two happenings of the story both name its
+    actors) or a sentence of ``avoid`` (What's summary, plain ``same_fact``)
+    gets its next candidate line; with none left, a line
     that repeats one of the same day corroborates it instead, and otherwise
     the event has no line."""
     avoid = avoid or []
@@ -272,7 +274,7 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
     out: list[TimelineEvent] = []
     for ev in sorted(keep, key=lambda e: (e.day or date.min, e.order)):
         entries = [_entry(ev, line) for line in ev.options]
-        fresh = next((t for t in entries if not any(same_fact(o.text, t.text, common) for o in out)
+        fresh = next((t for t in entries if not any(_repeats(o, t, common) for o in out)
                       and not any(same_fact(t.text, x) for x in avoid)), None)
         if fresh is not None:
             out.append(fresh)
@@ -286,6 +288,12 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
             same.cites = list(dict.fromkeys(e.n for e in same.evidence))
     out.sort(key=lambda t: t.date)
     return out
+
+
+def _repeats(listed: TimelineEvent, line: TimelineEvent, common: frozenset[str]) -> bool:
+    """``line`` states the fact of a line already ``listed`` (see ``timeline_entries``)."""
+    apart = abs((date.fromisoformat(listed.date) - date.fromisoformat(line.date)).days) > BACKGROUND_DAYS
+    return same_fact(listed.text, line.text, common, apart=apart)
 
 
 def _entry(ev: StoryEvent, line: Line) -> TimelineEvent:
