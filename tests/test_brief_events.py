@@ -13,9 +13,9 @@ from itertools import combinations
 
 from infomachine.models import Brief, Item, Story, TimelineEvent
 from infomachine.synth.analyze.sentences import Sent
-from infomachine.synth.events import Line, StoryEvent, timeline_entries
+from infomachine.synth.events import Line, StoryEvent, story_events, timeline_entries
 from infomachine.synth.extractive import synthesize
-from infomachine.synth.selection import Said, same_fact
+from infomachine.synth.selection import Analysis, Said, same_fact
 from infomachine.synth.timeline import select_dates
 from infomachine.synth.verify import SourceTexts, check_sentence
 from infomachine.synth.verify_dates import published_days, verify_dates
@@ -283,3 +283,16 @@ def test_lines_months_apart_sharing_only_the_storys_names_are_two_happenings() -
     assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged", "e-deal"]
     events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 3, 6), deal, 1)]
     assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged"]
+
+
+def test_a_day_later_reports_name_counts_each_of_them_like_a_report_of_the_event() -> None:
+    def item(n: int, event: str, day: int, text: str) -> Item:
+        return Item(id=f"q{n}", title=text[:40], text=text, content_hash=f"hq{n}", publisher=f"Outlet {n}",
+                    url=f"https://example.org/quarry/{n}", event_id=event,
+                    published=datetime(2026, 4, day, 8, tzinfo=UTC), ingested_at=datetime(2026, 5, 1, tzinfo=UTC))
+    items = [item(n, "e-pit", 2, f"Brenmoor Quarry opened a new pit on April 2, 2026, report {n} says.") for n in range(3)]
+    items.append(item(3, "e-vote", 9, "Kessel council voted to close the Brenmoor quarry road on April 9, 2026."))
+    items += [item(n, "e-after", 21, f"Lorries queued at the gate after the April 9 vote, hauliers told outlet {n}.")
+              for n in range(4, 7)]
+    events = {e.key: e for e in story_events(Analysis(items, "Brenmoor quarry")) or []}
+    assert events["e-vote"].importance > events["e-pit"].importance  # 1 report + 3 naming its day > 3 reports

@@ -26,7 +26,6 @@ indices as cites, which ``synth.extractive`` numbers like every other cite.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -56,7 +55,7 @@ PUB_WEIGHT = 0.5
 PUB_NEXT_DAY_WEIGHT = 0.25
 DAY_SLACK = 0.5  # days scoring at least this share of the best are considered for the line
 LINE_OPTIONS = 4  # candidate lines kept per event (the next is used when the best repeats a line)
-RECALLED_WEIGHT = 1.0  # x log(1 + other items naming the event's day), added to its importance
+RECALLED_WEIGHT = 1.0  # x other items naming the event's day (as much as a report of it), added to its importance
 TIMELINE_EVENTS_N = 30  # a long story lists its 30 most important events
 HEADLINE_WEIGHT = 0.5  # closeness to the event's own headlines: the sentence reports the happening
 
@@ -250,7 +249,7 @@ def story_events(a: Analysis) -> list[StoryEvent] | None:
         events.append(ev)
     for ev in events:  # other reports that name the event's day: it mattered (Ghalandari & Ifrim)
         if ev.day is not None:
-            ev.importance += RECALLED_WEIGHT * math.log1p(len(story_days.get(ev.day, set()) - set(ev.items)))
+            ev.importance += RECALLED_WEIGHT * len(story_days.get(ev.day, set()) - set(ev.items))
     events.sort(key=lambda e: e.order)
     return events
 
