@@ -273,12 +273,15 @@ def _event(key: str, day: date, text: str, item: int, importance: float = 1.0) -
 
 
 def test_lines_months_apart_sharing_only_the_storys_names_are_two_happenings() -> None:
-    charged = "The singer Ray Dunmore was charged with two felonies after an argument with his girlfriend Lina Vey."
-    deal = ("Lawyers for the singer Ray Dunmore announced a plea deal yesterday, "
-            "sparing his former girlfriend Lina Vey from testifying.")
+    charged = ("The pop singer Ray Dunmore was charged with two felonies after a violent argument "
+               "with his girlfriend Lina Vey on Sunday.")
+    deal = ("Lawyers for the pop singer Ray Dunmore announced a plea deal on Monday, "
+            "sparing his former girlfriend Lina Vey from testifying at the trial.")
     common = frozenset({"ray", "dunmor", "lina", "vey"})
     assert same_fact(charged, deal, common)  # within days of each other: a paraphrase of one happening
     assert not same_fact(charged, deal, common, apart=True)
+    # most of the key words shared is one fact however far apart (a reader sees the line twice)
+    assert same_fact(charged, charged.replace("Sunday", "Friday"), common, apart=True)
     events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 6, 22), deal, 1)]
     assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged", "e-deal"]
     events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 3, 6), deal, 1)]

@@ -260,8 +260,9 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
 
     An event whose best line repeats an earlier line (``same_fact`` without
     the story's ``common`` words; for a line over ``BACKGROUND_DAYS`` apart,
-    without them in every test: two happenings of the story both name its
-    actors) or a sentence of ``avoid`` (What's summary, plain ``same_fact``)
+    a paraphrase must share five words besides them, ``apart``: two
+    happenings of the story both name its actors) or a sentence of ``avoid``
+    (What's summary, plain ``same_fact``)
     gets its next candidate line; with none left, a line
     that repeats one of the same day corroborates it instead, and otherwise
     the event has no line."""

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from infomachine.models import Evidence, Item, Sentence
-from infomachine.synth.analyze.dates import find_dates
+from infomachine.synth.analyze.dates import WEEKDAYS, find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
 from infomachine.synth.verify import NEGATIONS
 from infomachine.text.stopwords import CLAIM_STOPWORDS
@@ -215,14 +215,13 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset(), *, apart: bo
     and "four months", a 5-0 and a 4-0 win), sentences sharing fewer than two words
     besides numbers, and a sentence that reverses or negates what the other
     states ("lifted the ban" and "banned").  ``apart``: the sentences report
-    days far apart (two timeline lines), so the story's ``common`` words count
-    in no test: a story's every happening names its main actors."""
+    days far apart (two timeline lines), so a paraphrase needs its five shared
+    words besides the story's ``common`` words (every happening of a story
+    names its main actors) and the words of a day ("Thursday", "today")."""
     fa, ka, na, ma, ra = _facts(a)
     fb, kb, nb, mb, rb = _facts(b)
     if fa in fb or fb in fa:
         return True
-    if apart:
-        ka, kb = ka - common, kb - common
     if (na - nb and nb - na and not na & nb) or ra != rb:
         return False
     common_words = ka & kb
@@ -230,7 +229,8 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset(), *, apart: bo
     if shared < 3 or len(common_words - na) < 2:
         return False
     share = shared / max(1, min(len(ka), len(kb)))
-    if share >= SAME_FACT_SHARE or (share >= PARAPHRASE_SHARE and len(common_words - na) >= PARAPHRASE_WORDS):
+    paraphrase_words = common_words - na - (common | _DAY_WORDS if apart else frozenset())
+    if share >= SAME_FACT_SHARE or (share >= PARAPHRASE_SHARE and len(paraphrase_words) >= PARAPHRASE_WORDS):
         return True
     if na != nb:
         return False
@@ -238,6 +238,9 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset(), *, apart: bo
     shared_rest = ka & kb
     return (len(shared_rest) >= 3 and len(shared_rest) / max(1, min(len(ka), len(kb))) >= PARAPHRASE_SHARE
             and len(names) >= 2 and bool(shared_rest - names - na))
+
+
+_DAY_WORDS = frozenset(key_words(" ".join([*WEEKDAYS, "today", "tonight", "yesterday", "tomorrow"])))
 
 
 @lru_cache(maxsize=65536)
