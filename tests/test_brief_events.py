@@ -299,3 +299,18 @@ def test_a_day_later_reports_name_counts_each_of_them_like_a_report_of_the_event
               for n in range(4, 7)]
     events = {e.key: e for e in story_events(Analysis(items, "Brenmoor quarry")) or []}
     assert events["e-vote"].importance > events["e-pit"].importance  # 1 report + 3 naming its day > 3 reports
+
+
+def test_an_event_is_dated_by_the_day_most_of_its_reports_name_not_by_its_most_central_sentence() -> None:
+    def item(n: int, text: str) -> Item:
+        return Item(id=f"h{n}", title="Varn harbour levy", text=text, content_hash=f"hh{n}", publisher=f"Outlet {n}",
+                    url=f"https://example.org/varn/{n}", event_id="e-levy",
+                    published=datetime(2026, 3, 7, 8, tzinfo=UTC), ingested_at=datetime(2026, 4, 1, tzinfo=UTC))
+    items = [
+        item(0, "Councillors met on March 5, 2026. The Varn harbour levy of two euros per berth was approved by the "
+                "council on March 6, 2026 after a long debate about the harbour levy."),
+        item(1, "A vote was held on March 5, 2026 in Varn. Harbour traders said the harbour levy would hurt them."),
+        item(2, "Varn voted on March 5, 2026, officials said. The harbour levy will pay for a new harbour wall."),
+    ]
+    event = (story_events(Analysis(items, "Varn harbour levy")) or [])[0]
+    assert event.day == date(2026, 3, 5) and event.line is not None and "March 5" in event.line.text

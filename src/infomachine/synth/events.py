@@ -6,8 +6,10 @@ without one are each their own event.  For each event this module finds
 * its **date**: the day its sources state most (a day mentioned by more of
   its items wins; an explicit date counts more; a day long before the
   event's first publication, or after its last, is background or a
-  schedule and counts less), else its earliest publication day; an undated
-  item never dates an event by when it was ingested;
+  schedule and counts less), else its earliest publication day; a day
+  named less dates it only when no day named more has a plain line (not an
+  aside, nor pronoun-led); an undated item never dates an event by when it
+  was ingested;
 * its **line**: the event's most central sentence (TF-IDF cosine to the
   centroid of the event's sentences, plus how many of its items say
   something close, plus a small lead bonus) among those that support the
@@ -53,7 +55,7 @@ FUTURE_WEIGHT = 0.2  # a day after the event's last publication: a schedule, not
 EXPLICIT_BONUS = 0.3
 PUB_WEIGHT = 0.5
 PUB_NEXT_DAY_WEIGHT = 0.25
-DAY_SLACK = 0.5  # days scoring at least this share of the best are considered for the line
+DAY_SLACK = 0.5  # days scoring this share of the best may date the line, when no better day has a plain one
 LINE_OPTIONS = 4  # candidate lines kept per event (the next is used when the best repeats a line)
 RECALLED_WEIGHT = 1.0  # x other items naming the event's day (as much as a report of it), added to its importance
 TIMELINE_EVENTS_N = 30  # a long story lists its 30 most important events
@@ -200,14 +202,14 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
         return
     best_score = max(scores.values())
     days = sorted((d for d in scores if scores[d] >= DAY_SLACK * best_score), key=lambda d: (-scores[d], d))
-    options: list[tuple[tuple[bool, bool, float, int, int], date, Sent]] = []
+    options: list[tuple[tuple[bool, bool, float, float, int, int], date, Sent]] = []
     for d in days:
         for s in _pool(a, ev.items, d, mentions):
             if s not in value_of:
                 continue
             bad = bool(points_back(s.text) or writer_aside(s.text) or not_a_happening(s.text))
-            value = value_of[s] + 0.5 * scores[d] / best_score
-            options.append(((bad, pronoun_led(s.text), -round(value, 9), s.item, s.index), d, s))
+            key = (bad, pronoun_led(s.text), -round(scores[d], 9), -round(value_of[s], 9), s.item, s.index)
+            options.append((key, d, s))
     for _, d, s in sorted(options, key=lambda o: o[0]):
         named = None
         if pronoun_led(s.text):
