@@ -286,6 +286,12 @@ def test_lines_months_apart_sharing_only_the_storys_names_are_two_happenings() -
     assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged", "e-deal"]
     events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 3, 6), deal, 1)]
     assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged"]
+    # a line no rule calls a repeat goes first, even months apart
+    other = "A judge in Los Angeles accepted the plea deal and set sentencing for August."
+    events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 6, 22), deal, 1)]
+    events[1].options.append(Line(date(2009, 6, 22), Sent(item=2, index=0, text=other, start=0, end=len(other)),
+                                  other, None, []))
+    assert [e.text for e in timeline_entries(events, common=common)] == [charged, other]
 
 
 def test_a_day_later_reports_name_counts_each_of_them_like_a_report_of_the_event() -> None:

@@ -261,13 +261,12 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
     """One line per dated event (the ``max_n`` most important, the latest always kept), oldest first.
 
     An event whose best line repeats an earlier line (``same_fact`` without
-    the story's ``common`` words; for a line over ``BACKGROUND_DAYS`` apart,
-    a paraphrase must share five words besides them, ``apart``: two
-    happenings of the story both name its actors) or a sentence of ``avoid``
-    (What's summary, plain ``same_fact``)
-    gets its next candidate line; with none left, a line
-    that repeats one of the same day corroborates it instead, and otherwise
-    the event has no line."""
+    the story's ``common`` words) or a sentence of ``avoid`` (What's summary,
+    plain ``same_fact``) gets its next candidate line; with none left, a
+    line that only paraphrases lines over ``BACKGROUND_DAYS`` apart by the
+    story's own names (``same_fact`` ``apart``: two happenings of a story
+    both name its actors) is listed; otherwise a line that repeats one of
+    the same day corroborates it, and else the event has no line."""
     avoid = avoid or []
     dated = [e for e in events if e.day is not None and e.line is not None]
     keep = sorted(dated, key=lambda e: (-e.importance, e.key))[:max_n]
@@ -276,8 +275,9 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
     out: list[TimelineEvent] = []
     for ev in sorted(keep, key=lambda e: (e.day or date.min, e.order)):
         entries = [_entry(ev, line) for line in ev.options]
-        fresh = next((t for t in entries if not any(_repeats(o, t, common) for o in out)
-                      and not any(same_fact(t.text, x) for x in avoid)), None)
+        allowed = [t for t in entries if not any(same_fact(t.text, x) for x in avoid)]
+        fresh = next((t for t in allowed if not any(same_fact(o.text, t.text, common) for o in out)), None) \
+            or next((t for t in allowed if not any(_repeats(o, t, common) for o in out)), None)
         if fresh is not None:
             out.append(fresh)
             continue
