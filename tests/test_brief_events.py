@@ -12,8 +12,10 @@ from datetime import UTC, date, datetime
 from itertools import combinations
 
 from infomachine.models import Brief, Item, Story, TimelineEvent
+from infomachine.synth.analyze.sentences import Sent
+from infomachine.synth.events import Line, StoryEvent, story_events, timeline_entries
 from infomachine.synth.extractive import synthesize
-from infomachine.synth.selection import Said, same_fact
+from infomachine.synth.selection import Analysis, Said, same_fact
 from infomachine.synth.timeline import select_dates
 from infomachine.synth.verify import SourceTexts, check_sentence
 from infomachine.synth.verify_dates import published_days, verify_dates
@@ -262,3 +264,59 @@ def test_a_columnists_own_voice_does_not_open_the_brief() -> None:
     assert _unfit_lead("After all, I feel his pain after losing a race that was closely watched.") >= 0.5
     assert _unfit_lead('"We will appeal the ruling," the mayor of Riverton said on Monday.') == 0.0
     assert _unfit_lead("The US and its allies agreed on new sanctions against the regime.") == 0.0
+
+
+def _event(key: str, day: date, text: str, item: int, importance: float = 1.0) -> StoryEvent:
+    sent = Sent(item=item, index=0, text=text, start=0, end=len(text))
+    return StoryEvent(key=key, items=[item], day=day, options=[Line(day, sent, text, None, [])],
+                      importance=importance, order=f"{day.isoformat()} {key}")
+
+
+def test_lines_months_apart_sharing_only_the_storys_names_are_two_happenings() -> None:
+    charged = ("The pop singer Ray Dunmore was charged with two felonies after a violent argument "
+               "with his girlfriend Lina Vey on Sunday.")
+    deal = ("Lawyers for the pop singer Ray Dunmore announced a plea deal on Monday, "
+            "sparing his former girlfriend Lina Vey from testifying at the trial.")
+    common = frozenset({"ray", "dunmor", "lina", "vey"})
+    assert same_fact(charged, deal, common)  # within days of each other: a paraphrase of one happening
+    assert not same_fact(charged, deal, common, apart=True)
+    # most of the key words shared is one fact however far apart (a reader sees the line twice)
+    assert same_fact(charged, charged.replace("Sunday", "Friday"), common, apart=True)
+    events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 6, 22), deal, 1)]
+    assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged", "e-deal"]
+    events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 3, 6), deal, 1)]
+    assert [e.event_id for e in timeline_entries(events, common=common)] == ["e-charged"]
+    # a line no rule calls a repeat goes first, even months apart
+    other = "A judge in Los Angeles accepted the plea deal and set sentencing for August."
+    events = [_event("e-charged", date(2009, 3, 5), charged, 0), _event("e-deal", date(2009, 6, 22), deal, 1)]
+    events[1].options.append(Line(date(2009, 6, 22), Sent(item=2, index=0, text=other, start=0, end=len(other)),
+                                  other, None, []))
+    assert [e.text for e in timeline_entries(events, common=common)] == [charged, other]
+
+
+def test_a_day_later_reports_name_counts_each_of_them_like_a_report_of_the_event() -> None:
+    def item(n: int, event: str, day: int, text: str) -> Item:
+        return Item(id=f"q{n}", title=text[:40], text=text, content_hash=f"hq{n}", publisher=f"Outlet {n}",
+                    url=f"https://example.org/quarry/{n}", event_id=event,
+                    published=datetime(2026, 4, day, 8, tzinfo=UTC), ingested_at=datetime(2026, 5, 1, tzinfo=UTC))
+    items = [item(n, "e-pit", 2, f"Brenmoor Quarry opened a new pit on April 2, 2026, report {n} says.") for n in range(3)]
+    items.append(item(3, "e-vote", 9, "Kessel council voted to close the Brenmoor quarry road on April 9, 2026."))
+    items += [item(n, "e-after", 21, f"Lorries queued at the gate after the April 9 vote, hauliers told outlet {n}.")
+              for n in range(4, 7)]
+    events = {e.key: e for e in story_events(Analysis(items, "Brenmoor quarry")) or []}
+    assert events["e-vote"].importance > events["e-pit"].importance  # 1 report + 3 naming its day > 3 reports
+
+
+def test_an_event_is_dated_by_the_day_most_of_its_reports_name_not_by_its_most_central_sentence() -> None:
+    def item(n: int, text: str) -> Item:
+        return Item(id=f"h{n}", title="Varn harbour levy", text=text, content_hash=f"hh{n}", publisher=f"Outlet {n}",
+                    url=f"https://example.org/varn/{n}", event_id="e-levy",
+                    published=datetime(2026, 3, 7, 8, tzinfo=UTC), ingested_at=datetime(2026, 4, 1, tzinfo=UTC))
+    items = [
+        item(0, "Councillors met on March 5, 2026. The Varn harbour levy of two euros per berth was approved by the "
+                "council on March 6, 2026 after a long debate about the harbour levy."),
+        item(1, "A vote was held on March 5, 2026 in Varn. Harbour traders said the harbour levy would hurt them."),
+        item(2, "Varn voted on March 5, 2026, officials said. The harbour levy will pay for a new harbour wall."),
+    ]
+    event = (story_events(Analysis(items, "Varn harbour levy")) or [])[0]
+    assert event.day == date(2026, 3, 5) and event.line is not None and "March 5" in event.line.text

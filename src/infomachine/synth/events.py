@@ -6,8 +6,10 @@ without one are each their own event.  For each event this module finds
 * its **date**: the day its sources state most (a day mentioned by more of
   its items wins; an explicit date counts more; a day long before the
   event's first publication, or after its last, is background or a
-  schedule and counts less), else its earliest publication day; an undated
-  item never dates an event by when it was ingested;
+  schedule and counts less), else its earliest publication day; a day
+  named less dates it only when no day named more has a plain line (not an
+  aside, nor pronoun-led); an undated item never dates an event by when it
+  was ingested;
 * its **line**: the event's most central sentence (TF-IDF cosine to the
   centroid of the event's sentences, plus how many of its items say
   something close, plus a small lead bonus) among those that support the
@@ -26,7 +28,6 @@ indices as cites, which ``synth.extractive`` numbers like every other cite.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -54,9 +55,9 @@ FUTURE_WEIGHT = 0.2  # a day after the event's last publication: a schedule, not
 EXPLICIT_BONUS = 0.3
 PUB_WEIGHT = 0.5
 PUB_NEXT_DAY_WEIGHT = 0.25
-DAY_SLACK = 0.5  # days scoring at least this share of the best are considered for the line
+DAY_SLACK = 0.5  # days scoring this share of the best may date the line, when no better day has a plain one
 LINE_OPTIONS = 4  # candidate lines kept per event (the next is used when the best repeats a line)
-RECALLED_WEIGHT = 1.0  # x log(1 + other items naming the event's day), added to its importance
+RECALLED_WEIGHT = 1.0  # x other items naming the event's day (as much as a report of it), added to its importance
 TIMELINE_EVENTS_N = 30  # a long story lists its 30 most important events
 HEADLINE_WEIGHT = 0.5  # closeness to the event's own headlines: the sentence reports the happening
 
@@ -201,14 +202,14 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
         return
     best_score = max(scores.values())
     days = sorted((d for d in scores if scores[d] >= DAY_SLACK * best_score), key=lambda d: (-scores[d], d))
-    options: list[tuple[tuple[bool, bool, float, int, int], date, Sent]] = []
+    options: list[tuple[tuple[bool, bool, float, float, int, int], date, Sent]] = []
     for d in days:
         for s in _pool(a, ev.items, d, mentions):
             if s not in value_of:
                 continue
             bad = bool(points_back(s.text) or writer_aside(s.text) or not_a_happening(s.text))
-            value = value_of[s] + 0.5 * scores[d] / best_score
-            options.append(((bad, pronoun_led(s.text), -round(value, 9), s.item, s.index), d, s))
+            key = (bad, pronoun_led(s.text), -round(scores[d], 9), -round(value_of[s], 9), s.item, s.index)
+            options.append((key, d, s))
     for _, d, s in sorted(options, key=lambda o: o[0]):
         named = None
         if pronoun_led(s.text):
@@ -250,7 +251,7 @@ def story_events(a: Analysis) -> list[StoryEvent] | None:
         events.append(ev)
     for ev in events:  # other reports that name the event's day: it mattered (Ghalandari & Ifrim)
         if ev.day is not None:
-            ev.importance += RECALLED_WEIGHT * math.log1p(len(story_days.get(ev.day, set()) - set(ev.items)))
+            ev.importance += RECALLED_WEIGHT * len(story_days.get(ev.day, set()) - set(ev.items))
     events.sort(key=lambda e: e.order)
     return events
 
@@ -261,9 +262,11 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
 
     An event whose best line repeats an earlier line (``same_fact`` without
     the story's ``common`` words) or a sentence of ``avoid`` (What's summary,
-    plain ``same_fact``) gets its next candidate line; with none left, a line
-    that repeats one of the same day corroborates it instead, and otherwise
-    the event has no line."""
+    plain ``same_fact``) gets its next candidate line; with none left, a
+    line that only paraphrases lines over ``BACKGROUND_DAYS`` apart by the
+    story's own names (``same_fact`` ``apart``: two happenings of a story
+    both name its actors) is listed; otherwise a line that repeats one of
+    the same day corroborates it, and else the event has no line."""
     avoid = avoid or []
     dated = [e for e in events if e.day is not None and e.line is not None]
     keep = sorted(dated, key=lambda e: (-e.importance, e.key))[:max_n]
@@ -272,8 +275,9 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
     out: list[TimelineEvent] = []
     for ev in sorted(keep, key=lambda e: (e.day or date.min, e.order)):
         entries = [_entry(ev, line) for line in ev.options]
-        fresh = next((t for t in entries if not any(same_fact(o.text, t.text, common) for o in out)
-                      and not any(same_fact(t.text, x) for x in avoid)), None)
+        allowed = [t for t in entries if not any(same_fact(t.text, x) for x in avoid)]
+        fresh = next((t for t in allowed if not any(same_fact(o.text, t.text, common) for o in out)), None) \
+            or next((t for t in allowed if not any(_repeats(o, t, common) for o in out)), None)
         if fresh is not None:
             out.append(fresh)
             continue
@@ -286,6 +290,12 @@ def timeline_entries(events: list[StoryEvent], max_n: int = TIMELINE_EVENTS_N,
             same.cites = list(dict.fromkeys(e.n for e in same.evidence))
     out.sort(key=lambda t: t.date)
     return out
+
+
+def _repeats(listed: TimelineEvent, line: TimelineEvent, common: frozenset[str]) -> bool:
+    """``line`` states the fact of a line already ``listed`` (see ``timeline_entries``)."""
+    apart = abs((date.fromisoformat(listed.date) - date.fromisoformat(line.date)).days) > BACKGROUND_DAYS
+    return same_fact(listed.text, line.text, common, apart=apart)
 
 
 def _entry(ev: StoryEvent, line: Line) -> TimelineEvent:

@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from infomachine.models import Evidence, Item, Sentence
-from infomachine.synth.analyze.dates import find_dates
+from infomachine.synth.analyze.dates import WEEKDAYS, find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
 from infomachine.synth.verify import NEGATIONS
 from infomachine.text.stopwords import CLAIM_STOPWORDS
@@ -204,7 +204,7 @@ def _names(text: str) -> set[str]:
     return {_key(w) for m in _NAME.findall(text) for w in _KEY.findall(fold(m))}
 
 
-def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
+def same_fact(a: str, b: str, common: frozenset[str] = frozenset(), *, apart: bool = False) -> bool:
     """Two sentences state the same fact: one holds the other; or most of the
     shorter one's key words (>= 3, ``SAME_FACT_SHARE``) are in the other; or, a
     paraphrase, half of them are while they share five words besides numbers,
@@ -214,7 +214,10 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     sentences whose numbers differ and have none in common ("three months"
     and "four months", a 5-0 and a 4-0 win), sentences sharing fewer than two words
     besides numbers, and a sentence that reverses or negates what the other
-    states ("lifted the ban" and "banned")."""
+    states ("lifted the ban" and "banned").  ``apart``: the sentences report
+    days far apart (two timeline lines), so a paraphrase needs its five shared
+    words besides the story's ``common`` words (every happening of a story
+    names its main actors) and the words of a day ("Thursday", "today")."""
     fa, ka, na, ma, ra = _facts(a)
     fb, kb, nb, mb, rb = _facts(b)
     if fa in fb or fb in fa:
@@ -226,7 +229,8 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     if shared < 3 or len(common_words - na) < 2:
         return False
     share = shared / max(1, min(len(ka), len(kb)))
-    if share >= SAME_FACT_SHARE or (share >= PARAPHRASE_SHARE and len(common_words - na) >= PARAPHRASE_WORDS):
+    paraphrase_words = common_words - na - (common | _DAY_WORDS if apart else frozenset())
+    if share >= SAME_FACT_SHARE or (share >= PARAPHRASE_SHARE and len(paraphrase_words) >= PARAPHRASE_WORDS):
         return True
     if na != nb:
         return False
@@ -234,6 +238,9 @@ def same_fact(a: str, b: str, common: frozenset[str] = frozenset()) -> bool:
     shared_rest = ka & kb
     return (len(shared_rest) >= 3 and len(shared_rest) / max(1, min(len(ka), len(kb))) >= PARAPHRASE_SHARE
             and len(names) >= 2 and bool(shared_rest - names - na))
+
+
+_DAY_WORDS = frozenset(key_words(" ".join([*WEEKDAYS, "today", "tonight", "yesterday", "tomorrow"])))
 
 
 @lru_cache(maxsize=65536)
