@@ -24,7 +24,7 @@ from httpserver import LocalServer, server_fixture
 from infomachine.cli import cli
 from infomachine.sources.feeds import feed_source
 from infomachine.store import open_store
-from infomachine.store.postgres.work import work_status
+from infomachine.store.postgres.work import FINGERPRINTS, work_status
 
 local_server = server_fixture()
 ROOT = Path(__file__).resolve().parent.parent
@@ -316,13 +316,17 @@ def test_workers_shows_who_holds_what(pg_url: str) -> None:
 
 def _work_state(url: str, n_items: int) -> tuple[Any, ...] | None:
     """What the work looks like now, read in one snapshot; None while it is not done
-    (items missing or unclustered, a story with items but no brief, an unsent webhook)."""
+    (items missing or unclustered, a story with items but no brief or a brief older than
+    its items, an unsent webhook)."""
     with open_store(url) as store:
         with store.transaction():  # one snapshot: the worker's commits land between reads otherwise
             stories = [s for s in store.list_stories() if s.item_count]
             briefs = [store.latest_brief(s.id) for s in stories]
+            stale = store.execute(  # type: ignore[attr-defined]
+                f"SELECT COUNT(*) FROM ({FINGERPRINTS}) f(story_id, fp) LEFT JOIN story_synced s "
+                "ON s.story_id = f.story_id WHERE s.fingerprint IS DISTINCT FROM f.fp").fetchone()[0]
             done = (store.count_items() == n_items and not store.cluster_pending() and stories
-                    and all(briefs)
+                    and all(briefs) and not stale  # each story briefed for the items it has now
                     and work_status(store)["outbox"] == {"webhooks_pending": 0, "site_pending": 0})  # type: ignore[arg-type]
             if not done:
                 return None
