@@ -146,7 +146,9 @@ class Clusterer:
 
     def score(self, st: StoryState, vec: Vector, ts: float | None, dense: np.ndarray | None) -> float:
         cos = dot(vec, st.centroid) / st.norm if st.norm else 0.0  # ``st.cosine(vec)``, faster
-        return self.mix(cos, dense, st.dense) * self.decay(st, ts)
+        if self.embedder is not None:
+            cos = self.mix(cos, dense, st.dense)
+        return cos * self.decay(st, ts)
 
     def story_similarity(self, a: StoryState, b: StoryState) -> float:
         """Similarity of two stories' centroids (sparse, mixed with dense when embedded)."""
