@@ -14,7 +14,6 @@ after a merge.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -28,9 +27,11 @@ from infomachine.text.slug import free_slug
 EVENT_COLUMNS = "id, slug, title, story_id, created_at, updated_at, pinned, merged_into, metadata"
 EVENT_FIELDS = {"slug", "title", "updated_at", "pinned", "merged_into", "metadata"}
 CHUNK = 500  # ids per IN (...) list
-# storyline_state rows: the linker's state as JSON but for its item -> event and
-# URL -> event maps, one row per entry, written once (they grow with every item)
-LINKER_KEY, ITEM_KEY, URL_KEY = "linker", "item:", "url:"
+# storyline_state rows: "linker", the linker's state as JSON but for its item -> event
+# and URL -> event maps, which grow with every item and only grow: their entries are
+# in a log, "linker-log:<seq>" rows of what each save added (compacted past LOG_ROWS)
+LINKER_KEY, LOG_KEY = "linker", "linker-log:"
+LOG_ROWS = 32
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
@@ -195,47 +196,54 @@ class EventsSQL:
             "SELECT id FROM events WHERE story_id IS NULL AND merged_into IS NULL ORDER BY created_at, id")]
 
     def storyline_load(self) -> dict[str, Any] | None:
-        """The linker's state (``LinkerState.to_plain``): its JSON and its item and URL rows."""
-        state: dict[str, Any] | None = None
-        items: dict[str, str] = {}
-        urls: dict[str, str] = {}
-        for key, value in self._run("SELECT key, value FROM storyline_state"):
-            if key.startswith(ITEM_KEY):
-                items[key[len(ITEM_KEY):]] = value
-            elif key.startswith(URL_KEY):
-                event, url = value.split("\t", 1)
-                urls[url] = event
-            elif key == LINKER_KEY:
-                state = json.loads(value)
-        if state is not None:
-            state["item_event"], state["url_event"] = items, urls
+        """The linker's state (``LinkerState.to_plain``): its JSON and its log of item and URL entries."""
+        row = self._run("SELECT value FROM storyline_state WHERE key = ?", (LINKER_KEY,)).fetchone()
+        if row is None:
+            return None
+        state: dict[str, Any] = json.loads(row[0])
+        state["item_event"], state["url_event"] = self._linker_log()
         return state
 
     def storyline_save(self, state: dict[str, Any], items: dict[str, str], urls: dict[str, str]) -> None:
         """``state`` (``LinkerState.to_saved``: all but the item and URL maps) replaces the
-        saved one; ``items`` and ``urls``, the entries those maps gained, are added as rows."""
-        rows = [*((ITEM_KEY + k, v) for k, v in items.items()), *(url_row(u, e) for u, e in urls.items())]
+        saved one; ``items`` and ``urls``, the entries those maps gained, are one more row
+        of their log (past ``LOG_ROWS`` rows, the log is compacted into one)."""
         with self.transaction():
             self._run("INSERT INTO storyline_state(key, value) VALUES (?, ?) "
-                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                      (LINKER_KEY, json.dumps(state, ensure_ascii=False, separators=(",", ":"))))
-            for start in range(0, len(rows), CHUNK):
-                part = rows[start : start + CHUNK]
-                self._run("INSERT INTO storyline_state(key, value) VALUES "
-                          + ",".join(["(?, ?)"] * len(part)) + " ON CONFLICT (key) DO NOTHING",
-                          [x for row in part for x in row])
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (LINKER_KEY, _json(state)))
+            if not items and not urls:
+                return
+            keys = [r[0] for r in self._run(f"SELECT key FROM storyline_state WHERE key LIKE '{LOG_KEY}%'")]
+            seq = max((int(k[len(LOG_KEY):]) for k in keys), default=0) + 1
+            if len(keys) >= LOG_ROWS:
+                items_all, urls_all = self._linker_log()
+                items, urls = {**items_all, **items}, {**urls_all, **urls}
+                self._run(f"DELETE FROM storyline_state WHERE key LIKE '{LOG_KEY}%'")
+            self._run("INSERT INTO storyline_state(key, value) VALUES (?, ?)",
+                      (log_key(seq), _json({"item_event": items, "url_event": urls})))
+
+    def _linker_log(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The item and URL entries of the log."""
+        items: dict[str, str] = {}
+        urls: dict[str, str] = {}
+        for (value,) in self._run(f"SELECT value FROM storyline_state WHERE key LIKE '{LOG_KEY}%'"):
+            part = json.loads(value)
+            items.update(part["item_event"])
+            urls.update(part["url_event"])
+        return items, urls
 
 
-def url_row(url: str, event_id: str) -> tuple[str, str]:
-    """The ``storyline_state`` row of one entry of the linker's URL map: keyed by a
-    digest (a URL can be longer than an index entry may be), the event id then the URL."""
-    return URL_KEY + hashlib.sha256(url.encode()).hexdigest()[:32], event_id + "\t" + url
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def linker_rows(value: str) -> tuple[str, list[tuple[str, str]]]:
+def log_key(seq: int) -> str:
+    return f"{LOG_KEY}{seq:012d}"
+
+
+def linker_rows(value: str) -> tuple[str, str]:
     """A linker state saved whole (before migration 0070): its JSON without the item and
-    URL maps, and their rows."""
+    URL maps, and the first row of their log."""
     state = json.loads(value)
-    rows = [*((ITEM_KEY + k, v) for k, v in state.pop("item_event", {}).items()),
-            *(url_row(u, e) for u, e in state.pop("url_event", {}).items())]
-    return json.dumps(state, ensure_ascii=False, separators=(",", ":")), rows
+    log = {"item_event": state.pop("item_event", {}), "url_event": state.pop("url_event", {})}
+    return _json(state), _json(log)

@@ -28,16 +28,16 @@ def backfill_item_lsh(conn: sqlite3.Connection) -> None:
 
 
 def storyline_rows(conn: sqlite3.Connection) -> None:
-    """The linker's item and URL maps move out of its JSON into rows of their own
-    (``store.events_sql``), so a save writes only what they gained."""
-    from infomachine.store.events_sql import LINKER_KEY, linker_rows
+    """The linker's item and URL maps move out of its JSON into the first row of their
+    log (``store.events_sql``), so a save writes only what they gained."""
+    from infomachine.store.events_sql import LINKER_KEY, linker_rows, log_key
 
     row = conn.execute("SELECT value FROM storyline_state WHERE key = ?", (LINKER_KEY,)).fetchone()
     if row is None:
         return
-    value, rows = linker_rows(row[0])
+    value, log = linker_rows(row[0])
     conn.execute("UPDATE storyline_state SET value = ? WHERE key = ?", (value, LINKER_KEY))
-    conn.cursor().executemany("INSERT INTO storyline_state(key, value) VALUES (?, ?)", rows)
+    conn.execute("INSERT INTO storyline_state(key, value) VALUES (?, ?)", (log_key(1), log))
 
 
 # Each migration is SQL, or a Python function run inside the migration's transaction.
