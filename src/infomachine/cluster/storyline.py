@@ -101,6 +101,7 @@ class StorylineLinker(StorylineEvidence):
         self._text_all = ""
         self._mention_cache: dict[str, bool] = {}  # name -> does the event's text name it
         self._names: list[str] | None = None  # the event's names (computed on first use)
+        self._factors: dict[str, float] = {}  # the event's terms -> ``_sfactor`` (while it is placed)
 
     # ------------------------------------------------------------ public
 
@@ -141,6 +142,7 @@ class StorylineLinker(StorylineEvidence):
             self._text_all = "".join(self._text)
             self._mention_cache = {}
             self._names = None
+            self._factors = {t: self._sfactor(t) for t in vec}
             sid, how = self._choose(ev, vec, ts)
             self._text = []
             if sid is None:
@@ -271,7 +273,7 @@ class StorylineLinker(StorylineEvidence):
             plist = st.postings.get(term)
             if not plist:
                 continue
-            wf = w * self._sfactor(term)
+            wf = w * self._factors[term]
             for sid in plist:
                 hits[sid] = hits.get(sid, 0.0) + wf
         ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
