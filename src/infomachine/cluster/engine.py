@@ -46,6 +46,7 @@ from infomachine.cluster.features import (
     Vector,
     body_words_count,
     dot,
+    l2_norm,
     normalised,
     raw_features,
 )
@@ -85,7 +86,7 @@ class Clusterer:
 
     def add_story(self, st: StoryState) -> None:
         self.stories[st.id] = st
-        st.norm = math.sqrt(sum(v * v for v in st.centroid.values()))
+        st.norm = l2_norm(st.centroid)
         for t in st.centroid:
             self.postings.setdefault(t, []).append(st.id)
         if st.dense is not None and len(st.dense) != self.dense_dim:
@@ -125,9 +126,10 @@ class Clusterer:
         horizon = ts - cfg.max_gap_days * DAY if ts is not None else -math.inf
         strongest = heapq.nsmallest(cfg.query_terms, vec.items(), key=lambda kv: (-kv[1], kv[0]))
         hits: dict[str, float] = {}
+        get, postings = hits.get, self.postings
         for term, weight in strongest:
-            for sid in self.postings.get(term, ()):
-                hits[sid] = hits.get(sid, 0.0) + weight
+            for sid in postings.get(term, ()):
+                hits[sid] = get(sid, 0.0) + weight
         ranked = heapq.nsmallest(4 * cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         out: list[StoryState] = []
         for sid, _ in ranked:
@@ -177,7 +179,7 @@ class Clusterer:
         if len(cent) > 2 * self.cfg.centroid_terms:
             keep = sorted(cent.items(), key=lambda kv: (-kv[1], kv[0]))[: self.cfg.centroid_terms]
             st.centroid = cent = dict(keep)
-        st.norm = math.sqrt(sum(v * v for v in cent.values()))
+        st.norm = l2_norm(cent)
         st.n += 1
         st.n_long += long
 
@@ -211,7 +213,7 @@ class Clusterer:
         if len(dst.centroid) > 2 * self.cfg.centroid_terms:
             keep = sorted(dst.centroid.items(), key=lambda kv: (-kv[1], kv[0]))
             dst.centroid = dict(keep[: self.cfg.centroid_terms])
-        dst.norm = math.sqrt(sum(v * v for v in dst.centroid.values()))
+        dst.norm = l2_norm(dst.centroid)
         if src.dense is not None:
             dst.dense = src.dense.copy() if dst.dense is None else dst.dense + src.dense
         dst.n += src.n

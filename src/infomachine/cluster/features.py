@@ -294,8 +294,13 @@ class DocumentFrequencies(DocumentCounts):
         return normalised(vec)
 
 
+def l2_norm(vec: Vector) -> float:
+    """L2 norm, the squares summed in the vector's order."""
+    return math.sqrt(sum(map(mul, vec.values(), vec.values())))
+
+
 def normalised(vec: Vector) -> Vector:
-    norm = math.sqrt(sum(v * v for v in vec.values()))
+    norm = l2_norm(vec)
     if norm == 0:
         return {}
     return {t: v / norm for t, v in vec.items()}

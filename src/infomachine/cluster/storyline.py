@@ -53,7 +53,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from infomachine.cluster.features import Vector
+from infomachine.cluster.features import Vector, l2_norm
 from infomachine.cluster.storyline_score import StorylineEvidence
 from infomachine.cluster.storyline_state import (
     EventInput,
@@ -302,7 +302,7 @@ class StorylineLinker(StorylineEvidence):
                 prof[t] += v * w
         if len(prof) > 2 * cfg.profile_terms:
             self._prune(story)
-        story.norm = math.sqrt(sum(v * v for v in story.profile.values()))
+        story.norm = l2_norm(story.profile)
         self._anchors.pop(story.id, None)
         self._anchor_words_cache.pop(story.id, None)
         story.n_items += n_total - seen
@@ -327,7 +327,7 @@ class StorylineLinker(StorylineEvidence):
                 del st.sdf[t]
         if len(prof) > 2 * self.cfg.profile_terms:
             self._prune(dst)
-        dst.norm = math.sqrt(sum(v * v for v in dst.profile.values()))
+        dst.norm = l2_norm(dst.profile)
         for sid in (dst.id, src.id):
             self._anchors.pop(sid, None)
             self._anchor_words_cache.pop(sid, None)

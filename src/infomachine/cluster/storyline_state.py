@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from infomachine.cluster.features import DocumentFrequencies, Vector, body_words_count, raw_features
+from infomachine.cluster.features import (
+    DocumentFrequencies,
+    Vector,
+    body_words_count,
+    l2_norm,
+    raw_features,
+)
 from infomachine.config import load_section
 
 
@@ -171,7 +177,7 @@ class LinkerState:
             story = Storyline(id=s["id"], profile={t: float(w) for t, w in s["profile"].items()},
                               n_events=s["n_events"], n_items=s["n_items"],
                               first_ts=s["first_ts"], last_ts=s["last_ts"])
-            story.norm = math.sqrt(sum(w * w for w in story.profile.values()))
+            story.norm = l2_norm(story.profile)
             st.storylines[story.id] = story
             for t in story.profile:
                 st.sdf[t] = st.sdf.get(t, 0) + 1
