@@ -46,12 +46,14 @@ from infomachine.cluster.features import (
     Vector,
     body_words_count,
     dot,
+    l2_norm,
     normalised,
     raw_features,
 )
 from infomachine.models import StoryState
 
 DAY = 86400.0
+TITLE_CACHE = 1 << 16  # titles whose features ``headline`` keeps
 log = logging.getLogger(__name__)
 
 
@@ -75,6 +77,7 @@ class Clusterer:
         self.dense_dim = self.embedder(["dimension probe"]).shape[1] if self.embedder else 0
         self.dense_index = DenseIndex()
         self.dense_cache: dict[str, np.ndarray | None] = {}  # item id -> vector, filled per chunk
+        self._title_features: dict[str, dict[str, float]] = {}  # title -> its features (headlines)
         if self.embedder is not None and _default_thresholds(config):
             log.warning("embedding_model is set but the thresholds are the sparse defaults: "
                         "set them for the model (docs/clustering.md, 'Dense embeddings')")
@@ -83,7 +86,7 @@ class Clusterer:
 
     def add_story(self, st: StoryState) -> None:
         self.stories[st.id] = st
-        st.norm = math.sqrt(sum(v * v for v in st.centroid.values()))
+        st.norm = l2_norm(st.centroid)
         for t in st.centroid:
             self.postings.setdefault(t, []).append(st.id)
         if st.dense is not None and len(st.dense) != self.dense_dim:
@@ -121,11 +124,12 @@ class Clusterer:
                    dense: np.ndarray | None = None) -> list[StoryState]:
         cfg = self.cfg
         horizon = ts - cfg.max_gap_days * DAY if ts is not None else -math.inf
-        strongest = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[: cfg.query_terms]
+        strongest = heapq.nsmallest(cfg.query_terms, vec.items(), key=lambda kv: (-kv[1], kv[0]))
         hits: dict[str, float] = {}
+        get, postings = hits.get, self.postings
         for term, weight in strongest:
-            for sid in self.postings.get(term, ()):
-                hits[sid] = hits.get(sid, 0.0) + weight
+            for sid in postings.get(term, ()):
+                hits[sid] = get(sid, 0.0) + weight
         ranked = heapq.nsmallest(4 * cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
         out: list[StoryState] = []
         for sid, _ in ranked:
@@ -143,7 +147,10 @@ class Clusterer:
         return out
 
     def score(self, st: StoryState, vec: Vector, ts: float | None, dense: np.ndarray | None) -> float:
-        return self.mix(st.cosine(vec), dense, st.dense) * self.decay(st, ts)
+        cos = dot(vec, st.centroid) / st.norm if st.norm else 0.0  # ``st.cosine(vec)``, faster
+        if self.embedder is not None:
+            cos = self.mix(cos, dense, st.dense)
+        return cos * self.decay(st, ts)
 
     def story_similarity(self, a: StoryState, b: StoryState) -> float:
         """Similarity of two stories' centroids (sparse, mixed with dense when embedded)."""
@@ -172,7 +179,7 @@ class Clusterer:
         if len(cent) > 2 * self.cfg.centroid_terms:
             keep = sorted(cent.items(), key=lambda kv: (-kv[1], kv[0]))[: self.cfg.centroid_terms]
             st.centroid = cent = dict(keep)
-        st.norm = math.sqrt(sum(v * v for v in cent.values()))
+        st.norm = l2_norm(cent)
         st.n += 1
         st.n_long += long
 
@@ -206,7 +213,7 @@ class Clusterer:
         if len(dst.centroid) > 2 * self.cfg.centroid_terms:
             keep = sorted(dst.centroid.items(), key=lambda kv: (-kv[1], kv[0]))
             dst.centroid = dict(keep[: self.cfg.centroid_terms])
-        dst.norm = math.sqrt(sum(v * v for v in dst.centroid.values()))
+        dst.norm = l2_norm(dst.centroid)
         if src.dense is not None:
             dst.dense = src.dense.copy() if dst.dense is None else dst.dense + src.dense
         dst.n += src.n
@@ -376,8 +383,12 @@ class Clusterer:
         page titles ("Topic | Site")."""
         best, best_score = "", -1.0
         for _item_id, title, _sim in st.titles:
-            raw = raw_features(title, "", title_weight=1.0, entity_weight=1.0,
-                               bigram_weight=0.0, body_words=0)
+            raw = self._title_features.get(title)
+            if raw is None:
+                if len(self._title_features) >= TITLE_CACHE:
+                    self._title_features.clear()
+                raw = self._title_features[title] = raw_features(
+                    title, "", title_weight=1.0, entity_weight=1.0, bigram_weight=0.0, body_words=0)
             vec = normalised({t: w * self.df.idf(t) for t, w in raw.items()})
             n_words = len(title.split())
             shape = 1.0 if 4 <= n_words <= 16 else 0.8

@@ -20,6 +20,8 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import repeat
+from operator import mul
 
 from infomachine.models import DocumentCounts
 from infomachine.text.stopwords import CLUSTER_STOPWORDS
@@ -70,6 +72,15 @@ def words(text: str) -> list[str]:
 
 def stem(word: str) -> str:
     """Lower-case and fold the commonest English inflections (cheap, not Porter)."""
+    out = _STEMS.get(word)
+    if out is None:
+        if len(_STEMS) >= _CACHE_WORDS:
+            _STEMS.clear()
+        out = _STEMS[word] = _stem(word)
+    return out
+
+
+def _stem(word: str) -> str:
     w = word.lower().strip("'’").replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
@@ -83,15 +94,30 @@ def stem(word: str) -> str:
 def terms(tokens: Iterable[str]) -> list[str]:
     out = []
     for tok in tokens:
-        if tok.startswith("$"):
-            tok = tok[1:]
-        t = stem(tok)
-        if len(t) < 2 and not t.isdigit():
-            continue
-        if t in CLUSTER_STOPWORDS or t in CALENDAR or _is_year(t):
-            continue
-        out.append(t)
+        t = _TERMS.get(tok, "")  # "" is never a term: not cached yet
+        if t == "":
+            if len(_TERMS) >= _CACHE_WORDS:
+                _TERMS.clear()
+            t = _TERMS[tok] = _term(tok)
+        if t is not None:
+            out.append(t)
     return out
+
+
+def _term(tok: str) -> str | None:
+    """The term of a token, None when it is no feature (stop word, date, too short)."""
+    t = stem(tok[1:] if tok.startswith("$") else tok)
+    if len(t) < 2 and not t.isdigit():
+        return None
+    if t in CLUSTER_STOPWORDS or t in CALENDAR or _is_year(t):
+        return None
+    return t
+
+
+# stem and term of each token seen (pure functions of the token), bounded
+_CACHE_WORDS = 1 << 18
+_STEMS: dict[str, str] = {}
+_TERMS: dict[str, str | None] = {}
 
 
 def _is_year(term: str) -> bool:
@@ -113,11 +139,16 @@ def _is_title_case(tokens: list[str]) -> bool:
 
 def entities(text: str, *, title: bool = False) -> list[str]:
     """Entity-like features of ``text`` (see the module docstring)."""
-    toks = words(text)
+    return _entities(words(text), title)
+
+
+def _entities(toks: list[str], title: bool) -> list[str]:
+    """Entity-like features of the word tokens ``toks`` (``words`` of a text)."""
     if not toks:
         return []
     title_case = title and _is_title_case(toks)
-    all_caps = sum(1 for t in toks if t.isupper() and len(t) > 1) > 0.6 * len(toks)
+    shapes = [_SHAPES.get(t) or _shape(t) for t in toks]
+    all_caps = sum(1 for sh in shapes if sh[5]) > 0.6 * len(toks)
     out: list[str] = []
     run: list[str] = []
 
@@ -129,15 +160,13 @@ def entities(text: str, *, title: bool = False) -> list[str]:
         run.clear()
 
     for i, tok in enumerate(toks):
-        low = tok.lower()
-        has_digit = any(c.isdigit() for c in tok)
-        has_alpha = any(c.isalpha() for c in tok)
-        if has_digit and has_alpha and len(tok) > 1:
+        low, mixed, camel, numeric, capital, _ = shapes[i]
+        if mixed:
             out.append("e:" + low.rstrip("%"))  # GPT-5, V4, M8.8, 5G
-        elif not all_caps and has_alpha and any(c.isupper() for c in tok[1:]) and tok[0].isalpha():
+        elif not all_caps and camel:
             out.append("e:" + stem(tok))  # iPhone, OpenAI, DeepSeek, NSA
-        if has_digit and not has_alpha or tok.startswith("$") or tok.endswith("%"):
-            nxt = toks[i + 1].lower() if i + 1 < len(toks) else ""
+        if numeric:
+            nxt = shapes[i + 1][0] if i + 1 < len(toks) else ""
             num = low.lstrip("$").rstrip("%")
             if tok.startswith("$"):
                 out.append("e:$" + num + (" " + nxt if nxt in UNITS else ""))
@@ -145,7 +174,7 @@ def entities(text: str, *, title: bool = False) -> list[str]:
                 out.append("e:" + num + "%")
             elif nxt in UNITS:
                 out.append("e:" + num + " " + stem(nxt))
-        if tok[0].isupper() and has_alpha and not all_caps:
+        if capital and not all_caps:
             run.append(tok)
         elif run and low in CONNECTORS:
             run.append(tok)
@@ -153,6 +182,26 @@ def entities(text: str, *, title: bool = False) -> list[str]:
             flush()
     flush()
     return out
+
+
+_Shape = tuple[str, bool, bool, bool, bool, bool]
+_SHAPES: dict[str, _Shape] = {}
+
+
+def _shape(tok: str) -> _Shape:
+    """What ``_entities`` asks of a token (cached): lower-cased; letters and digits
+    ("GPT-5"); a capital after a first letter ("iPhone"); a number, amount or
+    share; a capital first letter; all capitals."""
+    has_digit = any(c.isdigit() for c in tok)
+    has_alpha = any(c.isalpha() for c in tok)
+    shape = (tok.lower(), has_digit and has_alpha and len(tok) > 1,
+             has_alpha and tok[0].isalpha() and any(c.isupper() for c in tok[1:]),
+             has_digit and not has_alpha or tok.startswith("$") or tok.endswith("%"),
+             tok[0].isupper() and has_alpha, tok.isupper() and len(tok) > 1)
+    if len(_SHAPES) >= _CACHE_WORDS:
+        _SHAPES.clear()
+    _SHAPES[tok] = shape
+    return shape
 
 
 def title_bigrams(title_terms: list[str]) -> list[str]:
@@ -200,10 +249,11 @@ def raw_features(
             counts[t] += 1
             weights[t] = bigram_weight * title_weight
     if entity_weight > 0:
-        for t in entities(title, title=True):
+        for t in _entities(title_words, True):
             counts[t] += 1
             weights[t] = entity_weight * title_weight
-        for t in entities(" ".join(body_tokens)):
+        # (the body's tokens joined by spaces tokenise back to themselves)
+        for t in _entities(body_tokens, False):
             counts[t] += 1
             weights.setdefault(t, entity_weight)
     return {t: (1.0 + math.log(c)) * weights[t] for t, c in counts.items()}
@@ -244,15 +294,20 @@ class DocumentFrequencies(DocumentCounts):
         return normalised(vec)
 
 
+def l2_norm(vec: Vector) -> float:
+    """L2 norm, the squares summed in the vector's order."""
+    return math.sqrt(sum(map(mul, vec.values(), vec.values())))
+
+
 def normalised(vec: Vector) -> Vector:
-    norm = math.sqrt(sum(v * v for v in vec.values()))
+    norm = l2_norm(vec)
     if norm == 0:
         return {}
     return {t: v / norm for t, v in vec.items()}
 
 
 def dot(a: Vector, b: Vector) -> float:
+    """Sparse dot product, summed in the order of the smaller vector's terms."""
     if len(a) > len(b):
         a, b = b, a
-    get = b.get
-    return sum(v * get(t, 0.0) for t, v in a.items())
+    return sum(map(mul, a.values(), map(b.get, a, repeat(0.0))))

@@ -124,7 +124,7 @@ class StorylineStep:
         report.events_joined += res.joined
         report.stories_merged += len(res.merged)
         report.stories_touched += len(res.touched)
-        self.store.storyline_save(self.linker.state.to_plain())
+        self.store.storyline_save(*self.linker.state.to_saved())
         self.grown, self.merged, self.pinned, self.fresh = {}, {}, {}, False  # the next chunk starts afresh
         return res
 

@@ -53,7 +53,7 @@ import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from infomachine.cluster.features import Vector
+from infomachine.cluster.features import Vector, l2_norm
 from infomachine.cluster.storyline_score import StorylineEvidence
 from infomachine.cluster.storyline_state import (
     EventInput,
@@ -101,6 +101,7 @@ class StorylineLinker(StorylineEvidence):
         self._text_all = ""
         self._mention_cache: dict[str, bool] = {}  # name -> does the event's text name it
         self._names: list[str] | None = None  # the event's names (computed on first use)
+        self._factors: dict[str, float] = {}  # the event's terms -> ``_sfactor`` (while it is placed)
 
     # ------------------------------------------------------------ public
 
@@ -141,6 +142,7 @@ class StorylineLinker(StorylineEvidence):
             self._text_all = "".join(self._text)
             self._mention_cache = {}
             self._names = None
+            self._factors = {t: self._sfactor(t) for t in vec}
             sid, how = self._choose(ev, vec, ts)
             self._text = []
             if sid is None:
@@ -271,7 +273,7 @@ class StorylineLinker(StorylineEvidence):
             plist = st.postings.get(term)
             if not plist:
                 continue
-            wf = w * self._sfactor(term)
+            wf = w * self._factors[term]
             for sid in plist:
                 hits[sid] = hits.get(sid, 0.0) + wf
         ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -300,7 +302,7 @@ class StorylineLinker(StorylineEvidence):
                 prof[t] += v * w
         if len(prof) > 2 * cfg.profile_terms:
             self._prune(story)
-        story.norm = math.sqrt(sum(v * v for v in story.profile.values()))
+        story.norm = l2_norm(story.profile)
         self._anchors.pop(story.id, None)
         self._anchor_words_cache.pop(story.id, None)
         story.n_items += n_total - seen
@@ -325,7 +327,7 @@ class StorylineLinker(StorylineEvidence):
                 del st.sdf[t]
         if len(prof) > 2 * self.cfg.profile_terms:
             self._prune(dst)
-        dst.norm = math.sqrt(sum(v * v for v in dst.profile.values()))
+        dst.norm = l2_norm(dst.profile)
         for sid in (dst.id, src.id):
             self._anchors.pop(sid, None)
             self._anchor_words_cache.pop(sid, None)

@@ -36,6 +36,7 @@ class StorylineEvidence:
     _text_all: str
     _mention_cache: dict[str, bool]
     _names: list[str] | None
+    _factors: dict[str, float]
 
     def _mentioned(self, story: Storyline) -> list[str]:
         """The storyline's main names whose words (all of them) the event's text has."""
@@ -110,10 +111,11 @@ class StorylineEvidence:
             return 0.0
         parts: dict[str, float] = {}
         total = 0.0
+        factors = self._factors
         for t, w in vec.items():
             pw = prof.get(t)
             if pw is not None:
-                c = w * pw * self._sfactor(t)
+                c = w * pw * factors[t]
                 parts[t] = c
                 total += c
         mentioned = self._mentioned(story) if self._text else []
@@ -145,7 +147,7 @@ class StorylineEvidence:
             if len(parts) < cfg.min_terms or total <= 0:
                 return 0.0
             if not cfg.generic_score:
-                total += sum(w * prof[t] * self._sfactor(t) for t in generic for w in (vec[t],))
+                total += sum(w * prof[t] * factors[t] for t in generic for w in (vec[t],))
         by_group: dict[str, float] = {}
         for t, c in parts.items():
             g = groups.get(t, t)

@@ -13,9 +13,16 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
-from infomachine.cluster.features import DocumentFrequencies, Vector, body_words_count, raw_features
+from infomachine.cluster.features import (
+    DocumentFrequencies,
+    Vector,
+    body_words_count,
+    l2_norm,
+    raw_features,
+)
 from infomachine.config import load_section
 
 
@@ -122,6 +129,7 @@ class LinkerState:
     # derived (rebuilt by from_plain, not persisted):
     postings: dict[str, list[str]] = field(default_factory=dict)
     sdf: dict[str, int] = field(default_factory=dict)
+    saved: tuple[int, int] = (0, 0)  # entries of item_event, url_event the store has (``to_saved``)
 
     def to_plain(self) -> dict[str, Any]:
         return {
@@ -136,8 +144,22 @@ class LinkerState:
             "headline": self.headline,
         }
 
+    def to_saved(self) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+        """What ``store.storyline_save`` writes: the plain state but its item and URL
+        maps, and the entries those maps gained since the last save, which the store
+        appends (they grow with every item, and only grow: an item or URL is
+        entered once and never changed or removed, so the new entries are the
+        last ones in insertion order). Counts them as saved."""
+        plain = self.to_plain()
+        del plain["item_event"], plain["url_event"]
+        items = dict(islice(self.item_event.items(), self.saved[0], None))
+        urls = dict(islice(self.url_event.items(), self.saved[1], None))
+        self.saved = (len(self.item_event), len(self.url_event))
+        return plain, items, urls
+
     @classmethod
     def from_plain(cls, data: dict[str, Any]) -> LinkerState:
+        """The state ``to_plain`` (or ``store.storyline_load``) gave, all of it counted as saved."""
         st = cls(
             storylines={}, event_story=dict(data["event_story"]),
             event_items={k: int(v) for k, v in data["event_items"].items()},
@@ -149,12 +171,13 @@ class LinkerState:
             fixed=dict(data.get("fixed", {})), apart=[list(p) for p in data.get("apart", [])],
             headline={k: list(v) for k, v in data.get("headline", {}).items()},
         )
+        st.saved = (len(st.item_event), len(st.url_event))
         # storylines in order of last activity, so postings come out as ``link`` builds them
         for s in sorted(data["storylines"].values(), key=lambda s: (s["last_ts"], s["id"])):
             story = Storyline(id=s["id"], profile={t: float(w) for t, w in s["profile"].items()},
                               n_events=s["n_events"], n_items=s["n_items"],
                               first_ts=s["first_ts"], last_ts=s["last_ts"])
-            story.norm = math.sqrt(sum(w * w for w in story.profile.values()))
+            story.norm = l2_norm(story.profile)
             st.storylines[story.id] = story
             for t in story.profile:
                 st.sdf[t] = st.sdf.get(t, 0) + 1

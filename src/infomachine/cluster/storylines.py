@@ -67,9 +67,8 @@ def _rebuild(store: Store, linker: StorylineLinker, story_id: str, event_ids: Se
 
 def _save(store: Store, linker: StorylineLinker) -> None:
     # a round trip through plain data rebuilds the derived index (postings, storyline df)
-    plain = linker.state.to_plain()
-    store.storyline_save(plain)
-    linker.state = LinkerState.from_plain(plain)
+    store.storyline_save(*linker.state.to_saved())
+    linker.state = LinkerState.from_plain(linker.state.to_plain())
 
 
 def split_story(store: Store, story_ref: str, event_refs: Sequence[str], *,

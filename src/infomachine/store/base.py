@@ -350,7 +350,9 @@ class ClusterStateStore(Protocol):
         """The storyline linker's state as saved (``LinkerState.to_plain``), if any."""
         ...
 
-    def storyline_save(self, state: dict[str, Any]) -> None:
+    def storyline_save(self, state: dict[str, Any], items: dict[str, str], urls: dict[str, str]) -> None:
+        """Save ``LinkerState.to_saved``: the state but its item and URL maps, which only
+        grow, and the entries they gained since the last save."""
         ...
 
 

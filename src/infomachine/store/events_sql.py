@@ -27,6 +27,11 @@ from infomachine.text.slug import free_slug
 EVENT_COLUMNS = "id, slug, title, story_id, created_at, updated_at, pinned, merged_into, metadata"
 EVENT_FIELDS = {"slug", "title", "updated_at", "pinned", "merged_into", "metadata"}
 CHUNK = 500  # ids per IN (...) list
+# storyline_state rows: "linker", the linker's state as JSON but for its item -> event
+# and URL -> event maps, which grow with every item and only grow: their entries are
+# in a log, "linker-log:<seq>" rows of what each save added (compacted past LOG_ROWS)
+LINKER_KEY, LOG_KEY = "linker", "linker-log:"
+LOG_ROWS = 32
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
@@ -191,11 +196,54 @@ class EventsSQL:
             "SELECT id FROM events WHERE story_id IS NULL AND merged_into IS NULL ORDER BY created_at, id")]
 
     def storyline_load(self) -> dict[str, Any] | None:
-        row = self._run("SELECT value FROM storyline_state WHERE key = 'linker'").fetchone()
-        return json.loads(row[0]) if row else None
+        """The linker's state (``LinkerState.to_plain``): its JSON and its log of item and URL entries."""
+        row = self._run("SELECT value FROM storyline_state WHERE key = ?", (LINKER_KEY,)).fetchone()
+        if row is None:
+            return None
+        state: dict[str, Any] = json.loads(row[0])
+        state["item_event"], state["url_event"] = self._linker_log()
+        return state
 
-    def storyline_save(self, state: dict[str, Any]) -> None:
+    def storyline_save(self, state: dict[str, Any], items: dict[str, str], urls: dict[str, str]) -> None:
+        """``state`` (``LinkerState.to_saved``: all but the item and URL maps) replaces the
+        saved one; ``items`` and ``urls``, the entries those maps gained, are one more row
+        of their log (past ``LOG_ROWS`` rows, the log is compacted into one)."""
         with self.transaction():
-            self._run("INSERT INTO storyline_state(key, value) VALUES ('linker', ?) "
-                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                      (json.dumps(state, ensure_ascii=False, separators=(",", ":")),))
+            self._run("INSERT INTO storyline_state(key, value) VALUES (?, ?) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (LINKER_KEY, _json(state)))
+            if not items and not urls:
+                return
+            keys = [r[0] for r in self._run(f"SELECT key FROM storyline_state WHERE key LIKE '{LOG_KEY}%'")]
+            seq = max((int(k[len(LOG_KEY):]) for k in keys), default=0) + 1
+            if len(keys) >= LOG_ROWS:
+                items_all, urls_all = self._linker_log()
+                items, urls = {**items_all, **items}, {**urls_all, **urls}
+                self._run(f"DELETE FROM storyline_state WHERE key LIKE '{LOG_KEY}%'")
+            self._run("INSERT INTO storyline_state(key, value) VALUES (?, ?)",
+                      (log_key(seq), _json({"item_event": items, "url_event": urls})))
+
+    def _linker_log(self) -> tuple[dict[str, str], dict[str, str]]:
+        """The item and URL entries of the log."""
+        items: dict[str, str] = {}
+        urls: dict[str, str] = {}
+        for (value,) in self._run(f"SELECT value FROM storyline_state WHERE key LIKE '{LOG_KEY}%'"):
+            part = json.loads(value)
+            items.update(part["item_event"])
+            urls.update(part["url_event"])
+        return items, urls
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def log_key(seq: int) -> str:
+    return f"{LOG_KEY}{seq:012d}"
+
+
+def linker_rows(value: str) -> tuple[str, str]:
+    """A linker state saved whole (before migration 0070): its JSON without the item and
+    URL maps, and the first row of their log."""
+    state = json.loads(value)
+    log = {"item_event": state.pop("item_event", {}), "url_event": state.pop("url_event", {})}
+    return _json(state), _json(log)

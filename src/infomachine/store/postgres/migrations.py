@@ -29,6 +29,19 @@ def backfill_item_lsh(conn: psycopg.Connection[Any]) -> None:
     under the same name so both backends list the same migrations."""
 
 
+def storyline_rows(conn: psycopg.Connection[Any]) -> None:
+    """The linker's item and URL maps move out of its JSON into the first row of their
+    log (``store.events_sql``), so a save writes only what they gained."""
+    from infomachine.store.events_sql import LINKER_KEY, linker_rows, log_key
+
+    row = conn.execute("SELECT value FROM storyline_state WHERE key = %s", (LINKER_KEY,)).fetchone()
+    if row is None:
+        return
+    value, log = linker_rows(row[0])
+    conn.execute("UPDATE storyline_state SET value = %s WHERE key = %s", (value, LINKER_KEY))
+    conn.execute("INSERT INTO storyline_state(key, value) VALUES (%s, %s)", (log_key(1), log))
+
+
 MIGRATIONS: list[tuple[str, str | Callable[[psycopg.Connection[Any]], None]]] = [
     (
         "0001_items",
@@ -277,4 +290,5 @@ MIGRATIONS: list[tuple[str, str | Callable[[psycopg.Connection[Any]], None]]] = 
             WHERE story_id IN (SELECT id FROM events) AND id IN (SELECT item_id FROM cluster_seen);
         """,
     ),
+    ("0070_storyline_rows", storyline_rows),
 ]

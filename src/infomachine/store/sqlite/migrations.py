@@ -27,6 +27,19 @@ def backfill_item_lsh(conn: sqlite3.Connection) -> None:
         )
 
 
+def storyline_rows(conn: sqlite3.Connection) -> None:
+    """The linker's item and URL maps move out of its JSON into the first row of their
+    log (``store.events_sql``), so a save writes only what they gained."""
+    from infomachine.store.events_sql import LINKER_KEY, linker_rows, log_key
+
+    row = conn.execute("SELECT value FROM storyline_state WHERE key = ?", (LINKER_KEY,)).fetchone()
+    if row is None:
+        return
+    value, log = linker_rows(row[0])
+    conn.execute("UPDATE storyline_state SET value = ? WHERE key = ?", (value, LINKER_KEY))
+    conn.execute("INSERT INTO storyline_state(key, value) VALUES (?, ?)", (log_key(1), log))
+
+
 # Each migration is SQL, or a Python function run inside the migration's transaction.
 MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
     (
@@ -276,4 +289,5 @@ MIGRATIONS: list[tuple[str, str | Callable[[sqlite3.Connection], None]]] = [
             WHERE story_id IN (SELECT id FROM events) AND id IN (SELECT item_id FROM cluster_seen);
         """,
     ),
+    ("0070_storyline_rows", storyline_rows),
 ]
