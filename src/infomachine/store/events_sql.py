@@ -1,10 +1,7 @@
 """Events: items reporting one happening, each in one story (a mixin of both backends).
 
-Written once for SQLite and PostgreSQL: the SQL is the subset both speak
-(``?`` placeholders, which the PostgreSQL core turns into ``%s``; ``INSERT …
-ON CONFLICT … DO UPDATE``; ``IN`` lists in chunks), and what differs is
-behind the core's five hooks: ``_run`` (execute), ``_time_in``/``_time_out``,
-``_json_in``/``_json_out`` and ``_flag``.
+Written once for SQLite and PostgreSQL through the core's hooks
+(``store/sql_hooks.py``).
 
 An item's ``story_id`` is its event's: ``link_events``, ``set_item_event``
 and ``merge_events`` move both together.  Event ids, slugs and aliases are
@@ -15,13 +12,13 @@ after a merge.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from infomachine.errors import NotFoundError
 from infomachine.models import Event, utcnow
+from infomachine.store.sql_hooks import SQLHooks
 from infomachine.text.slug import free_slug
 
 EVENT_COLUMNS = "id, slug, title, story_id, created_at, updated_at, pinned, merged_into, metadata"
@@ -40,17 +37,7 @@ def _chunks(ids: Sequence[str]) -> Iterator[tuple[str, Sequence[str]]]:
         yield ",".join("?" * len(part)), part
 
 
-class EventsSQL:
-    if TYPE_CHECKING:
-        transaction: Callable[[], AbstractContextManager[Any]]
-
-        def _run(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
-        def _time_in(self, value: datetime | None) -> Any: ...
-        def _time_out(self, value: Any) -> datetime | None: ...
-        def _json_in(self, value: Any) -> Any: ...
-        def _json_out(self, value: Any) -> dict[str, Any]: ...
-        def _flag(self, value: bool) -> Any: ...
-
+class EventsSQL(SQLHooks):
     def _row_to_event(self, row: Sequence[Any]) -> Event:
         return Event(
             id=row[0], slug=row[1], title=row[2], story_id=row[3],
