@@ -231,6 +231,24 @@ def test_calendar_words_are_not_features() -> None:
     assert feats("\u1369 \u1230\u120b\u121d")  # non-ASCII digits are not parsed as years
 
 
+def test_idle_events_never_crowd_a_live_one_out_of_the_candidates() -> None:
+    """Events idle past ``max_gap_days`` are no candidates; in one long run they stay in
+    the index, and ranked first by shared terms they used to fill every candidate slot,
+    so an item missed the live event it belongs to (and results hung on how the stream
+    was cut into runs, since a new run loads only recent events)."""
+    from infomachine.models import StoryState
+
+    eng = Clusterer(ClusterConfig(max_candidates=1))
+    now = T0.timestamp()
+    for i in range(6):  # a yearly summit, each year's event long idle, sharing every word
+        eng.add_story(StoryState(id=f"old{i}", centroid={"summit": 1.0, "harbourtown": 1.0, "leaders": 1.0},
+                                 n=3, first_ts=now - (400 + i) * 86400, last_ts=now - (400 + i) * 86400))
+    eng.add_story(StoryState(id="live", centroid={"summit": 1.0, "harbourtown": 0.2}, n=2,
+                             first_ts=now - 3600, last_ts=now - 3600))
+    found = eng.candidates({"summit": 0.6, "harbourtown": 0.6, "leaders": 0.5}, now)
+    assert [st.id for st in found] == ["live"]
+
+
 def test_time_decay_splits_distant_events() -> None:
     eng = Clusterer(ClusterConfig())
     t = T0.timestamp()

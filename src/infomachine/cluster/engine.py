@@ -126,19 +126,19 @@ class Clusterer:
         horizon = ts - cfg.max_gap_days * DAY if ts is not None else -math.inf
         strongest = heapq.nsmallest(cfg.query_terms, vec.items(), key=lambda kv: (-kv[1], kv[0]))
         hits: dict[str, float] = {}
-        get, postings = hits.get, self.postings
+        get, postings, stories = hits.get, self.postings, self.stories
+        stale: set[str] = set()  # idle past the horizon, or merged away: never candidates
         for term, weight in strongest:
             for sid in postings.get(term, ()):
+                if sid in stale:
+                    continue
+                st = stories.get(sid)
+                if st is None or st.last_ts < horizon:
+                    stale.add(sid)
+                    continue
                 hits[sid] = get(sid, 0.0) + weight
-        ranked = heapq.nsmallest(4 * cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
-        out: list[StoryState] = []
-        for sid, _ in ranked:
-            st = self.stories.get(sid)
-            if st is None or st.last_ts < horizon:
-                continue
-            out.append(st)
-            if len(out) >= cfg.max_candidates:
-                break
+        ranked = heapq.nsmallest(cfg.max_candidates, hits.items(), key=lambda kv: (-kv[1], kv[0]))
+        out = [stories[sid] for sid, _ in ranked]
         if dense is not None and cfg.dense_candidates:
             seen = {st.id for st in out}
             for sid, _ in self.dense_index.nearest(dense, cfg.dense_candidates, horizon):
