@@ -22,9 +22,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from infomachine.models import Evidence, Item, Sentence
 from infomachine.synth.analyze.dates import WEEKDAYS, find_dates
 from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
-from infomachine.synth.verify import NEGATIONS
+from infomachine.synth.verify import negation
 from infomachine.text.stopwords import CLAIM_STOPWORDS
-from infomachine.text.words import SUPPORT_WORD, fold
+from infomachine.text.words import fold
 
 CORROBORATE = 0.6
 MMR_LAMBDA = 0.7
@@ -136,12 +136,6 @@ class Analysis:
             found = self.corroborators(j, among, None) if among is not None else self.corroborators(j)
             sources += [(c.item, c.text) for c in found]
         return cited_sentence(text, sources)
-
-
-def negation(text: str) -> bool:
-    """Whether the verifier (``synth.verify``) reads ``text`` as negated."""
-    folded = fold(text)
-    return "n't" in folded or any(w in NEGATIONS for w in SUPPORT_WORD.findall(folded))
 
 
 def cited_sentence(text: str, sources: list[tuple[int, str]]) -> Sentence:
