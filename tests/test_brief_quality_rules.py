@@ -13,7 +13,14 @@ from infomachine.synth.analyze.claims import (
 )
 from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
 from infomachine.synth.analyze.questions import rhetorical
-from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences, too_long
+from infomachine.synth.analyze.sentences import (
+    Sent,
+    cut_long,
+    in_english,
+    item_sentences,
+    starts_mid_sentence,
+    too_long,
+)
 from infomachine.synth.extractive import synthesize
 from infomachine.synth.selection import points_back, same_fact, writer_aside
 from infomachine.synth.timeline import cut_keeping_date
@@ -113,6 +120,31 @@ def test_a_sentence_too_long_to_cut_is_not_brief_prose() -> None:
         brief = synthesize(Story(id="s", slug="s", title="Board keeps ferry toll"), items)
         prose = [s.text for s in brief.cited_sentences()] + [e.text for e in brief.timeline]
         assert brief.timeline and all(len(t.split()) <= 45 for t in prose), prose
+
+
+def test_fragments_and_other_languages_are_told() -> None:
+    assert starts_mid_sentence("s harbour board voted to keep the ferry toll at three crowns.")
+    assert starts_mid_sentence("\u201c a fare that the board set in the year the pier was closed.")
+    assert not starts_mid_sentence("iPhone owners on the islands can now pay the ferry toll by phone.")
+    assert not starts_mid_sentence("The harbour board voted to keep the ferry toll.")
+    assert in_english("Pedro de la Rosa said the vote on the levy was lost by the council.") is True
+    assert in_english("A junta do porto votou para manter a tarifa da balsa por mais um ano.") is False
+    assert in_english("Nordby, Bergby, Ostby.") is None
+
+
+def test_brief_shows_no_fragment_no_other_language_and_no_line_pointing_back() -> None:
+    text = ("The harbour board voted on April 26 to keep the ferry toll at three crowns for the summer.\n"
+            "s opposition on the council voted on April 26 against the ferry toll at three crowns for the summer.\n"
+            "A junta do porto votou no dia 26 de abril para manter a tarifa da balsa em tres coroas para o verao.\n"
+            "But sadly the ferry toll on April 29 was more the norm than the exception for the islands.\n"
+            "Commuters from the outer islands said the ferry toll was too high for a short crossing.")
+    items = [_item(text, k, day=2 + k) for k in range(3)]
+    for it in items:
+        it.event_id = "e:toll"
+    brief = synthesize(Story(id="s", slug="s", title="Board keeps ferry toll"), items)
+    shown = [s.text for s in brief.cited_sentences()] + [e.text for e in brief.timeline]
+    assert brief.timeline and shown
+    assert not [t for t in shown if t.startswith(("s ", "A junta", "But"))], shown
 
 
 # ----------------------------------------------------------------- selection

@@ -15,8 +15,8 @@ without one are each their own event.  For each event this module finds
   something close, plus a small lead bonus) among those that support the
   date (the date is in the sentence, or the sentence is a lead that reports
   its item's own news on its publication day), preferring one that names
-  its subject; never one that points back ("But ...") or that stays over
-  ``MAX_WORDS`` words when cut keeping its day; and
+  its subject; never one that points back ("But ..."), that ``Analysis.readable``
+  refuses, or that stays over ``MAX_WORDS`` words when cut keeping its day; and
 * its **support**: every other item of the event whose text states the same
   fact (its best matching sentence, by cosine or ``same_fact``), each cited
   with that sentence as its quote (corroboration).
@@ -207,7 +207,7 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
     options: list[tuple[tuple[bool, bool, float, float, int, int], date, Sent, str]] = []
     for d in days:
         for s in _pool(a, ev.items, d, mentions):
-            if s not in value_of or points_back(s.text):  # "But sadly ...": unreadable without the sentence before
+            if s not in value_of or points_back(s.text) or not a.readable(s.text):  # "But sadly ...", "s rightwing"
                 continue
             bad = bool(writer_aside(s.text) or not_a_happening(s.text))
             text = cut_keeping_date(s.text, d, _pub(a.items[s.item]))

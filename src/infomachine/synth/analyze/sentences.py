@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from infomachine.models import Item
 from infomachine.synth.verify import negation
-from infomachine.text.words import SENTENCE_WORD
+from infomachine.text.stopwords import ENGLISH_MARKERS, OTHER_LANGUAGE_MARKERS
+from infomachine.text.words import LETTER_WORD, SENTENCE_WORD
 
 MIN_CHARS = 40
 MAX_CHARS = 400
@@ -249,6 +250,30 @@ def cut_long(text: str, max_words: int = MAX_WORDS) -> str:
 def too_long(text: str) -> bool:
     """Over ``MAX_WORDS`` words even when cut: too long to read in a brief."""
     return len(cut_long(text).split()) > MAX_WORDS
+
+
+def starts_mid_sentence(text: str) -> bool:
+    """Opens with a lower-case word ("s rightwing opposition ...", "yes, the names
+    were ..."): a fragment of a sentence cut elsewhere, not one that starts
+    ("iPhone sales ..." starts: a capital inside the word)."""
+    first = text.lstrip(" \"'\u201c\u2018([").split(" ", 1)[0]
+    return first[:1].islower() and first == first.lower()
+
+
+MIN_LANGUAGE_MARKERS = 2
+
+
+def in_english(text: str) -> bool | None:
+    """True when ``text`` has more English function words than function words of
+    another language (``ENGLISH_MARKERS``, ``OTHER_LANGUAGE_MARKERS``), False when
+    it has more of the other (at least ``MIN_LANGUAGE_MARKERS``), else None."""
+    english = other = 0
+    for w in LETTER_WORD.findall(text.lower()):
+        english += w in ENGLISH_MARKERS
+        other += w in OTHER_LANGUAGE_MARKERS
+    if other > english and other >= MIN_LANGUAGE_MARKERS:
+        return False
+    return True if english > other else None
 
 
 def words(text: str) -> list[str]:
