@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from infomachine.models import Item, Story
 from infomachine.synth.analyze.actors import attributions, clean_name
@@ -13,9 +13,17 @@ from infomachine.synth.analyze.claims import (
 )
 from infomachine.synth.analyze.names import canonical_actors, not_actors, same_side
 from infomachine.synth.analyze.questions import rhetorical
-from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
+from infomachine.synth.analyze.sentences import (
+    Sent,
+    cut_long,
+    in_english,
+    item_sentences,
+    starts_mid_sentence,
+    too_long,
+)
 from infomachine.synth.extractive import synthesize
 from infomachine.synth.selection import points_back, same_fact, writer_aside
+from infomachine.synth.timeline import cut_keeping_date
 from infomachine.synth.verify import SourceTexts, check_sentence
 
 
@@ -57,6 +65,86 @@ def test_long_sentence_is_cut_at_a_clause_boundary_and_stays_verbatim() -> None:
     cut = cut_long(text)
     assert len(cut.split()) <= 45 and text.startswith(cut) and cut.endswith("autumn")
     assert cut_long("A short sentence stays as it is.") == "A short sentence stays as it is."
+
+
+_LEADING_CLAUSE = ("Despite weeks of loud protests from commuters, fishermen, ferry crews and the owners of the "
+                   "small cafes and shops along the quay in the old town of Nordby, the harbour board voted on Friday to keep the ferry toll at three "
+                   "crowns for the whole of the summer season.")
+
+
+def test_long_sentence_drops_its_leading_clause_and_keeps_the_main_one() -> None:
+    assert len(_LEADING_CLAUSE.split()) > 45
+    assert not cut_long(_LEADING_CLAUSE).startswith("the harbour board")  # a main clause starts with a capital
+    long = _LEADING_CLAUSE.replace("the harbour board", "Harbour Board chair Ada Quill")
+    cut = cut_long(long)
+    assert long.endswith(cut) and cut.startswith("Harbour Board chair Ada Quill voted on Friday")
+
+
+def test_a_condition_is_never_dropped_nor_a_negation_nor_a_bracket_left_open() -> None:
+    conditional = _LEADING_CLAUSE.replace("Despite", "If there are").replace("the harbour board voted",
+                                                                                   "Harbour Board chair Ada Quill will vote")
+    assert not cut_long(conditional).startswith("Harbour Board")
+    negated = ("The harbour board voted on Friday to keep the ferry toll at three crowns for the whole of the summer "
+               "season and to review it in the autumn, which does not mean that commuters from the outer islands "
+               "will keep paying the same fare for another six months while the north pier is repaired.")
+    assert "not" in cut_long(negated).split() or cut_long(negated) == negated
+    bracketed = ("The harbour board voted on Friday to keep the ferry toll at three crowns (a fare that commuters, "
+                 "fishermen and shop owners on the quay have called too high for years and which the board set "
+                 "in 2019 when the north pier was closed after the storm) for the whole summer season.")
+    cut = cut_long(bracketed)
+    assert cut.count("(") == cut.count(")")
+
+
+def test_timeline_cut_keeps_the_day_of_the_line() -> None:
+    text = ("Despite weeks of protests from commuters, fishermen and the owners of the small shops along the quay "
+            "in the old town on Monday, Harbour Board chair Ada Quill announced on Friday that the ferry toll "
+            "would stay at three crowns for the whole of the summer season.")
+    friday = cut_keeping_date(text, date(2024, 5, 3), date(2024, 5, 4))
+    assert friday.startswith("Harbour Board chair") and len(friday.split()) <= 45
+    monday = cut_keeping_date(text, date(2024, 4, 29), date(2024, 5, 4))
+    assert "Monday" in monday
+
+
+def test_a_sentence_too_long_to_cut_is_not_brief_prose() -> None:
+    uncuttable = ("The harbour board voted on April 26 to keep the ferry toll at three crowns for the whole of the "
+                  "summer season in the face of many letters sent by commuters from the outer islands to the mayor "
+                  "of the town over the past three months about the fare the board had set in the year the north "
+                  "pier was closed by storms.")
+    assert too_long(uncuttable)
+    other = ("The levy on ferry tickets will fund the north pier repairs, the board said on April 26. "
+             "Commuters from the outer islands said the toll was too high for a short crossing.")
+    for event_id in (None, "e:toll"):  # the date-wise timeline and the brief built event by event
+        items = [_item(f"{uncuttable} {other}", k, day=2 + k) for k in range(3)]
+        for it in items:
+            it.event_id = event_id
+        brief = synthesize(Story(id="s", slug="s", title="Board keeps ferry toll"), items)
+        prose = [s.text for s in brief.cited_sentences()] + [e.text for e in brief.timeline]
+        assert brief.timeline and all(len(t.split()) <= 45 for t in prose), prose
+
+
+def test_fragments_and_other_languages_are_told() -> None:
+    assert starts_mid_sentence("s harbour board voted to keep the ferry toll at three crowns.")
+    assert starts_mid_sentence("\u201c a fare that the board set in the year the pier was closed.")
+    assert not starts_mid_sentence("iPhone owners on the islands can now pay the ferry toll by phone.")
+    assert not starts_mid_sentence("The harbour board voted to keep the ferry toll.")
+    assert in_english("Pedro de la Rosa said the vote on the levy was lost by the council.") is True
+    assert in_english("A junta do porto votou para manter a tarifa da balsa por mais um ano.") is False
+    assert in_english("Nordby, Bergby, Ostby.") is None
+
+
+def test_brief_shows_no_fragment_no_other_language_and_no_line_pointing_back() -> None:
+    text = ("The harbour board voted on April 26 to keep the ferry toll at three crowns for the summer.\n"
+            "s opposition on the council voted on April 26 against the ferry toll at three crowns for the summer.\n"
+            "A junta do porto votou no dia 26 de abril para manter a tarifa da balsa em tres coroas para o verao.\n"
+            "But sadly the ferry toll on April 29 was more the norm than the exception for the islands.\n"
+            "Commuters from the outer islands said the ferry toll was too high for a short crossing.")
+    items = [_item(text, k, day=2 + k) for k in range(3)]
+    for it in items:
+        it.event_id = "e:toll"
+    brief = synthesize(Story(id="s", slug="s", title="Board keeps ferry toll"), items)
+    shown = [s.text for s in brief.cited_sentences()] + [e.text for e in brief.timeline]
+    assert brief.timeline and shown
+    assert not [t for t in shown if t.startswith(("s ", "A junta", "But"))], shown
 
 
 # ----------------------------------------------------------------- selection

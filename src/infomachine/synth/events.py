@@ -15,7 +15,8 @@ without one are each their own event.  For each event this module finds
   something close, plus a small lead bonus) among those that support the
   date (the date is in the sentence, or the sentence is a lead that reports
   its item's own news on its publication day), preferring one that names
-  its subject; and
+  its subject; never one that points back ("But ..."), that ``Analysis.readable``
+  refuses, or that stays over ``MAX_WORDS`` words when cut keeping its day; and
 * its **support**: every other item of the event whose text states the same
   fact (its best matching sentence, by cosine or ``same_fact``), each cited
   with that sentence as its quote (corroboration).
@@ -38,8 +39,8 @@ import numpy as np
 from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.claims import significance, uncertainty
 from infomachine.synth.analyze.dates import find_dates
-from infomachine.synth.analyze.sentences import Sent
-from infomachine.synth.selection import Analysis, negation, points_back, same_fact, writer_aside
+from infomachine.synth.analyze.sentences import MAX_WORDS, Sent
+from infomachine.synth.selection import Analysis, points_back, same_fact, writer_aside
 from infomachine.synth.timeline import (
     cut_keeping_date,
     may_have_date,
@@ -47,6 +48,7 @@ from infomachine.synth.timeline import (
     personal_led,
     pronoun_led,
 )
+from infomachine.synth.verify import negation
 from infomachine.synth.verify_dates import reports_own_news
 
 BACKGROUND_DAYS = 7  # a day this long before the event's first publication is background
@@ -202,21 +204,23 @@ def _choose_line(a: Analysis, ev: StoryEvent, scores: dict[date, float],
         return
     best_score = max(scores.values())
     days = sorted((d for d in scores if scores[d] >= DAY_SLACK * best_score), key=lambda d: (-scores[d], d))
-    options: list[tuple[tuple[bool, bool, float, float, int, int], date, Sent]] = []
+    options: list[tuple[tuple[bool, bool, float, float, int, int], date, Sent, str]] = []
     for d in days:
         for s in _pool(a, ev.items, d, mentions):
-            if s not in value_of:
+            if s not in value_of or points_back(s.text) or not a.readable(s.text):  # "But sadly ...", "s rightwing"
                 continue
-            bad = bool(points_back(s.text) or writer_aside(s.text) or not_a_happening(s.text))
+            bad = bool(writer_aside(s.text) or not_a_happening(s.text))
+            text = cut_keeping_date(s.text, d, _pub(a.items[s.item]))
+            if len(text.split()) > MAX_WORDS:  # too long to read, and no cut keeps the day
+                continue
             key = (bad, pronoun_led(s.text), -round(scores[d], 9), -round(value_of[s], 9), s.item, s.index)
-            options.append((key, d, s))
-    for _, d, s in sorted(options, key=lambda o: o[0]):
+            options.append((key, d, s, text))
+    for _, d, s, text in sorted(options, key=lambda o: o[0]):
         named = None
         if pronoun_led(s.text):
             named = named_before(s, a.all_by_item) if personal_led(s.text) else None
             if named is None:
                 continue
-        text = cut_keeping_date(s.text, d, _pub(a.items[s.item]))
         ev.options.append(Line(d, s, text, named, _support(a, ev, a.pos[s])))
         if len(ev.options) == LINE_OPTIONS:
             break

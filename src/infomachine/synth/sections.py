@@ -25,7 +25,7 @@ from infomachine.synth.analyze.claims import (
     uncertainty,
 )
 from infomachine.synth.analyze.questions import rhetorical, to_question
-from infomachine.synth.analyze.sentences import cut_long
+from infomachine.synth.analyze.sentences import cut_long, too_long
 from infomachine.synth.events import StoryEvent
 from infomachine.synth.selection import (
     Analysis,
@@ -47,8 +47,11 @@ MIN_STANCE_WORDS = 6  # a stance says something beyond the actor's name and verb
 
 
 def stands_alone(a: Analysis, j: int, said: Said) -> bool:
+    """Readable on its own (``Analysis.readable``, not an aside, no pointing back,
+    not too long even when cut) and new to the brief."""
     text = a.sents[j].text
-    return not (writer_aside(text) or points_back(text) or said.repeats(text))
+    return a.readable(text) and not (writer_aside(text) or points_back(text) or too_long(text)
+                                     or said.repeats(text))
 
 
 def _stakes(a: Analysis, j: int) -> bool:
@@ -241,7 +244,8 @@ def perspectives(a: Analysis, atts: list[Attribution], canon: dict[str, str],
         seen: set[str] = set()
         for att in chosen:
             quote = cut_long(_own_half(att.sent.text, att.actor))
-            if quote in seen or not _says_something(quote, actor) or writer_aside(quote):
+            if (quote in seen or not _says_something(quote, actor) or writer_aside(quote) or too_long(quote)
+                    or not a.readable(att.sent.text)):
                 continue
             if any(same_fact(quote, s.text) for s in stance):
                 continue  # the same claim again, in other words: one is enough

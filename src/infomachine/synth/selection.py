@@ -21,10 +21,16 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from infomachine.models import Evidence, Item, Sentence
 from infomachine.synth.analyze.dates import WEEKDAYS, find_dates
-from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
-from infomachine.synth.verify import NEGATIONS
+from infomachine.synth.analyze.sentences import (
+    Sent,
+    cut_long,
+    in_english,
+    item_sentences,
+    starts_mid_sentence,
+)
+from infomachine.synth.verify import negation
 from infomachine.text.stopwords import CLAIM_STOPWORDS
-from infomachine.text.words import SUPPORT_WORD, fold
+from infomachine.text.words import fold
 
 CORROBORATE = 0.6
 MMR_LAMBDA = 0.7
@@ -49,6 +55,8 @@ class Analysis:
         self.sents: list[Sent] = [s for group in self.by_item for s in group]
         self.pos = {s: j for j, s in enumerate(self.sents)}
         self.common = ubiquitous_words(self.by_item)  # the story's subject words (see ``same_fact``)
+        votes = [v for s in self.sents if (v := in_english(s.text)) is not None]
+        self.english = 2 * sum(votes) >= len(votes)  # the story's language: English unless most say otherwise
         n = len(self.sents)
         self.title_sim = np.zeros(n)  # cosine of each sentence with the story's headline
         self.vec: TfidfVectorizer | None = None
@@ -78,6 +86,12 @@ class Analysis:
         support = np.array([len(set(self.item_of[corroborating[j]].tolist())) / n_items for j in range(n)])
         lead = np.array([1.0 / (1.0 + s.index) for s in self.sents])
         self.salience = np.asarray(central).ravel() + 0.5 * support + 0.15 * lead
+
+    def readable(self, text: str) -> bool:
+        """A sentence that can be shown: it starts as a sentence (not mid-word or
+        mid-sentence) and is in the story's language."""
+        english = in_english(text)
+        return not starts_mid_sentence(text) and (english is None or english == self.english)
 
     def mmr(self, k: int, pool: list[int] | None = None, avoid: set[int] | None = None,
             weight: np.ndarray | None = None, lambda_: float = MMR_LAMBDA,
@@ -136,12 +150,6 @@ class Analysis:
             found = self.corroborators(j, among, None) if among is not None else self.corroborators(j)
             sources += [(c.item, c.text) for c in found]
         return cited_sentence(text, sources)
-
-
-def negation(text: str) -> bool:
-    """Whether the verifier (``synth.verify``) reads ``text`` as negated."""
-    folded = fold(text)
-    return "n't" in folded or any(w in NEGATIONS for w in SUPPORT_WORD.findall(folded))
 
 
 def cited_sentence(text: str, sources: list[tuple[int, str]]) -> Sentence:

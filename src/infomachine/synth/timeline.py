@@ -37,7 +37,7 @@ from infomachine.models import Evidence, Item, TimelineEvent
 from infomachine.synth.analyze.actors import attributions, is_person
 from infomachine.synth.analyze.dates import DateMention, find_dates
 from infomachine.synth.analyze.names import canonical_actors, full_names
-from infomachine.synth.analyze.sentences import Sent, cut_long, item_sentences
+from infomachine.synth.analyze.sentences import MAX_WORDS, Sent, clause_cuts, item_sentences
 from infomachine.synth.verify_dates import reports_own_news
 
 LOOKBACK_WEIGHT = 1.0
@@ -205,10 +205,13 @@ def _describe(
             sims = [float(x) for x in np.asarray(m @ centroid).ravel()]
         except ValueError:
             sims = [0.0] * len(uniq)
-    # prefer sentences naming their subject, then central ones, then earlier ones (determinism)
+    # prefer sentences naming their subject, then readable ones (no longer than ``MAX_WORDS`` once cut),
+    # then central ones, then earlier ones (determinism)
+    pub = [_pub_day(items[s.item]) for s in uniq]
+    long = [len(cut_keeping_date(s.text, cand.day, pub[j]).split()) > MAX_WORDS for j, s in enumerate(uniq)]
     order = sorted(
         range(len(uniq)),
-        key=lambda j: (pronoun_led(uniq[j].text), -round(sims[j], 9), uniq[j].item, uniq[j].index),
+        key=lambda j: (pronoun_led(uniq[j].text), long[j], -round(sims[j], 9), uniq[j].item, uniq[j].index),
     )
     best = uniq[order[0]]
     if not pronoun_led(best.text):
@@ -265,13 +268,12 @@ def select_dates(
 
 
 def cut_keeping_date(text: str, day: date, pub: date | None) -> str:
-    """``text`` cut at a clause boundary when over ~45 words (``cut_long``), if the
-    cut still states ``day`` (or still reports its item's own news that day)."""
-    cut = cut_long(text)
-    if cut == text:
-        return text
-    keeps = day in {m.date for m in find_dates(cut, pub)} or (pub == day and reports_own_news(cut, day))
-    return cut if keeps else text
+    """``text`` shortened when over ~45 words by its best ``clause_cuts`` that still
+    states ``day`` (or still reports its item's own news that day); else unchanged."""
+    for cut in clause_cuts(text):
+        if day in {m.date for m in find_dates(cut, pub)} or (pub == day and reports_own_news(cut, day)):
+            return cut
+    return text
 
 
 def pub_date_baseline(

@@ -85,6 +85,12 @@ def _negated(folded: str) -> bool:
     return "n't" in folded or any(w in NEGATIONS for w in SUPPORT_WORD.findall(folded))
 
 
+def negation(text: str) -> bool:
+    """Whether the verifier reads ``text`` as negated (it rejects a sentence
+    whose polarity differs from its evidence's)."""
+    return _negated(fold(text))
+
+
 def _content_words(text: str) -> list[str]:
     return [w for w in SUPPORT_WORD.findall(text) if len(w) > 2 and w not in SUPPORT_STOPWORDS]
 

@@ -51,3 +51,17 @@ QUERY_STOPWORDS = frozenset(
     were what when where which who why will with after about amid more most why you your
     could would should may can just first year years week day report reports news update""".split()
 )
+
+# The language of a sentence (synth/analyze/sentences.in_english): frequent English function words,
+# and frequent function words of other European languages (Portuguese, Spanish, French, German,
+# Italian, Dutch) that are not English words ("die", "do", "as", "a" left out).
+ENGLISH_MARKERS = frozenset(
+    """the and of to was is that for with by from has have had were this which it its his her their
+    they he she at be been are said will would not who on an or but after we you""".split()
+)
+OTHER_LANGUAGE_MARKERS = frozenset(
+    """de la le que los las del por para uma dos das nas não nao são também pelo pela mais muito foi
+    sido têm seus suas sua seu está el con una es en les des est et une pour qui dans sur pas avec
+    sont leur ces cette du au aux ont und der das ist nicht mit von zu dem ein eine auch sich auf für
+    wird sind wurde che di della sono nel gli anche delle het een van niet zijn ook wordt""".split()
+)

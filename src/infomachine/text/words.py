@@ -38,5 +38,7 @@ SUPPORT_WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 STANCE_WORD = re.compile(r"[a-z0-9]+(?:[.'-][a-z0-9]+)*")
 # Sentences and claims: alphabetic words (a sentence's length, claim overlap).
 SENTENCE_WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
+# The language of a sentence: runs of letters, accented ones included (no digits).
+LETTER_WORD = re.compile(r"[^\W\d_]+")
 # Names and slugs compared loosely (story lookup, actor keys): runs of ASCII letters and digits.
 PLAIN_WORD = re.compile(r"[a-z0-9]+")

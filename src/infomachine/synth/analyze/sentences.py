@@ -13,7 +13,9 @@ import re
 from dataclasses import dataclass
 
 from infomachine.models import Item
-from infomachine.text.words import SENTENCE_WORD
+from infomachine.synth.verify import negation
+from infomachine.text.stopwords import ENGLISH_MARKERS, OTHER_LANGUAGE_MARKERS
+from infomachine.text.words import LETTER_WORD, SENTENCE_WORD
 
 MIN_CHARS = 40
 MAX_CHARS = 400
@@ -74,16 +76,23 @@ _BYLINE_ONLY = re.compile(r"^by [A-Z][\w'.-]+(?: [A-Z][\w'.-]+){0,3} \u00b7")
 # A photo caption: the sentence is followed on its line by a credit.
 _PHOTO_CREDIT = re.compile(r"\s*\((?:[A-Z]+ )?(?:photo|image|picture)s?\b[^)]*\)", re.IGNORECASE)
 MAX_WORDS = 45
+MIN_CUT_WORDS = 10  # a cut keeps at least this many words (and a verb)
 # Clause boundaries a long sentence may be cut at, best first; the cut keeps the left part.
 _CLAUSE_CUTS = (
     re.compile(r";\s"),
     re.compile(r"\s[\u2014\u2013]\s|\s--\s"),
-    re.compile(r",\s(?=(?:while|whereas|but|which|who|where|although|though|as|after|before|"
-               r"because|since|with|including|and|or|according|making|leaving|allowing)\b)"),
-    re.compile(r"\s(?=(?:and|when|while|after|before|as|which)\s)"),  # last resort: no comma
+    re.compile(r",\s(?=(?:while|whereas|but|which|who|where|although|though|as|after|before|because|since|"
+               r"with|including|and|or|according|despite|in spite of|amid|ahead of|due to)\b"
+               r"|(?!(?:some|no|any|every)thing\b)[a-z]{3,}ing\b)"),  # ", raising ...": a participle's adjunct
+    re.compile(r"\s(?=(?:and|when|while|after|before|as|which|because of|despite|in spite of|amid)\s)"
+               r"|(?<!\bis)(?<!\bwas)(?<!\bare)(?<!\bwere)(?<!\bbe)\s(?=due to\s)"),  # not "is due to expire"
 )
-
-
+# A leading adverbial ("Despite ...,", "Like ...,", "In his first address ...,", "Giving evidence ...,"),
+# which a long sentence may drop: its main clause starts after a comma with a capital.  Never a condition
+# ("If ...", "Unless ...", "Without ..."): the main clause alone would state what may not be.
+_LEADING = re.compile(r"(?i:after|although|amid|as|because|before|despite|during|following|in|like|on|since|"
+                      r"though|unlike|when|whereas|while|with)\b|[A-Z][a-z]+ing\b")
+_MAIN_CLAUSE = re.compile(r",\s+(?=[A-Z])")
 @dataclass(frozen=True)
 class Sent:
     """One sentence of one item: ``text`` equals ``item_text[start:end]``."""
@@ -173,23 +182,98 @@ def _skip_prefixes(text: str, s: int, e: int) -> int:
     return s
 
 
-def cut_long(text: str, max_words: int = MAX_WORDS) -> str:
-    """A sentence over ``max_words`` words cut at its last clause boundary that
-    leaves at most ``max_words`` words (and at least 10); the result is a
-    verbatim prefix of ``text``.  Shorter sentences, and long ones without
-    such a boundary, are returned unchanged."""
-    if len(text.split()) <= max_words:
-        return text
+def _open(part: str) -> tuple[int, int, int]:
+    """Brackets and quotation marks ``part`` leaves open (or closes unopened)."""
+    return (part.count("(") - part.count(")"), part.count('"') % 2,
+            part.count("\u201c") - part.count("\u201d"))
+
+
+def _fits(part: str, max_words: int, whole: str) -> bool:
+    """A cut of ``whole`` that reads as a clause: long enough, short enough, with a
+    verb, and no bracket or quotation left open that ``whole`` closes ("... (Hard
+    power meets soft power")."""
+    return (MIN_CUT_WORDS <= len(part.split()) <= max_words and _open(part) == _open(whole)
+            and _has_verb(SENTENCE_WORD.findall(part)))
+
+
+def _prefix_cuts(text: str, max_words: int) -> list[str]:
+    """Per boundary kind (``_CLAUSE_CUTS``, best first), the longest left part that fits."""
+    out = []
     for rx in _CLAUSE_CUTS:
         best = None
         for m in rx.finditer(text):
             left = text[: m.start()].rstrip(" ,;:")
-            n = len(left.split())
-            if 10 <= n <= max_words and _has_verb(SENTENCE_WORD.findall(left)):
+            if _fits(left, max_words, text):
                 best = left
         if best:
-            return best
-    return text
+            out.append(best)
+    return out
+
+
+def _main_clause(text: str) -> str | None:
+    """``text`` without its leading adverbial (``_LEADING``): what follows its last
+    comma before a capital that leaves a clause (>= ``MIN_CUT_WORDS`` words, a verb)."""
+    if not _LEADING.match(text):
+        return None
+    rest = None
+    for m in _MAIN_CLAUSE.finditer(text):
+        part = text[m.end() :]
+        if _fits(part, len(part.split()), text):
+            rest = part
+    return rest
+
+
+def clause_cuts(text: str, max_words: int = MAX_WORDS) -> list[str]:
+    """The ways to shorten a sentence over ``max_words`` words, best first (none
+    for a shorter one): its main clause without a leading adverbial (itself cut
+    when still long), then its left part up to a clause boundary (``_CLAUSE_CUTS``).
+    Each keeps at least ``MIN_CUT_WORDS`` words and a verb, is a verbatim span of
+    ``text`` and keeps its polarity (the verifier rejects a cut that drops the
+    "not" of its quote)."""
+    if len(text.split()) <= max_words:
+        return []
+    cuts = []
+    main = _main_clause(text)
+    if main is not None:
+        cuts += [main] if len(main.split()) <= max_words else _prefix_cuts(main, max_words)
+    cuts += _prefix_cuts(text, max_words)
+    polarity = negation(text)
+    return [c for c in dict.fromkeys(cuts) if negation(c) == polarity]
+
+
+def cut_long(text: str, max_words: int = MAX_WORDS) -> str:
+    """A sentence over ``max_words`` words cut by its best ``clause_cuts``; shorter
+    sentences, and long ones that cannot be cut, are returned unchanged."""
+    return next(iter(clause_cuts(text, max_words)), text)
+
+
+def too_long(text: str) -> bool:
+    """Over ``MAX_WORDS`` words even when cut: too long to read in a brief."""
+    return len(cut_long(text).split()) > MAX_WORDS
+
+
+def starts_mid_sentence(text: str) -> bool:
+    """Opens with a lower-case word ("s rightwing opposition ...", "yes, the names
+    were ..."): a fragment of a sentence cut elsewhere, not one that starts
+    ("iPhone sales ..." starts: a capital inside the word)."""
+    first = text.lstrip(" \"'\u201c\u2018([").split(" ", 1)[0]
+    return first[:1].islower() and first == first.lower()
+
+
+MIN_LANGUAGE_MARKERS = 2
+
+
+def in_english(text: str) -> bool | None:
+    """True when ``text`` has more English function words than function words of
+    another language (``ENGLISH_MARKERS``, ``OTHER_LANGUAGE_MARKERS``), False when
+    it has more of the other (at least ``MIN_LANGUAGE_MARKERS``), else None."""
+    english = other = 0
+    for w in LETTER_WORD.findall(text.lower()):
+        english += w in ENGLISH_MARKERS
+        other += w in OTHER_LANGUAGE_MARKERS
+    if other > english and other >= MIN_LANGUAGE_MARKERS:
+        return False
+    return True if english > other else None
 
 
 def words(text: str) -> list[str]:
