@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
 from infomachine.errors import NotFoundError
@@ -56,22 +55,7 @@ class EventsSQL(SQLHooks):
         return event
 
     def update_event(self, event_id: str, **fields: Any) -> None:
-        sets, params = [], []
-        for key, value in fields.items():
-            if key not in EVENT_FIELDS:
-                raise ValueError(f"unknown event field {key!r}")
-            if isinstance(value, datetime):
-                value = self._time_in(value)
-            elif key == "metadata":
-                value = self._json_in(value)
-            elif key == "pinned":
-                value = self._flag(value)
-            sets.append(f"{key} = ?")
-            params.append(value)
-        with self.transaction():
-            cur = self._run(f"UPDATE events SET {', '.join(sets)} WHERE id = ?", (*params, event_id))
-            if cur.rowcount == 0:
-                raise NotFoundError(f"no event {event_id!r}")
+        self._update_row("events", "event", event_id, fields, EVENT_FIELDS, times=frozenset({"updated_at"}))
 
     def _event_row(self, event_id: str) -> Sequence[Any] | None:
         row: Sequence[Any] | None = self._run(

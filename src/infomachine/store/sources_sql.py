@@ -5,7 +5,6 @@ both backends, written once through the core's dialect hooks like
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from infomachine.errors import NotFoundError, StoreError
@@ -17,7 +16,7 @@ SOURCE_COLUMNS = (
     "last_error, error_count, next_poll, interval, metadata"
 )
 SOURCE_FIELDS = {c.strip() for c in SOURCE_COLUMNS.split(",")} - {"id"}
-TIME_FIELDS = {"created_at", "last_fetch", "next_poll"}
+TIME_FIELDS = frozenset({"created_at", "last_fetch", "next_poll"})
 
 
 class SourcesSQL(SQLHooks):
@@ -53,24 +52,8 @@ class SourcesSQL(SQLHooks):
 
     def update_source(self, source_id: str, **fields: Any) -> None:
         """Set columns of a source (times, also as ISO text, and metadata are converted)."""
-        sets, params = [], []
-        for key, value in fields.items():
-            if key not in SOURCE_FIELDS:
-                raise StoreError(f"unknown source field {key!r}")
-            if key in TIME_FIELDS and isinstance(value, str):
-                value = datetime.fromisoformat(value) if value else None
-            if isinstance(value, datetime):
-                value = self._time_in(value)
-            elif key == "metadata":
-                value = self._json_in(value)
-            sets.append(f"{key} = ?")
-            params.append(value)
-        if not sets:
-            return
-        with self.transaction():
-            cur = self._run(f"UPDATE sources SET {', '.join(sets)} WHERE id = ?", (*params, source_id))
-            if cur.rowcount == 0:
-                raise NotFoundError(f"no source {source_id!r}")
+        self._update_row("sources", "source", source_id, fields, SOURCE_FIELDS, times=TIME_FIELDS,
+                         unknown=StoreError)
 
     def get_source(self, ref: str) -> Source:
         """A source by id, URL or name (the oldest, if a name is shared)."""

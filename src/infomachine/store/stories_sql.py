@@ -10,7 +10,6 @@ keep working; ``get_story`` follows merges to the survivor.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import Any
 
 from infomachine.errors import NotFoundError
@@ -52,24 +51,7 @@ class StoriesSQL(SQLHooks):
         return story
 
     def update_story(self, story_id: str, **fields: Any) -> None:
-        sets, params = [], []
-        for key, value in fields.items():
-            if key not in STORY_FIELDS:
-                raise ValueError(f"unknown story field {key!r}")
-            if key == "updated_at" and isinstance(value, str):
-                value = datetime.fromisoformat(value)
-            if isinstance(value, datetime):
-                value = self._time_in(value)
-            elif key == "metadata":
-                value = self._json_in(value)
-            elif key == "pinned":
-                value = self._flag(value)
-            sets.append(f"{key} = ?")
-            params.append(value)
-        with self.transaction():
-            cur = self._run(f"UPDATE stories SET {', '.join(sets)} WHERE id = ?", (*params, story_id))
-            if cur.rowcount == 0:
-                raise NotFoundError(f"no story {story_id!r}")
+        self._update_row("stories", "story", story_id, fields, STORY_FIELDS, times=frozenset({"updated_at"}))
 
     def get_story(self, ref: str) -> Story:
         """A story by id, slug or alias; a merged story resolves to its survivor."""
