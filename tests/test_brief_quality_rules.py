@@ -162,6 +162,9 @@ def test_writer_asides_and_back_references() -> None:
     assert not writer_aside("\u201cI am very worried about the pier,\u201d the mayor said.")
     assert writer_aside("This text was created with the help of AI.")
     assert writer_aside("Will the levy pass?")
+    assert writer_aside("Incidentally, the harbour's old crane was sold for scrap the same week.")
+    assert writer_aside("By the way, the mayor's dog attended the vote.")
+    assert not writer_aside("The wayward ferry incidentally blocked the harbour.")  # only a sentence that opens so
     assert points_back("That's precisely why the levy was proposed.")
     assert not points_back("The levy was proposed in March.")
 

@@ -324,10 +324,19 @@ _METHODS = re.compile(
 )
 
 
+# A digression the writer flags as one ("Incidentally, ...", "By the way, ..."): not the story.
+_DIGRESSION = re.compile(
+    r"^[\"'\u201c\u2018]?(?:incidentally|by the way|as an aside|as a side note|on a lighter note|"
+    r"fun fact|in other news)\b",
+    re.IGNORECASE,
+)
+
+
 def writer_aside(text: str) -> bool:
-    """First person outside quotes, a methods note, or a question: not brief prose."""
+    """First person outside quotes, a methods note, a digression flagged as one, or a
+    question: not brief prose."""
     bare = _QUOTED.sub("", text)
-    return bool(_FIRST_PERSON.search(bare) or _METHODS.search(text)
+    return bool(_FIRST_PERSON.search(bare) or _METHODS.search(text) or _DIGRESSION.match(text.strip())
                 or text.rstrip(" \"'\u201d\u2019)").endswith("?"))
 
 
